@@ -1,0 +1,46 @@
+#pragma once
+// The costbot command line: global flags, one subcommand per file (cmd_*.cpp), one error policy.
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/config/config.hpp"
+#include "engine/storage/database.hpp"
+
+namespace costbot::cli {
+
+struct GlobalOptions {
+  std::string config_path;  // empty = config/costbot.example.yaml (see Context::config)
+  std::string db_path;      // overrides database.path
+  std::string log_format;   // overrides logging.format
+  std::string log_level;    // overrides logging.level
+};
+
+// What every subcommand needs, loaded on first use so `--help` works without a config.
+class Context {
+ public:
+  GlobalOptions options;
+
+  const config::Config& config();
+  // Opens the database and applies pending migrations.
+  storage::Database& database();
+  std::string database_path();
+  // Resolves a path shipped with the project (templates/, config/, tests/fixtures/) whether the
+  // binary runs from the repository root, the build tree or an installed image.
+  static std::string project_path(const std::string& relative);
+
+ private:
+  std::optional<config::Config> config_;
+  std::unique_ptr<storage::Database> database_;
+};
+
+// Registration, one per command file.
+void add_config_command(CLI::App& app, Context& ctx);
+void add_migrate_command(CLI::App& app, Context& ctx);
+void add_costs_command(CLI::App& app, Context& ctx);
+
+int main(int argc, char** argv);
+
+}  // namespace costbot::cli

@@ -1,0 +1,3 @@
+#include "bot/cli/cli.hpp"
+
+int main(int argc, char** argv) { return costbot::cli::main(argc, argv); }
