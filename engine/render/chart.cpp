@@ -111,44 +111,53 @@ int label_stride(double slot, double label_width) {
   return static_cast<int>(std::ceil(label_width / std::max(slot, 1e-9)));
 }
 
-void draw_legend(cairo_t* cr, const Series& s, const ChartOptions& o, double x, double baseline, const Fonts& f,
-                 double scale) {
+// Draws the legend from (x, baseline), wrapping to a new line when an entry would not fit before
+// max_x; returns the baseline of the last line.
+double draw_legend(cairo_t* cr, const Series& s, const ChartOptions& o, double x, double baseline, double max_x,
+                   const Fonts& f, double scale) {
   set_font(cr, f.legend);
-  double swatch = 18 * scale, gap = 6 * scale, spacing = 16 * scale, mid = baseline - f.legend * 0.35;
-  auto label = [&](const char* text) {
+  const double swatch = 18 * scale, gap = 6 * scale, spacing = 16 * scale, start_x = x;
+  enum Kind { kActual, kExpected, kBand, kAnomaly };
+  std::vector<std::pair<Kind, const char*>> entries{{kActual, "Actual"}};
+  if (s.any_expected) entries.push_back({kExpected, "Expected"});
+  if (s.any_band) entries.push_back({kBand, "Normal range"});
+  if (s.any_anomaly) entries.push_back({kAnomaly, "Anomaly"});
+  for (const auto& [kind, text] : entries) {
+    double entry_width = swatch + gap + text_width(cr, text);
+    if (x > start_x && x + entry_width > max_x) {
+      x = start_x;
+      baseline += f.legend * 1.6;
+    }
+    double mid = baseline - f.legend * 0.35;
+    switch (kind) {
+      case kActual:
+      case kExpected: {
+        set_color(cr, kind == kActual ? ChartPalette::actual : ChartPalette::expected);
+        cairo_set_line_width(cr, (kind == kActual ? 2.25 : 1.5) * scale);
+        double dash[] = {4 * scale, 3 * scale};
+        if (kind == kExpected) cairo_set_dash(cr, dash, 2, 0);
+        cairo_move_to(cr, x, mid);
+        cairo_line_to(cr, x + swatch, mid);
+        cairo_stroke(cr);
+        cairo_set_dash(cr, nullptr, 0, 0);
+        break;
+      }
+      case kBand:
+        set_color(cr, ChartPalette::band, 0.7);
+        cairo_rectangle(cr, x, mid - 5 * scale, swatch, 10 * scale);
+        cairo_fill(cr);
+        break;
+      case kAnomaly:
+        set_color(cr, o.highlight);
+        cairo_arc(cr, x + swatch / 2, mid, 4.5 * scale, 0, 2 * std::numbers::pi);
+        cairo_fill(cr);
+        break;
+    }
     set_color(cr, ChartPalette::muted_text);
     draw_text(cr, text, x + swatch + gap, baseline);
-    x += swatch + gap + text_width(cr, text) + spacing;
-  };
-  set_color(cr, ChartPalette::actual);
-  cairo_set_line_width(cr, 2.25 * scale);
-  cairo_move_to(cr, x, mid);
-  cairo_line_to(cr, x + swatch, mid);
-  cairo_stroke(cr);
-  label("Actual");
-  if (s.any_expected) {
-    set_color(cr, ChartPalette::expected);
-    cairo_set_line_width(cr, 1.5 * scale);
-    double dash[] = {4 * scale, 3 * scale};
-    cairo_set_dash(cr, dash, 2, 0);
-    cairo_move_to(cr, x, mid);
-    cairo_line_to(cr, x + swatch, mid);
-    cairo_stroke(cr);
-    cairo_set_dash(cr, nullptr, 0, 0);
-    label("Expected");
+    x += entry_width + spacing;
   }
-  if (s.any_band) {
-    set_color(cr, ChartPalette::band, 0.7);
-    cairo_rectangle(cr, x, mid - 5 * scale, swatch, 10 * scale);
-    cairo_fill(cr);
-    label("Normal range");
-  }
-  if (s.any_anomaly) {
-    set_color(cr, o.highlight);
-    cairo_arc(cr, x + swatch / 2, mid, 4.5 * scale, 0, 2 * std::numbers::pi);
-    cairo_fill(cr);
-    label("Anomaly");
-  }
+  return baseline;
 }
 
 // A line through consecutive points that have a value; a missing value breaks the line.
@@ -217,7 +226,7 @@ void draw_chart(cairo_t* cr, const ChartData& data, const ChartOptions& o) {
     draw_text(cr, subtitle, pad, y);
   }
   y += f.legend * 1.9;
-  draw_legend(cr, s, o, pad, y, f, scale);
+  y = draw_legend(cr, s, o, pad, y, W - pad, f, scale);
 
   Scales sc;
   sc.plot.top = y + f.legend * 1.4;
