@@ -45,7 +45,7 @@ int main() {
            {"Counter::inc on a held child", [&](int, long) { cached.inc(); }},
            {"Family::labels + inc (3 labels, existing child)",
             [&](int, long i) { m.http_requests.labels({routes[i & 7], "POST", "200"}).inc(); }},
-           {"Histogram::observe on a held child",
+           {"Family::labels + Histogram::observe",
             [&](int, long i) { m.http_request_duration.labels({"/healthz"}).observe(0.0001 * (i & 1023)); }},
            {"ServiceMetrics::record_request (count + latency)",
             [&](int, long i) { m.record_request(routes[i & 7], "POST", statuses[i % 6], 0.0001 * (i & 1023)); }},
