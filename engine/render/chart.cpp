@@ -57,6 +57,13 @@ void draw_text(cairo_t* cr, const std::string& text, double x, double y, double 
 
 double clamp_value(double v) { return std::clamp(v, -kMaxMagnitude, kMaxMagnitude); }
 
+// "$1.2k" in dollars; other currencies are named once in the subtitle, so ticks read "1.2k".
+std::string axis_label(double value, const std::string& currency) {
+  if (currency == "USD") return fmtx::money_compact(value);
+  std::string label = fmtx::money_compact(value, currency);
+  return label.substr(0, label.size() - currency.size() - 1);
+}
+
 struct Series {
   std::vector<ChartPoint> points;  // sorted by day, finite, clamped
   double low = 0, high = 1;        // value range, always including 0
@@ -246,7 +253,7 @@ void draw_chart(cairo_t* cr, const ChartData& data, const ChartOptions& o) {
   sc.y_high = ticks.back();
   set_font(cr, f.tick);
   double label_w = 0;
-  for (double t : ticks) label_w = std::max(label_w, text_width(cr, fmtx::money_compact(t, data.currency)));
+  for (double t : ticks) label_w = std::max(label_w, text_width(cr, axis_label(t, data.currency)));
   sc.plot.left = pad + label_w + 8 * scale;
   if (sc.plot.width() < 10 || sc.plot.height() < 10) return;  // too small for a plot: header only
 
@@ -272,7 +279,7 @@ void draw_chart(cairo_t* cr, const ChartData& data, const ChartOptions& o) {
     cairo_line_to(cr, sc.plot.right, ty);
     cairo_stroke(cr);
     set_color(cr, ChartPalette::muted_text);
-    draw_text(cr, fmtx::money_compact(t, data.currency), sc.plot.left - 8 * scale, ty + f.tick * 0.35, 1);
+    draw_text(cr, axis_label(t, data.currency), sc.plot.left - 8 * scale, ty + f.tick * 0.35, 1);
   }
 
   draw_band(cr, sc, s.points);
