@@ -3,12 +3,20 @@
 # Idempotent: apt-get skips what is already installed. Nothing is downloaded from outside Debian
 # (and npm, for the message validators and the browser test, which fetch from the npm registry).
 #
-#   deploy/install-deps.sh            build + run + test dependencies
-#   deploy/install-deps.sh --runtime  only what the built binary needs (used by the Dockerfile)
+#   deploy/install-deps.sh                 build + run + test dependencies
+#   deploy/install-deps.sh --build         only what building the binary needs (the Dockerfile's build stage)
+#   deploy/install-deps.sh --runtime       only what the built binary needs (the Dockerfile's runtime stage)
+#   deploy/install-deps.sh --list-runtime  print the runtime package names, install nothing (for checks)
 set -euo pipefail
 
-runtime_only=0
-[ "${1:-}" = "--runtime" ] && runtime_only=1
+mode=all
+case "${1:-}" in
+  "") ;;
+  --build) mode=build ;;
+  --runtime) mode=runtime ;;
+  --list-runtime) mode=list-runtime ;;
+  *) echo "usage: $0 [--build|--runtime|--list-runtime]" >&2; exit 2 ;;
+esac
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -22,20 +30,34 @@ build_pkgs=(
 # Tools the tests drive: sqlite3 and python3 compute independent reference figures, clang +
 # compiler-rt build the sanitizer and fuzzer targets, node/npm run the message validators and the
 # browser test, chromium is the headless browser, promtool checks /metrics, wrk drives load,
-# systemd checks the unit file.
+# systemd checks the unit file, python3-yaml parses the deploy manifests, util-linux's setpriv
+# runs the binary as an unprivileged user.
 test_pkgs=(
-  sqlite3 python3 python3-numpy clang libclang-rt-14-dev
-  chromium prometheus wrk systemd procps curl
+  sqlite3 python3 python3-numpy python3-yaml clang libclang-rt-14-dev
+  chromium prometheus wrk systemd procps curl util-linux
 )
+# The shared libraries the binary links (one package per library CMake links; checked against the
+# link line and `ldd` by tests/scripts/check_deploy.py), plus data the process reads at run time:
+# CA certificates for HTTPS, a font for chart labels, time zones for quiet hours.
 runtime_pkgs=(
-  libboost-json1.81.0 libboost-url1.81.0 libssl3 libsqlite3-0 libyaml-cpp0.7 libspdlog1.10
-  libfmt9 libcairo2 libjwt0 zlib1g ca-certificates
+  libboost-json1.81.0 libboost-url1.81.0 libboost-container1.81.0 libssl3 libsqlite3-0
+  libyaml-cpp0.7 libspdlog1.10 libfmt9 libcairo2 libjwt0 zlib1g
+  ca-certificates fonts-dejavu-core tzdata
 )
+
+if [ "$mode" = list-runtime ]; then
+  printf '%s\n' "${runtime_pkgs[@]}"
+  exit 0
+fi
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
-if [ "$runtime_only" = 1 ]; then
+if [ "$mode" = runtime ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${runtime_pkgs[@]}"
+  exit 0
+fi
+if [ "$mode" = build ]; then
+  $SUDO apt-get install -y -q --no-install-recommends "${build_pkgs[@]}"
   exit 0
 fi
 $SUDO apt-get install -y -q --no-install-recommends "${build_pkgs[@]}" "${test_pkgs[@]}"

@@ -69,6 +69,13 @@ struct IngestConfig {
   std::int64_t batch_rows = 50000;  // rows aggregated in memory before they are written
 };
 
+// Cost-trend chart images (engine/render/chart.hpp).
+struct ChartsConfig {
+  int width = 800;
+  int height = 400;
+  std::string highlight = "#e03131";  // anomalous days; "#rrggbb" or "#rgb"
+};
+
 struct Config {
   std::string source_path;  // the file this was loaded from
   DatabaseConfig database;
@@ -78,6 +85,7 @@ struct Config {
   std::vector<AttributionRule> attribution;
   std::vector<TeamConfig> teams;
   IngestConfig ingest;
+  ChartsConfig charts;
 
   const TeamConfig* find_team(const std::string& name) const;
 };
@@ -91,5 +99,6 @@ Issues check_text(const std::string& yaml_text, Config* out = nullptr);
 // Section parsers (one file each).
 void read_foundation_sections(Reader& root, Config& config);
 void read_ingest_section(Reader& root, Config& config);
+void read_charts_section(Reader& root, Config& config);
 
 }  // namespace costbot::config

@@ -37,6 +37,30 @@ std::string money_short(double amount, const std::string& currency) {
   return sign + number + " " + currency;
 }
 
+std::string money_compact(double amount, const std::string& currency) {
+  double a = std::fabs(amount);
+  static constexpr struct {
+    double scale;
+    const char* suffix;
+  } units[] = {{1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "k"}, {1, ""}};
+  std::string number = "0";
+  if (a >= 0.005) {
+    auto unit = units[4];
+    for (const auto& u : units)
+      if (a >= u.scale * 0.9995) {  // 999.96 reads as 1k, not 1,000
+        unit = u;
+        break;
+      }
+    number = fmt::format("{:.2f}", a / unit.scale);
+    number.erase(number.find_last_not_of('0') + 1);
+    if (number.back() == '.') number.pop_back();
+    number += unit.suffix;
+  }
+  std::string sign = amount < 0 && number != "0" ? "-" : "";
+  if (currency == "USD") return sign + "$" + number;
+  return sign + number + " " + currency;
+}
+
 std::string percent_change(double fraction) {
   double p = fraction * 100.0;
   std::string body = std::fabs(p) < 10 ? fmt::format("{:.1f}", std::fabs(p)) : thousands(std::fabs(p), 0);

@@ -11,6 +11,8 @@ namespace costbot::fmtx {
 std::string money(double amount, int decimals = 2, const std::string& currency = "USD");
 // Chooses precision by size: $0.42, $12.30, $1,234, $12.3k, $1.2M.
 std::string money_short(double amount, const std::string& currency = "USD");
+// For chart axes and tight spaces: $0, $250, $1.2k, $12k, $1.25M, $3B (no trailing zeros).
+std::string money_compact(double amount, const std::string& currency = "USD");
 // "+320%", "-12%", "+4.5%" (one decimal under 10%).
 std::string percent_change(double fraction);
 std::string percent(double fraction, int decimals = 0);  // "82%"
