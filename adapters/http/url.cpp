@@ -8,7 +8,9 @@ namespace costbot::http {
 
 std::string Url::origin() const {
   bool default_port = (scheme == "https" && port == "443") || (scheme == "http" && port == "80");
-  return scheme + "://" + host + (default_port ? "" : ":" + port);
+  std::string out = scheme + "://" + host;
+  if (!default_port) out.append(":").append(port);
+  return out;
 }
 
 Url parse_url(std::string_view text) {
@@ -24,7 +26,10 @@ Url parse_url(std::string_view text) {
   url.port = parsed->has_port() ? std::string(parsed->port()) : (url.tls() ? "443" : "80");
   url.target = std::string(parsed->encoded_path());
   if (url.target.empty()) url.target = "/";
-  if (parsed->has_query()) url.target += "?" + std::string(parsed->encoded_query());
+  if (parsed->has_query()) {
+    url.target += '?';
+    url.target += std::string_view(parsed->encoded_query());
+  }
   return url;
 }
 
