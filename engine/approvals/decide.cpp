@@ -228,6 +228,12 @@ DecisionResult Approvals::decide(storage::Database& db, const Decision& d, UnixS
     if (is_approver(delegation.delegator) &&
         std::find(principals.begin(), principals.end(), delegation.delegator) == principals.end())
       principals.push_back(delegation.delegator);
+  // A repeat without a stage (CLI, an old client) after the stage moved on is a duplicate, not an
+  // unauthorized attempt.
+  if (principals.empty() && !d.stage && actor_decided(-1))
+    return done(Outcome::already_decided, "You already decided an earlier stage of request " + ref +
+                                              "; it now waits for " + detail::stage_label(*record, current) +
+                                              ". Nothing changed.");
   if (principals.empty())
     return deny(Outcome::not_an_approver,
                 "You are not an approver of this stage (" + detail::stage_label(*record, current) + " of request " + ref +
