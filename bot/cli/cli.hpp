@@ -41,6 +41,8 @@ void add_config_command(CLI::App& app, Context& ctx);
 void add_migrate_command(CLI::App& app, Context& ctx);
 void add_costs_command(CLI::App& app, Context& ctx);
 void add_chart_command(CLI::App& app, Context& ctx);
+void add_approvals_command(CLI::App& app, Context& ctx);
+void add_audit_command(CLI::App& app, Context& ctx);
 
 int main(int argc, char** argv);
 

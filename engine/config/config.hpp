@@ -76,6 +76,83 @@ struct ChartsConfig {
   std::string highlight = "#e03131";  // anomalous days; "#rrggbb" or "#rgb"
 };
 
+// Finding severities, lowest first (trigger rules and Jira priorities refer to them).
+const std::vector<std::string>& severity_levels();
+
+// One approver reference as written in config: "U0ABC" (a user id), "group:NAME" (approvals.groups),
+// or "role:NAME" (the request team's teams[].roles, else approvals.roles).
+struct ApproverRef {
+  enum class Kind { user, group, role } kind = Kind::user;
+  std::string name;
+  std::string text() const;  // as written: "U0ABC", "group:finops", "role:team_lead"
+};
+
+struct EscalationStep {
+  double after_hours = 0;  // hours past the stage's SLA deadline (0 = at the deadline)
+  std::string action;      // remind, notify, auto_approve, auto_reject
+  std::vector<ApproverRef> notify;  // for notify: who is told
+};
+
+struct StageConfig {
+  std::string name;
+  std::vector<ApproverRef> approvers;
+  std::vector<ApproverRef> fallback;  // used when no approver but the requester is left
+  std::string quorum = "any";         // any, all, or a count ("2")
+  int quorum_count = 1;               // approvals needed when quorum is a count
+  double sla_hours = 24;
+  std::vector<EscalationStep> escalation;
+};
+
+// Jira ticket settings. In a workflow every field is optional and overrides approvals.jira.
+struct JiraTicketConfig {
+  std::optional<std::string> project;     // project key, e.g. FIN
+  std::optional<std::string> issue_type;  // e.g. Task
+  std::optional<std::string> summary_prefix;
+  std::optional<std::vector<std::string>> labels;
+  std::optional<std::vector<std::string>> components;
+  std::optional<std::map<std::string, std::string>> priority_by_severity;
+  // none, requester, final_approver, role:NAME, account:JIRA_ACCOUNT_ID
+  std::optional<std::string> assignee;
+  std::optional<std::string> description_template;  // relative to templates/
+};
+
+struct WorkflowConfig {
+  std::string name;
+  std::string description;
+  std::vector<StageConfig> stages;
+  bool create_ticket = true;  // open a Jira ticket on final approval
+  JiraTicketConfig jira;      // overrides of approvals.jira
+};
+
+struct TierConfig {
+  std::optional<double> below;  // amounts strictly below this (base currency); absent = no upper bound
+  std::string workflow;
+};
+
+// Which findings open an approval request on their own.
+struct TriggerRule {
+  std::vector<std::string> kinds;  // finding kinds (globs); empty = every kind
+  std::string min_severity = "low";
+  double min_amount = 0;
+  std::string workflow = "tiered";  // a workflow name, or "tiered" to choose by amount
+};
+
+struct ApprovalsConfig {
+  std::map<std::string, std::vector<std::string>> groups;  // group name → user ids
+  std::map<std::string, std::vector<std::string>> roles;   // global roles (finops, cfo) → user ids
+  std::vector<TierConfig> tiers;
+  std::vector<TriggerRule> triggers;
+  std::vector<std::string> post_to{"web"};  // where new requests are posted: web, slack, teams
+  std::string slack_channel;                // default: the request team's slack_channel
+  std::string teams_conversation;           // default: the request team's teams_conversation
+  std::string web_feed = "approvals";
+  std::string public_url = "http://127.0.0.1:8080";  // base of links in messages and tickets
+  JiraTicketConfig jira;                             // global ticket settings
+  std::string jira_label_prefix = "costbot-req-";    // + request id = the per-request idempotency label
+  std::map<std::string, std::string> jira_account_ids;  // chat user id → Jira accountId (assignee rule)
+  std::vector<std::string> jira_wont_do_statuses{"Won't Do", "Won't Fix", "Declined", "Cancelled", "Rejected"};
+};
+
 struct Config {
   std::string source_path;  // the file this was loaded from
   DatabaseConfig database;
@@ -86,8 +163,11 @@ struct Config {
   std::vector<TeamConfig> teams;
   IngestConfig ingest;
   ChartsConfig charts;
+  ApprovalsConfig approvals;
+  std::vector<WorkflowConfig> workflows;  // in file order
 
   const TeamConfig* find_team(const std::string& name) const;
+  const WorkflowConfig* find_workflow(const std::string& name) const;
 };
 
 // Parses and validates. On any issue, throws costbot::Error(invalid_input) listing all of them.
@@ -100,5 +180,7 @@ Issues check_text(const std::string& yaml_text, Config* out = nullptr);
 void read_foundation_sections(Reader& root, Config& config);
 void read_ingest_section(Reader& root, Config& config);
 void read_charts_section(Reader& root, Config& config);
+// `approvals:` and `workflows:` (after teams, whose roles they refer to).
+void read_approvals_section(Reader& root, Config& config);
 
 }  // namespace costbot::config

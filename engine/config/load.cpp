@@ -12,6 +12,12 @@ const TeamConfig* Config::find_team(const std::string& name) const {
   return nullptr;
 }
 
+const WorkflowConfig* Config::find_workflow(const std::string& name) const {
+  for (const auto& workflow : workflows)
+    if (workflow.name == name) return &workflow;
+  return nullptr;
+}
+
 Issues check_text(const std::string& yaml_text, Config* out) {
   Issues issues;
   Config config;
@@ -27,6 +33,7 @@ Issues check_text(const std::string& yaml_text, Config* out) {
   read_foundation_sections(reader, config);
   read_ingest_section(reader, config);
   read_charts_section(reader, config);
+  read_approvals_section(reader, config);
   reader.finish();
   if (out) *out = std::move(config);
   return issues;

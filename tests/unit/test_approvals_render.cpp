@@ -1,0 +1,113 @@
+// Renders every approval message the engine queues (Slack, Teams, Jira) through the real
+// transitions and writes the payloads as files, for the shared message validators
+// (tests/scripts/approvals_messages.cmake runs `validate --slack/--teams/--jira` on them).
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "tests/support/approvals_support.hpp"
+
+using namespace costbot;
+using approvals::Verdict;
+using testing::ApprovalsFixture;
+using testing::outbox_rows;
+
+namespace {
+constexpr UnixSeconds T0 = 1726653600;
+
+// Slack's API gets only Slack fields: the worker strips costbot's own (subject, version).
+boost::json::object slack_api_body(boost::json::object payload) {
+  payload.erase("subject");
+  payload.erase("version");
+  return payload;
+}
+
+void write_json(const std::filesystem::path& path, const boost::json::value& value) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path) << boost::json::serialize(value);
+}
+}  // namespace
+
+TEST_CASE("approval messages are rendered for every channel and state", "[approvals][render]") {
+  // COSTBOT_RENDER_DIR is set by the validator's setup step; alone, the test renders into a temp dir.
+  testing::TempDir scratch;
+  const char* env = std::getenv("COSTBOT_RENDER_DIR");
+  std::filesystem::path out = env && *env ? std::filesystem::path(env) : scratch.path();
+
+  ApprovalsFixture f;
+  // Awkward text on purpose: quotes, markup, newlines, non-ASCII and a very long title.
+  approvals::RequestFacts facts;
+  facts.title = "Stop 14 idle \"m6i.4xlarge\" <instances> & volumes in prod-payments — Zürich " + std::string(200, 'x');
+  facts.team = "payments";
+  facts.amount = 48210.5;
+  facts.severity = "high";
+  facts.kind = "idle_compute";
+  facts.requester = "U_REQ";
+  facts.finding_id = "F-2024-0517";
+  facts.facts["summary"] = "14 instances averaged 0.4% CPU for 30 days.\nStopping them saves ~$4,017/month.";
+  facts.facts["chart_url"] = "https://costbot.example.com/charts/F-2024-0517.png";
+  facts.facts["recommendation"] = "Stop the instances, snapshot the volumes, delete after 14 days.";
+  facts.facts["region"] = "eu-central-1";
+  facts.facts["instances"] = 14;
+  auto id = f.engine->create_request(*f.db, facts, T0).id;
+  f.engine->record_posted_copy(*f.db, {id, "slack", "C0PAY", "111.222", "", 1}, T0);
+  f.engine->record_posted_copy(*f.db, {id, "teams", "19:conv", "act-1", "https://smba.example/", 1}, T0);
+
+  std::size_t dumped = 0;
+  auto dump = [&](const std::string& state) {
+    auto rows = outbox_rows(*f.db);
+    for (; dumped < rows.size(); ++dumped) {
+      const auto& row = rows[dumped];
+      std::string name = state + "-" + std::to_string(dumped + 1);
+      if (row.kind == "slack.post_message" || row.kind == "slack.update_message")
+        write_json(out / "slack" / (name + ".json"), slack_api_body(row.payload));
+      else if (row.kind == "teams.send_activity" || row.kind == "teams.update_activity")
+        write_json(out / "teams" / (name + ".json"), row.payload.at("activity"));
+      else if (row.kind == "jira.create_issue")
+        write_json(out / "jira" / (name + ".json"), row.payload.at("body"));
+    }
+  };
+
+  f.decide(id, "U_LEAD", Verdict::approve, 0, "Confirmed idle: \"batch\" <retired>");
+  f.engine->delegate(*f.db, {"U_F2", "U_DEPUTY", T0, T0 + 30 * 86400, "leave", "U_F2"}, T0);
+  for (const char* who : {"U_F1", "U_DEPUTY", "U_F3"}) f.decide(id, who, Verdict::approve, 1);
+  f.decide(id, "U_CFO", Verdict::approve, 2, "Go ahead.");
+  f.engine->record_ticket(*f.db, id, "FIN-412", "https://example.atlassian.net/browse/FIN-412", T0 + 100);
+  f.engine->ticket_status_changed(*f.db, "FIN-412", "Won't Do", "done", T0 + 200);
+  dump("approved");
+
+  // A rejected one, and a small one with no summary or chart.
+  auto rejected = f.request(3000, "U_REQ", "F-2");
+  f.engine->record_posted_copy(*f.db, {rejected, "slack", "C0PAY", "333.444", "", 1}, T0);
+  f.decide(rejected, "U_LEAD", Verdict::reject, 0, "Planned migration, not waste.");
+  approvals::RequestFacts bare;
+  bare.title = "Delete unattached volume";
+  bare.amount = 12;
+  bare.requester = "U_REQ";
+  bare.team = "payments";
+  auto small = f.engine->create_request(*f.db, bare, T0).id;
+  f.decide(small, "U_LEAD", Verdict::approve, 0);
+  // A small one left alone: reminder, notification, auto-reject, in every posted copy's thread.
+  auto ignored = f.request(400);
+  f.engine->record_posted_copy(*f.db, {ignored, "slack", "C0PAY", "555.666", "", 1}, T0);
+  f.engine->record_posted_copy(*f.db, {ignored, "teams", "19:conv", "act-9", "https://smba.example/", 1}, T0);
+  CHECK(f.engine->tick(*f.db, T0 + 100 * 3600).lines.size() == 3);
+  dump("more");
+
+  CHECK(std::distance(std::filesystem::directory_iterator(out / "slack"), {}) >= 8);
+  CHECK(std::distance(std::filesystem::directory_iterator(out / "teams"), {}) >= 4);
+  CHECK(std::distance(std::filesystem::directory_iterator(out / "jira"), {}) >= 2);
+  auto body = outbox_rows(*f.db, "jira.create_issue").front().payload.at("body").at("fields").as_object();
+  CHECK(body.at("summary").as_string().size() <= 255);
+  auto description = boost::json::serialize(body.at("description"));
+  CHECK(description.find("U_F2 (delegate U_DEPUTY)") != std::string::npos);
+  CHECK(description.find("Confirmed idle: \\\"batch\\\" <retired>") != std::string::npos);
+  auto slack = boost::json::serialize(outbox_rows(*f.db, "slack.update_message").back().payload);
+  CHECK(slack.find("&lt;retired&gt;") == std::string::npos);  // the last update is the small request's
+  bool escaped = false;
+  for (const auto& row : outbox_rows(*f.db, "slack.update_message"))
+    escaped = escaped || boost::json::serialize(row.payload).find("&lt;retired&gt;") != std::string::npos;
+  CHECK(escaped);  // Slack markup in a reason is shown, not interpreted
+}
