@@ -1,0 +1,49 @@
+#pragma once
+// Where the bytes of an input file come from: a plain file or memory, transparently gunzipped when
+// the bytes start with the gzip magic. Reads go into the caller's buffer, so nothing here grows with
+// the file. Optionally keeps a SHA-256 of the raw (still compressed) bytes as they stream past.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace costbot::ingest {
+
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // Fills up to `capacity` bytes; returns 0 only at the end of input. Throws costbot::Error
+  // (invalid_input) on a read error or a corrupt / truncated gzip stream.
+  virtual std::size_t read(char* into, std::size_t capacity) = 0;
+  // Bytes consumed from the underlying file so far (compressed bytes for gzip).
+  virtual std::uint64_t raw_bytes_read() const = 0;
+};
+
+// Opens `path`. `digest` (may be null) receives the raw bytes for hashing as they are read.
+class Sha256;
+std::unique_ptr<ByteSource> open_file(const std::string& path, Sha256* digest = nullptr);
+// Reads from memory (tests, fuzzing); gunzips when the bytes start with the gzip magic.
+std::unique_ptr<ByteSource> open_memory(std::string_view bytes);
+
+// Bytes already read from `rest` (to look at them) followed by the rest of it.
+std::unique_ptr<ByteSource> prepend(std::string head, std::unique_ptr<ByteSource> rest);
+
+// Incremental SHA-256 (OpenSSL EVP).
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(const void* data, std::size_t size);
+  std::string hex();  // finishes; call once
+
+ private:
+  void* ctx_;
+};
+
+// SHA-256 of a whole file, read in large blocks (used to recognise an unchanged file up front).
+std::string sha256_file(const std::string& path);
+
+}  // namespace costbot::ingest

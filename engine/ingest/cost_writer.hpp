@@ -1,0 +1,78 @@
+#pragma once
+// Writes normalized billing rows into the daily store inside the caller's transaction.
+//
+// Rows are summed in memory per (billing scope, day, dimension set) and written with an UPSERT
+// whenever `batch_rows` rows have been added, so memory is bounded by the batch, not the file.
+// The first time a run meets a billing scope (source type, provider, billing account, billing
+// period), everything earlier ingested for that scope is deleted: re-ingesting a file, or another
+// file covering the same period, replaces and never double counts. Resources (latest tags, team,
+// environment, first/last seen) are kept in a second bounded map and upserted the same way.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/ingest/cost_record.hpp"
+#include "engine/ingest/normalizer.hpp"
+#include "engine/storage/database.hpp"
+
+namespace costbot::ingest {
+
+class CostWriter {
+ public:
+  CostWriter(storage::Database& db, std::int64_t run_id, SourceType type, std::int64_t batch_rows);
+  ~CostWriter();
+  CostWriter(const CostWriter&) = delete;
+  CostWriter& operator=(const CostWriter&) = delete;
+
+  void add(const CostRecord& record, const Normalized& normalized);
+  // Writes what is still in memory. Call before committing.
+  void flush();
+
+  std::int64_t scopes_replaced() const { return scopes_replaced_; }
+  std::int64_t rows_replaced() const { return rows_replaced_; }  // daily rows deleted from earlier runs
+
+ private:
+  struct Scope;
+  struct DailyKey {
+    std::int64_t scope_id;
+    std::int32_t day;
+    std::uint64_t dims;
+    bool operator==(const DailyKey&) const = default;
+  };
+  struct DailyKeyHash {
+    std::size_t operator()(const DailyKey& k) const;
+  };
+  struct Daily;
+  struct Resource;
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+
+  std::int64_t scope_for(const CostRecord& record);
+  void add_resource(const CostRecord& record, const Normalized& normalized);
+  void flush_daily();
+  void flush_resources();
+
+  storage::Database& db_;
+  std::int64_t run_id_;
+  SourceType type_;
+  std::int64_t batch_rows_;
+  std::int64_t rows_in_batch_ = 0;
+  std::int64_t scopes_replaced_ = 0;
+  std::int64_t rows_replaced_ = 0;
+
+  std::unordered_map<std::string, std::int64_t> scopes_;  // provider \x1f account \x1f period → id
+  std::string last_provider_, last_account_;
+  Day last_period_{};
+  std::int64_t last_scope_id_ = 0;
+  std::unordered_map<DailyKey, std::unique_ptr<Daily>, DailyKeyHash> daily_;
+  std::unordered_map<std::string, std::unique_ptr<Resource>, TextHash, std::equal_to<>> resources_;
+
+  std::unique_ptr<SQLite::Statement> upsert_daily_;
+  std::unique_ptr<SQLite::Statement> upsert_resource_;
+};
+
+}  // namespace costbot::ingest

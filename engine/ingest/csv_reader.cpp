@@ -1,0 +1,185 @@
+#include "engine/ingest/csv_reader.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/util/error.hpp"
+
+namespace costbot::ingest {
+namespace {
+
+constexpr std::size_t kInitialBuffer = 1u << 20;
+
+// Bytes that end an unquoted field.
+struct DelimiterTable {
+  bool stop[256] = {};
+  constexpr DelimiterTable() {
+    stop[static_cast<unsigned char>(',')] = true;
+    stop[static_cast<unsigned char>('\n')] = true;
+    stop[static_cast<unsigned char>('\r')] = true;
+  }
+};
+constexpr DelimiterTable kDelimiters;
+
+std::size_t count_newlines(const char* p, std::size_t n) {
+  std::size_t lines = 0;
+  while (n > 0) {
+    const void* hit = std::memchr(p, '\n', n);
+    if (!hit) break;
+    ++lines;
+    auto skip = static_cast<std::size_t>(static_cast<const char*>(hit) - p) + 1;
+    p += skip;
+    n -= skip;
+  }
+  return lines;
+}
+
+}  // namespace
+
+CsvReader::CsvReader(std::unique_ptr<ByteSource> source, std::string name)
+    : source_(std::move(source)), name_(std::move(name)), buffer_(kInitialBuffer) {
+  spans_.reserve(64);
+  fields_.reserve(64);
+}
+
+bool CsvReader::refill() {
+  if (eof_) return false;
+  if (begin_ > 0) {
+    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  if (end_ == buffer_.size()) {
+    if (buffer_.size() >= kMaxRecordBytes)
+      throw invalid_input(name_ + ":" + std::to_string(next_line_) + ": a single record is longer than " +
+                          std::to_string(kMaxRecordBytes >> 20) + " MB (not a CSV file, or an unterminated quote)");
+    buffer_.resize(std::min(buffer_.size() * 2, kMaxRecordBytes));
+  }
+  std::size_t n = source_->read(buffer_.data() + end_, buffer_.size() - end_);
+  if (n == 0) {
+    eof_ = true;
+    return false;
+  }
+  end_ += n;
+  return true;
+}
+
+bool CsvReader::next() {
+  if (!started_) {
+    started_ = true;
+    while (end_ - begin_ < 3 && refill()) {
+    }
+    if (end_ - begin_ >= 3 && std::memcmp(buffer_.data() + begin_, "\xEF\xBB\xBF", 3) == 0) begin_ += 3;
+  }
+  for (;;) {
+    if (begin_ == end_ && !refill()) return false;
+    switch (parse_record()) {
+      case Parse::record: return true;
+      case Parse::blank: break;
+      case Parse::need_more:
+        refill();  // at end of input, parse_record completes the record or throws
+        break;
+    }
+  }
+}
+
+CsvReader::Parse CsvReader::parse_record() {
+  const char* data = buffer_.data();
+  const std::size_t end = end_;
+  std::size_t pos = begin_;
+  std::size_t lines = 0;
+  spans_.clear();
+  scratch_.clear();
+  problem_.clear();
+
+  for (;;) {
+    // One field starts at pos.
+    if (pos < end && data[pos] == '"') {
+      std::size_t content = pos + 1;
+      std::size_t scan = content;
+      std::size_t close;
+      bool escaped = false;
+      for (;;) {
+        const void* hit = scan < end ? std::memchr(data + scan, '"', end - scan) : nullptr;
+        if (!hit) {
+          if (!eof_) return Parse::need_more;
+          throw invalid_input(name_ + ":" + std::to_string(next_line_ + static_cast<std::int64_t>(lines)) +
+                              ": unterminated quoted field: the file ends inside it (the file is truncated or not valid CSV)");
+        }
+        std::size_t q = static_cast<std::size_t>(static_cast<const char*>(hit) - data);
+        if (q + 1 == end && !eof_) return Parse::need_more;
+        if (q + 1 < end && data[q + 1] == '"') {
+          escaped = true;
+          scan = q + 2;
+          continue;
+        }
+        close = q;
+        break;
+      }
+      lines += count_newlines(data + content, close - content);
+      if (escaped) {
+        std::size_t offset = scratch_.size();
+        for (std::size_t i = content; i < close; ++i) {
+          scratch_.push_back(data[i]);
+          if (data[i] == '"') ++i;  // the second quote of a doubled pair
+        }
+        spans_.push_back({offset, scratch_.size() - offset, true, true});
+      } else {
+        spans_.push_back({content, close - content, true, false});
+      }
+      pos = close + 1;
+      if (pos < end && !kDelimiters.stop[static_cast<unsigned char>(data[pos])]) {
+        if (problem_.empty())
+          problem_ = "unexpected text after the closing quote of field " + std::to_string(spans_.size());
+        while (pos < end && !kDelimiters.stop[static_cast<unsigned char>(data[pos])]) ++pos;
+        if (pos == end && !eof_) return Parse::need_more;
+      }
+    } else {
+      std::size_t start = pos;
+      while (pos < end && !kDelimiters.stop[static_cast<unsigned char>(data[pos])]) ++pos;
+      if (pos == end && !eof_) return Parse::need_more;
+      spans_.push_back({start, pos - start, false, false});
+    }
+
+    // After a field: a comma, a line end, or the end of input.
+    if (pos == end) {  // only reached at eof
+      break;
+    }
+    char c = data[pos];
+    if (c == ',') {
+      ++pos;
+      if (pos == end && !eof_) return Parse::need_more;
+      continue;
+    }
+    if (c == '\r') {
+      if (pos + 1 == end && !eof_) return Parse::need_more;
+      ++pos;
+      if (pos < end && data[pos] == '\n') ++pos;
+      ++lines;
+      break;
+    }
+    // '\n'
+    ++pos;
+    ++lines;
+    break;
+  }
+
+  std::size_t record_begin = begin_;
+  std::size_t raw_end = pos;
+  while (raw_end > record_begin && (data[raw_end - 1] == '\n' || data[raw_end - 1] == '\r')) --raw_end;
+  record_line_ = next_line_;
+  next_line_ += static_cast<std::int64_t>(lines);
+  begin_ = pos;
+
+  // A blank line is not a record.
+  if (spans_.size() == 1 && spans_[0].size == 0 && !spans_[0].quoted) return Parse::blank;
+
+  raw_ = std::string_view(data + record_begin, raw_end - record_begin);
+  saw_binary_ = std::memchr(raw_.data(), '\0', raw_.size()) != nullptr;
+  fields_.clear();
+  for (const auto& s : spans_)
+    fields_.push_back({std::string_view((s.in_scratch ? scratch_.data() : data) + s.offset, s.size), s.quoted});
+  return Parse::record;
+}
+
+}  // namespace costbot::ingest
