@@ -1,6 +1,8 @@
 #include "engine/ingest/cost_writer.hpp"
 
 #include <algorithm>
+#include <deque>
+#include <tuple>
 
 namespace costbot::ingest {
 namespace {
@@ -26,12 +28,39 @@ std::string instant_text(UnixSeconds t) { return format_instant(t); }
 
 }  // namespace
 
+// The dimensions of a daily row, in the order of the cost_daily columns they fill.
+enum Dim {
+  kProvider, kBillingAccount, kSubAccount, kSubAccountName, kService, kServiceCategory, kRegion, kResourceId,
+  kResourceType, kSku, kUsageType, kChargeCategory, kCommitment, kTeam, kEnvironment, kConsumedUnit, kDims
+};
+
 struct CostWriter::Daily {
-  std::string provider, billing_account_id, sub_account_id, sub_account_name, service_name, service_category, region,
-      resource_id, resource_type, sku_id, usage_type, charge_category, commitment_discount_id, team, environment,
-      consumed_unit;
+  DailyKey key;
+  std::uint32_t dims[kDims];  // interned strings
   double billed = 0, effective = 0, list = 0, contracted = 0, quantity = 0;
   std::int64_t rows = 0;
+};
+
+// Interned strings for one batch; std::deque keeps every stored string (and its views) in place.
+class CostWriter::StringPool {
+ public:
+  std::uint32_t intern(std::string_view s) {
+    auto it = index_.find(s);
+    if (it != index_.end()) return it->second;
+    const std::string& stored = storage_.emplace_back(s);
+    auto id = static_cast<std::uint32_t>(storage_.size() - 1);
+    index_.emplace(std::string_view(stored), id);
+    return id;
+  }
+  const std::string& at(std::uint32_t id) const { return storage_[id]; }
+  void clear() {
+    index_.clear();
+    storage_.clear();
+  }
+
+ private:
+  std::unordered_map<std::string_view, std::uint32_t> index_;
+  std::deque<std::string> storage_;
 };
 
 struct CostWriter::Resource {
@@ -46,7 +75,8 @@ std::size_t CostWriter::DailyKeyHash::operator()(const DailyKey& k) const {
 }
 
 CostWriter::CostWriter(storage::Database& db, std::int64_t run_id, SourceType type, std::int64_t batch_rows)
-    : db_(db), run_id_(run_id), type_(type), batch_rows_(std::max<std::int64_t>(1, batch_rows)) {
+    : db_(db), run_id_(run_id), type_(type), batch_rows_(std::max<std::int64_t>(1, batch_rows)),
+      pool_(std::make_unique<StringPool>()) {
   upsert_daily_ = std::make_unique<SQLite::Statement>(
       db_.sql(),
       "INSERT INTO cost_daily(scope_id, day, key_hash, provider, billing_account_id, sub_account_id, "
@@ -124,23 +154,20 @@ std::int64_t CostWriter::scope_for(const CostRecord& r) {
 
 void CostWriter::add(const CostRecord& r, const Normalized& n) {
   std::int64_t scope = scope_for(r);
+  const std::string_view dims[kDims] = {r.provider, r.billing_account_id, r.sub_account_id, r.sub_account_name,
+                                        r.service_name, r.service_category, r.region, r.resource_id,
+                                        r.resource_type, r.sku_id, r.usage_type, r.charge_category,
+                                        r.commitment_discount_id, n.team, n.environment, r.consumed_unit};
   std::uint64_t h = 0;
-  for (std::string_view s : {r.provider, r.billing_account_id, r.sub_account_id, r.sub_account_name, r.service_name,
-                             r.service_category, r.region, r.resource_id, r.resource_type, r.sku_id, r.usage_type,
-                             r.charge_category, r.commitment_discount_id, n.team, n.environment, r.consumed_unit})
-    h = add_to_hash(h, s);
+  for (auto s : dims) h = add_to_hash(h, s);
   DailyKey key{scope, static_cast<std::int32_t>(day_of(r.charge_start).time_since_epoch().count()), h};
-  auto& slot = daily_[key];
-  if (!slot) {
-    slot = std::make_unique<Daily>(Daily{std::string(r.provider), std::string(r.billing_account_id),
-                                         std::string(r.sub_account_id), std::string(r.sub_account_name),
-                                         std::string(r.service_name), std::string(r.service_category),
-                                         std::string(r.region), std::string(r.resource_id),
-                                         std::string(r.resource_type), std::string(r.sku_id), std::string(r.usage_type),
-                                         std::string(r.charge_category), std::string(r.commitment_discount_id),
-                                         std::string(n.team), std::string(n.environment), std::string(r.consumed_unit)});
+  auto [it, inserted] = daily_index_.try_emplace(key, static_cast<std::uint32_t>(daily_.size()));
+  if (inserted) {
+    Daily& fresh = daily_.emplace_back();
+    fresh.key = key;
+    for (int i = 0; i < kDims; ++i) fresh.dims[i] = pool_->intern(dims[i]);
   }
-  Daily& d = *slot;
+  Daily& d = daily_[it->second];
   d.billed += r.billed_cost;
   d.effective += r.effective_cost;
   d.list += r.list_cost;
@@ -149,7 +176,7 @@ void CostWriter::add(const CostRecord& r, const Normalized& n) {
   ++d.rows;
 
   if (!r.resource_id.empty()) add_resource(r, n);
-  if (++rows_in_batch_ >= batch_rows_) flush_daily();
+  if (static_cast<std::int64_t>(daily_.size()) >= batch_rows_) flush_daily();
   if (resources_.size() >= kResourceBatch) flush_resources();
 }
 
@@ -184,38 +211,29 @@ void CostWriter::add_resource(const CostRecord& r, const Normalized& n) {
 }
 
 void CostWriter::flush_daily() {
+  // In key order, so consecutive upserts land next to each other in the unique index.
+  std::sort(daily_.begin(), daily_.end(), [](const Daily& a, const Daily& b) {
+    return std::tie(a.key.scope_id, a.key.day, a.key.dims) < std::tie(b.key.scope_id, b.key.day, b.key.dims);
+  });
   auto& q = *upsert_daily_;
-  for (const auto& [key, d] : daily_) {
-    q.bind(1, static_cast<int64_t>(key.scope_id));
-    q.bind(2, format_day(Day{std::chrono::days{key.day}}));
-    q.bind(3, static_cast<int64_t>(key.dims));
-    q.bindNoCopy(4, d->provider);
-    q.bindNoCopy(5, d->billing_account_id);
-    q.bindNoCopy(6, d->sub_account_id);
-    q.bindNoCopy(7, d->sub_account_name);
-    q.bindNoCopy(8, d->service_name);
-    q.bindNoCopy(9, d->service_category);
-    q.bindNoCopy(10, d->region);
-    q.bindNoCopy(11, d->resource_id);
-    q.bindNoCopy(12, d->resource_type);
-    q.bindNoCopy(13, d->sku_id);
-    q.bindNoCopy(14, d->usage_type);
-    q.bindNoCopy(15, d->charge_category);
-    q.bindNoCopy(16, d->commitment_discount_id);
-    q.bindNoCopy(17, d->team);
-    q.bindNoCopy(18, d->environment);
-    q.bind(19, d->billed);
-    q.bind(20, d->effective);
-    q.bind(21, d->list);
-    q.bind(22, d->contracted);
-    q.bind(23, d->quantity);
-    q.bindNoCopy(24, d->consumed_unit);
-    q.bind(25, static_cast<int64_t>(d->rows));
+  for (const Daily& d : daily_) {
+    q.bind(1, static_cast<int64_t>(d.key.scope_id));
+    q.bind(2, format_day(Day{std::chrono::days{d.key.day}}));
+    q.bind(3, static_cast<int64_t>(d.key.dims));
+    static constexpr int kColumn[kDims] = {4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 24};
+    for (int i = 0; i < kDims; ++i) q.bindNoCopy(kColumn[i], pool_->at(d.dims[i]));
+    q.bind(19, d.billed);
+    q.bind(20, d.effective);
+    q.bind(21, d.list);
+    q.bind(22, d.contracted);
+    q.bind(23, d.quantity);
+    q.bind(25, static_cast<int64_t>(d.rows));
     q.exec();
     q.reset();
   }
   daily_.clear();
-  rows_in_batch_ = 0;
+  daily_index_.clear();
+  pool_->clear();
 }
 
 void CostWriter::flush_resources() {

@@ -2,7 +2,9 @@
 // Writes normalized billing rows into the daily store inside the caller's transaction.
 //
 // Rows are summed in memory per (billing scope, day, dimension set) and written with an UPSERT
-// whenever `batch_rows` rows have been added, so memory is bounded by the batch, not the file.
+// whenever `batch_rows` distinct daily rows are held, so memory is bounded by the batch, not the
+// file. Dimension strings are interned while a batch lives (a resource's name repeats on every
+// hourly row), and each batch is written in key order so the store's unique index grows in place.
 // The first time a run meets a billing scope (source type, provider, billing account, billing
 // period), everything earlier ingested for that scope is deleted: re-ingesting a file, or another
 // file covering the same period, replaces and never double counts. Resources (latest tags, team,
@@ -45,6 +47,7 @@ class CostWriter {
     std::size_t operator()(const DailyKey& k) const;
   };
   struct Daily;
+  class StringPool;
   struct Resource;
   struct TextHash {
     using is_transparent = void;
@@ -60,7 +63,6 @@ class CostWriter {
   std::int64_t run_id_;
   SourceType type_;
   std::int64_t batch_rows_;
-  std::int64_t rows_in_batch_ = 0;
   std::int64_t scopes_replaced_ = 0;
   std::int64_t rows_replaced_ = 0;
 
@@ -68,7 +70,9 @@ class CostWriter {
   std::string last_provider_, last_account_;
   Day last_period_{};
   std::int64_t last_scope_id_ = 0;
-  std::unordered_map<DailyKey, std::unique_ptr<Daily>, DailyKeyHash> daily_;
+  std::unordered_map<DailyKey, std::uint32_t, DailyKeyHash> daily_index_;  // key → entry in daily_
+  std::vector<Daily> daily_;
+  std::unique_ptr<StringPool> pool_;
   std::unordered_map<std::string, std::unique_ptr<Resource>, TextHash, std::equal_to<>> resources_;
 
   std::unique_ptr<SQLite::Statement> upsert_daily_;

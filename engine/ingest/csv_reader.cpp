@@ -37,10 +37,7 @@ std::size_t count_newlines(const char* p, std::size_t n) {
 }  // namespace
 
 CsvReader::CsvReader(std::unique_ptr<ByteSource> source, std::string name)
-    : source_(std::move(source)), name_(std::move(name)), buffer_(kInitialBuffer) {
-  spans_.reserve(64);
-  fields_.reserve(64);
-}
+    : source_(std::move(source)), name_(std::move(name)), buffer_(kInitialBuffer), fields_(64) {}
 
 bool CsvReader::refill() {
   if (eof_) return false;
@@ -88,7 +85,8 @@ CsvReader::Parse CsvReader::parse_record() {
   const std::size_t end = end_;
   std::size_t pos = begin_;
   std::size_t lines = 0;
-  spans_.clear();
+  count_ = 0;
+  unescaped_.clear();
   scratch_.clear();
   problem_.clear();
 
@@ -123,14 +121,15 @@ CsvReader::Parse CsvReader::parse_record() {
           scratch_.push_back(data[i]);
           if (data[i] == '"') ++i;  // the second quote of a doubled pair
         }
-        spans_.push_back({offset, scratch_.size() - offset, true, true});
+        unescaped_.push_back({count_, offset, scratch_.size() - offset});
+        add_field(nullptr, 0, true);
       } else {
-        spans_.push_back({content, close - content, true, false});
+        add_field(data + content, close - content, true);
       }
       pos = close + 1;
       if (pos < end && !kDelimiters.stop[static_cast<unsigned char>(data[pos])]) {
         if (problem_.empty())
-          problem_ = "unexpected text after the closing quote of field " + std::to_string(spans_.size());
+          problem_ = "unexpected text after the closing quote of field " + std::to_string(count_);
         while (pos < end && !kDelimiters.stop[static_cast<unsigned char>(data[pos])]) ++pos;
         if (pos == end && !eof_) return Parse::need_more;
       }
@@ -138,7 +137,7 @@ CsvReader::Parse CsvReader::parse_record() {
       std::size_t start = pos;
       while (pos < end && !kDelimiters.stop[static_cast<unsigned char>(data[pos])]) ++pos;
       if (pos == end && !eof_) return Parse::need_more;
-      spans_.push_back({start, pos - start, false, false});
+      add_field(data + start, pos - start, false);
     }
 
     // After a field: a comma, a line end, or the end of input.
@@ -172,13 +171,11 @@ CsvReader::Parse CsvReader::parse_record() {
   begin_ = pos;
 
   // A blank line is not a record.
-  if (spans_.size() == 1 && spans_[0].size == 0 && !spans_[0].quoted) return Parse::blank;
+  if (count_ == 1 && fields_[0].text.empty() && !fields_[0].quoted) return Parse::blank;
 
   raw_ = std::string_view(data + record_begin, raw_end - record_begin);
   saw_binary_ = std::memchr(raw_.data(), '\0', raw_.size()) != nullptr;
-  fields_.clear();
-  for (const auto& s : spans_)
-    fields_.push_back({std::string_view((s.in_scratch ? scratch_.data() : data) + s.offset, s.size), s.quoted});
+  for (const auto& u : unescaped_) fields_[u.field].text = std::string_view(scratch_.data() + u.offset, u.size);
   return Parse::record;
 }
 

@@ -10,6 +10,7 @@
 // buffer), so parsing allocates nothing per field or per record once the buffers have grown.
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,9 +36,9 @@ class CsvReader {
   // field (a truncated file) or a single record exceeds the size limit.
   bool next();
 
-  std::size_t size() const { return fields_.size(); }
+  std::size_t size() const { return count_; }
   const CsvField& operator[](std::size_t i) const { return fields_[i]; }
-  const std::vector<CsvField>& fields() const { return fields_; }
+  std::span<const CsvField> fields() const { return {fields_.data(), count_}; }
   std::int64_t line() const { return record_line_; }  // 1-based line the record starts on
   std::string_view raw() const { return raw_; }        // the record's bytes as in the file
   // A syntax problem in this record that did not stop parsing (e.g. text after a closing quote);
@@ -63,14 +64,17 @@ class CsvReader {
   std::int64_t next_line_ = 1;
   std::int64_t record_line_ = 0;
 
-  struct Span {
-    std::size_t offset;
-    std::size_t size;
-    bool quoted;
-    bool in_scratch;
+  void add_field(const char* data, std::size_t size, bool quoted) {
+    if (count_ == fields_.size()) fields_.resize(fields_.size() * 2);
+    fields_[count_++] = CsvField{std::string_view(data, size), quoted};
+  }
+
+  std::vector<CsvField> fields_;  // the first count_ are the current record's
+  std::size_t count_ = 0;
+  struct Unescaped {
+    std::size_t field, offset, size;  // fields whose text lives in scratch_, patched once it is final
   };
-  std::vector<Span> spans_;
-  std::vector<CsvField> fields_;
+  std::vector<Unescaped> unescaped_;
   std::string scratch_;
   std::string_view raw_;
   std::string problem_;

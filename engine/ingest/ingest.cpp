@@ -170,6 +170,7 @@ FileResult ingest_file(storage::Database& db, const config::Config& config, Sour
       }
     }
 
+    if (const char* c = std::getenv("COSTBOT_CACHE")) db.sql().exec(std::string("PRAGMA cache_size=") + c);
     auto tx = db.begin_write();
     result.run_id = insert_run(db, result, size, started, "running");
     Sha256 digest;

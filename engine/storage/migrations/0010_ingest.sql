@@ -11,3 +11,9 @@ CREATE TABLE ingest_run_scopes (
 
 CREATE INDEX ingest_runs_digest ON ingest_runs(file_digest, status);
 CREATE INDEX ingest_runs_size ON ingest_runs(source_type, file_size, status);
+
+-- cost_daily is written by ingestion in bulk and read by day range (every query and detector
+-- filters on a period), so two more indexes cost far more at load time (random inserts into long
+-- text keys for every daily row) than they save at read time, where the day index narrows first.
+DROP INDEX IF EXISTS cost_daily_team_day;
+DROP INDEX IF EXISTS cost_daily_resource;
