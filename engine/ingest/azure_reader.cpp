@@ -19,7 +19,7 @@ std::string_view charge_category(std::string_view type) {
 class AzureReader final : public CsvRows {
  public:
   AzureReader(std::unique_ptr<ByteSource> source, const std::string& name)
-      : CsvRows(std::move(source), name, "Azure cost details CSV") {
+      : CsvRows(std::move(source), name, "an Azure cost details CSV") {
     read_header();
     account_ = required({"BillingAccountId"});
     period_start_ = required({"BillingPeriodStartDate"});

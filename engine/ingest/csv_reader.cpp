@@ -66,6 +66,7 @@ bool CsvReader::next() {
     started_ = true;
     while (end_ - begin_ < 3 && refill()) {
     }
+    starts_binary_ = std::memchr(buffer_.data(), '\0', std::min<std::size_t>(end_, 4096)) != nullptr;
     if (end_ - begin_ >= 3 && std::memcmp(buffer_.data() + begin_, "\xEF\xBB\xBF", 3) == 0) begin_ += 3;
   }
   for (;;) {

@@ -46,6 +46,7 @@ class CsvReader {
   const std::string& problem() const { return problem_; }
   const std::string& name() const { return name_; }
   bool saw_binary() const { return saw_binary_; }  // NUL bytes seen in a record: not a text file
+  bool starts_binary() const { return starts_binary_; }  // NUL bytes in the first 4 KB of input
 
   static constexpr std::size_t kMaxRecordBytes = 64u << 20;
 
@@ -79,6 +80,7 @@ class CsvReader {
   std::string_view raw_;
   std::string problem_;
   bool saw_binary_ = false;
+  bool starts_binary_ = false;
 };
 
 }  // namespace costbot::ingest

@@ -65,9 +65,9 @@ CsvRows::CsvRows(std::unique_ptr<ByteSource> source, std::string name, std::stri
     : csv_(std::move(source), name), name_(std::move(name)), format_name_(std::move(format_name)) {}
 
 void CsvRows::read_header() {
-  if (!csv_.next()) throw invalid_input(name_ + " is empty: expected a " + format_name_ + " header line");
-  if (csv_.saw_binary())
-    throw invalid_input(name_ + " is not a CSV text file (binary data in the first line); expected " + format_name_);
+  if (!csv_.next()) throw invalid_input(name_ + " is empty: expected " + format_name_ + " header line");
+  if (csv_.saw_binary() || csv_.starts_binary())
+    throw invalid_input(name_ + " is not a CSV text file (binary data at its start); expected " + format_name_ + " file");
   if (!csv_.problem().empty())
     throw invalid_input(name_ + ":" + std::to_string(csv_.line()) + ": the header line is not valid CSV (" +
                         csv_.problem() + ")");
@@ -99,7 +99,7 @@ void CsvRows::check_required() {
     if (s.size() > 40) s = s.substr(0, 37) + "...";
   std::string found = text::join(seen, ", ");
   if (header_.size() > seen.size()) found += ", ...";
-  throw invalid_input(name_ + " is not a " + format_name_ + " file: missing required column" +
+  throw invalid_input(name_ + " is not " + format_name_ + " file: missing required column" +
                       (missing_.size() > 1 ? "s " : " ") + text::join(missing_, ", ") + " (its first line has " +
                       std::to_string(header_.size()) + " column" + (header_.size() == 1 ? "" : "s") + ": " + found +
                       ")");

@@ -53,7 +53,7 @@ std::string_view charge_category(std::string_view type) {
 class CurReader final : public CsvRows {
  public:
   CurReader(std::unique_ptr<ByteSource> source, const std::string& name)
-      : CsvRows(std::move(source), name, "AWS CUR 2.0 CSV") {
+      : CsvRows(std::move(source), name, "an AWS CUR 2.0 CSV") {
     read_header();
     payer_ = required({"bill_payer_account_id"});
     period_start_ = required({"bill_billing_period_start_date"});

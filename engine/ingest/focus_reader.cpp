@@ -7,7 +7,7 @@ namespace {
 class FocusReader final : public CsvRows {
  public:
   FocusReader(std::unique_ptr<ByteSource> source, const std::string& name)
-      : CsvRows(std::move(source), name, "FOCUS 1.0 CSV") {
+      : CsvRows(std::move(source), name, "a FOCUS 1.0 CSV") {
     read_header();
     billed_ = required({"BilledCost"});
     effective_ = required({"EffectiveCost"});

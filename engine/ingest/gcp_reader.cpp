@@ -64,7 +64,7 @@ bool sum_credits(const json::value& credits, double& sum) {
 class GcpCsvReader final : public CsvRows {
  public:
   GcpCsvReader(std::unique_ptr<ByteSource> source, const std::string& name)
-      : CsvRows(std::move(source), name, "GCP billing export CSV") {
+      : CsvRows(std::move(source), name, "a GCP billing export CSV") {
     read_header();
     account_ = required({"billing_account_id"});
     start_ = required({"usage_start_time"});

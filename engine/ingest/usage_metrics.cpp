@@ -13,7 +13,8 @@ RunCounts ingest_usage_metrics(storage::Database& db, const std::string& path, s
                                Quarantine& quarantine) {
   CsvReader csv(std::move(source), path);
   if (!csv.next()) throw invalid_input(path + " is empty: expected a header timestamp,resource_id,metric,value");
-  if (csv.saw_binary()) throw invalid_input(path + " is not a CSV text file (binary data in the first line)");
+  if (csv.saw_binary() || csv.starts_binary())
+    throw invalid_input(path + " is not a CSV text file (binary data at its start)");
   int cols[4] = {-1, -1, -1, -1};
   const char* names[4] = {"timestamp", "resource_id", "metric", "value"};
   for (std::size_t i = 0; i < csv.size(); ++i)
