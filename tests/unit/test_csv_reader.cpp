@@ -1,10 +1,9 @@
-#include <zlib.h>
-
 #include <catch2/catch.hpp>
 
 #include "engine/ingest/byte_source.hpp"
 #include "engine/ingest/csv_reader.hpp"
 #include "engine/util/error.hpp"
+#include "tests/support/ingest_support.hpp"
 
 using namespace costbot;
 using ingest::CsvReader;
@@ -33,19 +32,7 @@ std::vector<Record> read_all(const std::string& bytes) {
   return out;
 }
 
-std::string gzip(const std::string& data) {
-  z_stream z{};
-  REQUIRE(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&z, data.size()) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
+std::string gzip(const std::string& data) { return testing::gzip_bytes(data); }
 
 }  // namespace
 
