@@ -37,22 +37,26 @@ std::size_t count_newlines(const char* p, std::size_t n) {
 }  // namespace
 
 CsvReader::CsvReader(std::unique_ptr<ByteSource> source, std::string name)
-    : source_(std::move(source)), name_(std::move(name)), buffer_(kInitialBuffer), fields_(64) {}
+    : source_(std::move(source)), name_(std::move(name)), buffer_(new char[kInitialBuffer]), capacity_(kInitialBuffer), fields_(64) {}
 
 bool CsvReader::refill() {
   if (eof_) return false;
   if (begin_ > 0) {
-    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
   }
-  if (end_ == buffer_.size()) {
-    if (buffer_.size() >= kMaxRecordBytes)
+  if (end_ == capacity_) {
+    if (capacity_ >= kMaxRecordBytes)
       throw invalid_input(name_ + ":" + std::to_string(next_line_) + ": a single record is longer than " +
                           std::to_string(kMaxRecordBytes >> 20) + " MB (not a CSV file, or an unterminated quote)");
-    buffer_.resize(std::min(buffer_.size() * 2, kMaxRecordBytes));
+    std::size_t grown = std::min(capacity_ * 2, kMaxRecordBytes);
+    std::unique_ptr<char[]> bigger(new char[grown]);
+    std::memcpy(bigger.get(), buffer_.get(), end_);
+    buffer_ = std::move(bigger);
+    capacity_ = grown;
   }
-  std::size_t n = source_->read(buffer_.data() + end_, buffer_.size() - end_);
+  std::size_t n = source_->read(buffer_.get() + end_, capacity_ - end_);
   if (n == 0) {
     eof_ = true;
     return false;
@@ -66,8 +70,8 @@ bool CsvReader::next() {
     started_ = true;
     while (end_ - begin_ < 3 && refill()) {
     }
-    starts_binary_ = std::memchr(buffer_.data(), '\0', std::min<std::size_t>(end_, 4096)) != nullptr;
-    if (end_ - begin_ >= 3 && std::memcmp(buffer_.data() + begin_, "\xEF\xBB\xBF", 3) == 0) begin_ += 3;
+    starts_binary_ = std::memchr(buffer_.get(), '\0', std::min<std::size_t>(end_, 4096)) != nullptr;
+    if (end_ - begin_ >= 3 && std::memcmp(buffer_.get() + begin_, "\xEF\xBB\xBF", 3) == 0) begin_ += 3;
   }
   for (;;) {
     if (begin_ == end_ && !refill()) return false;
@@ -82,7 +86,7 @@ bool CsvReader::next() {
 }
 
 CsvReader::Parse CsvReader::parse_record() {
-  const char* data = buffer_.data();
+  const char* data = buffer_.get();
   const std::size_t end = end_;
   std::size_t pos = begin_;
   std::size_t lines = 0;

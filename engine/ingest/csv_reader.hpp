@@ -57,7 +57,8 @@ class CsvReader {
 
   std::unique_ptr<ByteSource> source_;
   std::string name_;
-  std::vector<char> buffer_;
+  std::unique_ptr<char[]> buffer_;  // not zero-filled: only bytes read are ever looked at
+  std::size_t capacity_;
   std::size_t begin_ = 0;  // first unparsed byte
   std::size_t end_ = 0;    // end of valid data
   bool eof_ = false;
