@@ -17,7 +17,7 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev
   libsqlitecpp-dev libsqlite3-dev catch2 libyaml-cpp-dev libkainjow-mustache-dev
-  libspdlog-dev libfmt-dev libcli11-dev libcairo2-dev libjwt-dev zlib1g-dev
+  libspdlog-dev libfmt-dev libcli11-dev libcairo2-dev libjwt-dev zlib1g-dev libxxhash-dev
 )
 # Tools the tests drive: sqlite3 and python3 compute independent reference figures, clang +
 # compiler-rt build the sanitizer and fuzzer targets, node/npm run the message validators and the
@@ -29,7 +29,7 @@ test_pkgs=(
 )
 runtime_pkgs=(
   libboost-json1.81.0 libboost-url1.81.0 libssl3 libsqlite3-0 libyaml-cpp0.7 libspdlog1.10
-  libfmt9 libcairo2 libjwt0 zlib1g ca-certificates
+  libfmt9 libcairo2 libjwt0 zlib1g libxxhash0 ca-certificates
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -188,12 +188,12 @@ std::string Sha256::hex() {
   return hash::to_hex(std::string_view(reinterpret_cast<const char*>(out), len));
 }
 
-std::string sha256_file(const std::string& path) {
+std::string sha256_file(const std::string& path, const std::atomic<bool>* cancel) {
   Sha256 digest;
   FileSource source(path, &digest);
-  std::vector<char> buffer(1 << 20);
-  while (source.read(buffer.data(), buffer.size()) > 0) {
-  }
+  std::unique_ptr<char[]> buffer(new char[1 << 20]);
+  while (source.read(buffer.get(), 1 << 20) > 0)
+    if (cancel && cancel->load(std::memory_order_relaxed)) return {};
   return digest.hex();
 }
 

@@ -2,6 +2,7 @@
 // Where the bytes of an input file come from: a plain file or memory, transparently gunzipped when
 // the bytes start with the gzip magic. Reads go into the caller's buffer, so nothing here grows with
 // the file. Optionally keeps a SHA-256 of the raw (still compressed) bytes as they stream past.
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -43,7 +44,7 @@ class Sha256 {
   void* ctx_;
 };
 
-// SHA-256 of a whole file, read in large blocks (used to recognise an unchanged file up front).
-std::string sha256_file(const std::string& path);
+// SHA-256 of a whole file, read in large blocks. Returns "" when `cancel` turns true first.
+std::string sha256_file(const std::string& path, const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace costbot::ingest

@@ -1,6 +1,9 @@
 #include "engine/ingest/cost_writer.hpp"
 
+#include <xxhash.h>
+
 #include <algorithm>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <deque>
 #include <tuple>
 
@@ -9,24 +12,7 @@ namespace {
 
 constexpr std::size_t kResourceBatch = 50000;
 
-std::uint64_t mix(std::uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
-}
-
-// The dimension hash only has to be consistent within one run: a run deletes every row of a scope
-// before it writes that scope again, so rows written by other builds never meet this hash.
-std::uint64_t add_to_hash(std::uint64_t h, std::string_view s) {
-  return mix(h ^ (std::hash<std::string_view>{}(s) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2)));
-}
-
 std::string instant_text(UnixSeconds t) { return format_instant(t); }
-
-}  // namespace
 
 // The dimensions of a daily row, in the order of the cost_daily columns they fill.
 enum Dim {
@@ -34,15 +20,40 @@ enum Dim {
   kResourceType, kSku, kUsageType, kChargeCategory, kCommitment, kTeam, kEnvironment, kConsumedUnit, kDims
 };
 
-struct CostWriter::Daily {
+struct DailyKey {
+  std::int64_t scope_id;
+  std::int32_t day;
+  std::uint64_t dims;
+  bool operator==(const DailyKey&) const = default;
+};
+
+struct DailyKeyHash {
+  std::size_t operator()(const DailyKey& k) const {
+    return static_cast<std::size_t>(k.dims ^ (static_cast<std::uint64_t>(k.scope_id) * 0x9e3779b97f4a7c15ull) ^
+                                    static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.day)) << 40);
+  }
+};
+
+struct Daily {
   DailyKey key;
   std::uint32_t dims[kDims];  // interned strings
   double billed = 0, effective = 0, list = 0, contracted = 0, quantity = 0;
   std::int64_t rows = 0;
 };
 
+struct Resource {
+  std::string provider, sub_account_id, resource_name, resource_type, service_name, region, team, environment;
+  std::shared_ptr<const NormalizedTags> tags;
+  UnixSeconds first_seen = 0, last_seen = 0;
+};
+
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return XXH3_64bits(s.data(), s.size()); }
+};
+
 // Interned strings for one batch; std::deque keeps every stored string (and its views) in place.
-class CostWriter::StringPool {
+class StringPool {
  public:
   std::uint32_t intern(std::string_view s) {
     auto it = index_.find(s);
@@ -59,24 +70,25 @@ class CostWriter::StringPool {
   }
 
  private:
-  std::unordered_map<std::string_view, std::uint32_t> index_;
+  boost::unordered_flat_map<std::string_view, std::uint32_t, TextHash> index_;
   std::deque<std::string> storage_;
 };
 
-struct CostWriter::Resource {
-  std::string provider, sub_account_id, resource_name, resource_type, service_name, region, team, environment;
-  std::shared_ptr<const NormalizedTags> tags;
-  UnixSeconds first_seen = 0, last_seen = 0;
-};
+}  // namespace
 
-std::size_t CostWriter::DailyKeyHash::operator()(const DailyKey& k) const {
-  return static_cast<std::size_t>(mix(k.dims ^ (static_cast<std::uint64_t>(k.scope_id) << 32) ^
-                                      static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.day))));
-}
+// Open-addressing maps (boost::unordered_flat_map): one lookup per billing row, no node allocations.
+struct CostWriter::Batch {
+  boost::unordered_flat_map<DailyKey, std::uint32_t, DailyKeyHash> index;  // key → entry in daily
+  std::vector<Daily> daily;
+  StringPool pool;
+  boost::unordered_flat_map<std::string, Resource, TextHash, std::equal_to<>> resources;
+  std::string key_bytes;  // the dimensions of the current row, concatenated for hashing
+};
 
 CostWriter::CostWriter(storage::Database& db, std::int64_t run_id, SourceType type, std::int64_t batch_rows)
     : db_(db), run_id_(run_id), type_(type), batch_rows_(std::max<std::int64_t>(1, batch_rows)),
-      pool_(std::make_unique<StringPool>()) {
+      batch_(std::make_unique<Batch>()) {
+  batch_->daily.reserve(static_cast<std::size_t>(std::min<std::int64_t>(batch_rows_, 1 << 20)));
   upsert_daily_ = std::make_unique<SQLite::Statement>(
       db_.sql(),
       "INSERT INTO cost_daily(scope_id, day, key_hash, provider, billing_account_id, sub_account_id, "
@@ -158,16 +170,23 @@ void CostWriter::add(const CostRecord& r, const Normalized& n) {
                                         r.service_name, r.service_category, r.region, r.resource_id,
                                         r.resource_type, r.sku_id, r.usage_type, r.charge_category,
                                         r.commitment_discount_id, n.team, n.environment, r.consumed_unit};
-  std::uint64_t h = 0;
-  for (auto s : dims) h = add_to_hash(h, s);
-  DailyKey key{scope, static_cast<std::int32_t>(day_of(r.charge_start).time_since_epoch().count()), h};
-  auto [it, inserted] = daily_index_.try_emplace(key, static_cast<std::uint32_t>(daily_.size()));
-  if (inserted) {
-    Daily& fresh = daily_.emplace_back();
-    fresh.key = key;
-    for (int i = 0; i < kDims; ++i) fresh.dims[i] = pool_->intern(dims[i]);
+  // One hash over all dimensions, separated so ("ab","c") and ("a","bc") differ. It only has to be
+  // consistent within one run: a run deletes every row of a scope before it writes that scope.
+  auto& bytes = batch_->key_bytes;
+  bytes.clear();
+  for (auto s : dims) {
+    bytes.append(s);
+    bytes.push_back('\x1f');
   }
-  Daily& d = daily_[it->second];
+  DailyKey key{scope, static_cast<std::int32_t>(day_of(r.charge_start).time_since_epoch().count()),
+               XXH3_64bits(bytes.data(), bytes.size())};
+  auto [it, inserted] = batch_->index.try_emplace(key, static_cast<std::uint32_t>(batch_->daily.size()));
+  if (inserted) {
+    Daily& fresh = batch_->daily.emplace_back();
+    fresh.key = key;
+    for (int i = 0; i < kDims; ++i) fresh.dims[i] = batch_->pool.intern(dims[i]);
+  }
+  Daily& d = batch_->daily[it->second];
   d.billed += r.billed_cost;
   d.effective += r.effective_cost;
   d.list += r.list_cost;
@@ -176,22 +195,22 @@ void CostWriter::add(const CostRecord& r, const Normalized& n) {
   ++d.rows;
 
   if (!r.resource_id.empty()) add_resource(r, n);
-  if (static_cast<std::int64_t>(daily_.size()) >= batch_rows_) flush_daily();
-  if (resources_.size() >= kResourceBatch) flush_resources();
+  if (static_cast<std::int64_t>(batch_->daily.size()) >= batch_rows_) flush_daily();
+  if (batch_->resources.size() >= kResourceBatch) flush_resources();
 }
 
 void CostWriter::add_resource(const CostRecord& r, const Normalized& n) {
-  auto it = resources_.find(r.resource_id);
-  if (it == resources_.end()) {
-    auto res = std::make_unique<Resource>(Resource{std::string(r.provider), std::string(r.sub_account_id),
-                                                   std::string(r.resource_name), std::string(r.resource_type),
-                                                   std::string(r.service_name), std::string(r.region),
-                                                   std::string(n.team), std::string(n.environment), n.tags,
-                                                   r.charge_start, r.charge_start});
-    resources_.emplace(std::string(r.resource_id), std::move(res));
+  auto& resources = batch_->resources;
+  auto it = resources.find(r.resource_id);
+  if (it == resources.end()) {
+    resources.emplace(std::string(r.resource_id),
+                      Resource{std::string(r.provider), std::string(r.sub_account_id), std::string(r.resource_name),
+                               std::string(r.resource_type), std::string(r.service_name), std::string(r.region),
+                               std::string(n.team), std::string(n.environment), n.tags, r.charge_start,
+                               r.charge_start});
     return;
   }
-  Resource& res = *it->second;
+  Resource& res = it->second;
   res.first_seen = std::min(res.first_seen, r.charge_start);
   if (r.charge_start < res.last_seen) return;
   res.last_seen = r.charge_start;
@@ -212,16 +231,17 @@ void CostWriter::add_resource(const CostRecord& r, const Normalized& n) {
 
 void CostWriter::flush_daily() {
   // In key order, so consecutive upserts land next to each other in the unique index.
-  std::sort(daily_.begin(), daily_.end(), [](const Daily& a, const Daily& b) {
+  auto& daily = batch_->daily;
+  std::sort(daily.begin(), daily.end(), [](const Daily& a, const Daily& b) {
     return std::tie(a.key.scope_id, a.key.day, a.key.dims) < std::tie(b.key.scope_id, b.key.day, b.key.dims);
   });
   auto& q = *upsert_daily_;
-  for (const Daily& d : daily_) {
+  for (const Daily& d : daily) {
     q.bind(1, static_cast<int64_t>(d.key.scope_id));
     q.bind(2, format_day(Day{std::chrono::days{d.key.day}}));
     q.bind(3, static_cast<int64_t>(d.key.dims));
     static constexpr int kColumn[kDims] = {4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 24};
-    for (int i = 0; i < kDims; ++i) q.bindNoCopy(kColumn[i], pool_->at(d.dims[i]));
+    for (int i = 0; i < kDims; ++i) q.bindNoCopy(kColumn[i], batch_->pool.at(d.dims[i]));
     q.bind(19, d.billed);
     q.bind(20, d.effective);
     q.bind(21, d.list);
@@ -231,30 +251,30 @@ void CostWriter::flush_daily() {
     q.exec();
     q.reset();
   }
-  daily_.clear();
-  daily_index_.clear();
-  pool_->clear();
+  daily.clear();
+  batch_->index.clear();
+  batch_->pool.clear();
 }
 
 void CostWriter::flush_resources() {
   auto& q = *upsert_resource_;
-  for (const auto& [id, r] : resources_) {
+  for (const auto& [id, r] : batch_->resources) {
     q.bindNoCopy(1, id);
-    q.bindNoCopy(2, r->provider);
-    q.bindNoCopy(3, r->sub_account_id);
-    q.bindNoCopy(4, r->resource_name);
-    q.bindNoCopy(5, r->resource_type);
-    q.bindNoCopy(6, r->service_name);
-    q.bindNoCopy(7, r->region);
-    q.bindNoCopy(8, r->team);
-    q.bindNoCopy(9, r->environment);
-    q.bindNoCopy(10, r->tags->json);
-    q.bind(11, instant_text(r->first_seen));
-    q.bind(12, instant_text(r->last_seen));
+    q.bindNoCopy(2, r.provider);
+    q.bindNoCopy(3, r.sub_account_id);
+    q.bindNoCopy(4, r.resource_name);
+    q.bindNoCopy(5, r.resource_type);
+    q.bindNoCopy(6, r.service_name);
+    q.bindNoCopy(7, r.region);
+    q.bindNoCopy(8, r.team);
+    q.bindNoCopy(9, r.environment);
+    q.bindNoCopy(10, r.tags->json);
+    q.bind(11, instant_text(r.first_seen));
+    q.bind(12, instant_text(r.last_seen));
     q.exec();
     q.reset();
   }
-  resources_.clear();
+  batch_->resources.clear();
 }
 
 void CostWriter::flush() {

@@ -13,7 +13,6 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
-#include <vector>
 
 #include "engine/ingest/cost_record.hpp"
 #include "engine/ingest/normalizer.hpp"
@@ -36,23 +35,7 @@ class CostWriter {
   std::int64_t rows_replaced() const { return rows_replaced_; }  // daily rows deleted from earlier runs
 
  private:
-  struct Scope;
-  struct DailyKey {
-    std::int64_t scope_id;
-    std::int32_t day;
-    std::uint64_t dims;
-    bool operator==(const DailyKey&) const = default;
-  };
-  struct DailyKeyHash {
-    std::size_t operator()(const DailyKey& k) const;
-  };
-  struct Daily;
-  class StringPool;
-  struct Resource;
-  struct TextHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
+  struct Batch;  // the in-memory aggregation (cost_writer.cpp)
 
   std::int64_t scope_for(const CostRecord& record);
   void add_resource(const CostRecord& record, const Normalized& normalized);
@@ -70,10 +53,7 @@ class CostWriter {
   std::string last_provider_, last_account_;
   Day last_period_{};
   std::int64_t last_scope_id_ = 0;
-  std::unordered_map<DailyKey, std::uint32_t, DailyKeyHash> daily_index_;  // key → entry in daily_
-  std::vector<Daily> daily_;
-  std::unique_ptr<StringPool> pool_;
-  std::unordered_map<std::string, std::unique_ptr<Resource>, TextHash, std::equal_to<>> resources_;
+  std::unique_ptr<Batch> batch_;
 
   std::unique_ptr<SQLite::Statement> upsert_daily_;
   std::unique_ptr<SQLite::Statement> upsert_resource_;

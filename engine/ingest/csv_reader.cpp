@@ -89,7 +89,7 @@ CsvReader::Parse CsvReader::parse_record() {
   const char* data = buffer_.get();
   const std::size_t end = end_;
   std::size_t pos = begin_;
-  std::size_t lines = 0;
+  bool bare_cr = false;  // the record ended with a lone '\r' (old Mac line end)
   count_ = 0;
   unescaped_.clear();
   scratch_.clear();
@@ -106,7 +106,8 @@ CsvReader::Parse CsvReader::parse_record() {
         const void* hit = scan < end ? std::memchr(data + scan, '"', end - scan) : nullptr;
         if (!hit) {
           if (!eof_) return Parse::need_more;
-          throw invalid_input(name_ + ":" + std::to_string(next_line_ + static_cast<std::int64_t>(lines)) +
+          auto line = next_line_ + static_cast<std::int64_t>(count_newlines(data + begin_, pos - begin_));
+          throw invalid_input(name_ + ":" + std::to_string(line) +
                               ": unterminated quoted field: the file ends inside it (the file is truncated or not valid CSV)");
         }
         std::size_t q = static_cast<std::size_t>(static_cast<const char*>(hit) - data);
@@ -119,7 +120,6 @@ CsvReader::Parse CsvReader::parse_record() {
         close = q;
         break;
       }
-      lines += count_newlines(data + content, close - content);
       if (escaped) {
         std::size_t offset = scratch_.size();
         for (std::size_t i = content; i < close; ++i) {
@@ -159,14 +159,14 @@ CsvReader::Parse CsvReader::parse_record() {
       if (pos + 1 == end && !eof_) return Parse::need_more;
       ++pos;
       if (pos < end && data[pos] == '\n') ++pos;
-      ++lines;
+      else bare_cr = true;
       break;
     }
-    // '\n'
-    ++pos;
-    ++lines;
+    ++pos;  // '\n'
     break;
   }
+  // Lines are counted once per record: most records hold no line break but their last.
+  const std::size_t lines = count_newlines(data + begin_, pos - begin_) + (bare_cr ? 1 : 0);
 
   std::size_t record_begin = begin_;
   std::size_t raw_end = pos;

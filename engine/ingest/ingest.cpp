@@ -5,6 +5,7 @@
 #include <chrono>
 #include <algorithm>
 #include <filesystem>
+#include <future>
 
 #include "engine/ingest/byte_source.hpp"
 #include "engine/ingest/quarantine.hpp"
@@ -170,17 +171,26 @@ FileResult ingest_file(storage::Database& db, const config::Config& config, Sour
       }
     }
 
-    if (const char* c = std::getenv("COSTBOT_CACHE")) db.sql().exec(std::string("PRAGMA cache_size=") + c);
+    // The digest is computed beside the parse, on another thread reading the same (cached) file;
+    // the guard stops it early when the run fails.
+    std::atomic<bool> stop_hashing{false};
+    std::future<std::string> digest;
+    if (result.digest.empty())
+      digest = std::async(std::launch::async, [&path, &stop_hashing] { return sha256_file(path, &stop_hashing); });
+    struct StopGuard {
+      std::atomic<bool>& flag;
+      ~StopGuard() { flag = true; }
+    } stop_guard{stop_hashing};
+
     auto tx = db.begin_write();
     result.run_id = insert_run(db, result, size, started, "running");
-    Sha256 digest;
-    auto source = open_file(path, result.digest.empty() ? &digest : nullptr);
+    auto source = open_file(path);
     Quarantine quarantine(db, result.run_id, path, result.rejections);
     counts = type == SourceType::usage
                  ? ingest_usage_metrics(db, path, std::move(source), quarantine)
                  : ingest_costs(db, config, type, path, std::move(source), result.run_id, quarantine);
     rejected = quarantine.count();
-    if (result.digest.empty()) result.digest = digest.hex();
+    if (digest.valid()) result.digest = digest.get();
     if (counts.read == 0) throw invalid_input(path + " has a header but no data rows");
     if (counts.accepted == 0)
       throw AllRejected(ErrorKind::invalid_input, "no row of " + path + " could be ingested: all " +
