@@ -1,6 +1,8 @@
 #include "engine/ingest/byte_source.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <openssl/evp.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -41,6 +43,56 @@ class FileSource final : public ByteSource {
   Sha256* digest_;
   int fd_ = -1;
   std::uint64_t total_ = 0;
+};
+
+// A plain file mapped into memory, read in place; pages behind the reader are given back.
+class MappedSource final : public ByteSource {
+ public:
+  static std::unique_ptr<MappedSource> open(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw invalid_input("cannot open " + path + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 4) {
+      ::close(fd);
+      return nullptr;
+    }
+    auto size = static_cast<std::size_t>(st.st_size);
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (map == MAP_FAILED) return nullptr;
+    ::madvise(map, size, MADV_SEQUENTIAL);
+    auto bytes = static_cast<const unsigned char*>(map);
+    if (bytes[0] == 0x1f && bytes[1] == 0x8b) {  // gzip: streamed instead
+      ::munmap(map, size);
+      return nullptr;
+    }
+    return std::unique_ptr<MappedSource>(new MappedSource(static_cast<const char*>(map), size));
+  }
+  ~MappedSource() override { ::munmap(const_cast<char*>(view_.data()), view_.size()); }
+
+  std::size_t read(char* into, std::size_t capacity) override {
+    std::size_t n = std::min(capacity, view_.size() - pos_);
+    std::memcpy(into, view_.data() + pos_, n);
+    pos_ += n;
+    release_before(pos_);
+    return n;
+  }
+  std::uint64_t raw_bytes_read() const override { return std::max(pos_, released_); }
+  const std::string_view* contiguous() const override { return &view_; }
+  void release_before(std::size_t offset) override {
+    constexpr std::size_t kStep = 8u << 20;
+    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    if (offset < released_ + kStep) return;
+    std::size_t until = offset / page * page;
+    ::madvise(const_cast<char*>(view_.data()) + released_, until - released_, MADV_DONTNEED);
+    released_ = until;
+  }
+
+ private:
+  MappedSource(const char* data, std::size_t size) : view_(data, size) {}
+  std::string_view view_;
+  std::size_t pos_ = 0;
+  std::size_t released_ = 0;
 };
 
 class MemorySource final : public ByteSource {
@@ -159,6 +211,8 @@ std::unique_ptr<ByteSource> maybe_gunzip(std::unique_ptr<ByteSource> raw, const 
 }  // namespace
 
 std::unique_ptr<ByteSource> open_file(const std::string& path, Sha256* digest) {
+  if (!digest)
+    if (auto mapped = MappedSource::open(path)) return mapped;
   return maybe_gunzip(std::make_unique<FileSource>(path, digest), path);
 }
 
@@ -190,9 +244,19 @@ std::string Sha256::hex() {
 
 std::string sha256_file(const std::string& path, const std::atomic<bool>* cancel) {
   Sha256 digest;
+  constexpr std::size_t kBlock = 1u << 20;
+  if (auto mapped = MappedSource::open(path)) {
+    const auto& view = *mapped->contiguous();
+    for (std::size_t pos = 0; pos < view.size(); pos += kBlock) {
+      if (cancel && cancel->load(std::memory_order_relaxed)) return {};
+      digest.update(view.data() + pos, std::min(kBlock, view.size() - pos));
+      mapped->release_before(pos);
+    }
+    return digest.hex();
+  }
   FileSource source(path, &digest);
-  std::unique_ptr<char[]> buffer(new char[1 << 20]);
-  while (source.read(buffer.get(), 1 << 20) > 0)
+  std::unique_ptr<char[]> buffer(new char[kBlock]);
+  while (source.read(buffer.get(), kBlock) > 0)
     if (cancel && cancel->load(std::memory_order_relaxed)) return {};
   return digest.hex();
 }

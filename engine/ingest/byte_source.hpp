@@ -19,9 +19,16 @@ class ByteSource {
   virtual std::size_t read(char* into, std::size_t capacity) = 0;
   // Bytes consumed from the underlying file so far (compressed bytes for gzip).
   virtual std::uint64_t raw_bytes_read() const = 0;
+
+  // Zero-copy access for a plain file: the whole input as one view (memory-mapped), or nullptr.
+  // A reader using it calls release_before() as it moves on, so the pages it has passed leave the
+  // process's memory (they stay in the page cache) and memory does not grow with the file.
+  virtual const std::string_view* contiguous() const { return nullptr; }
+  virtual void release_before(std::size_t /*offset*/) {}
 };
 
-// Opens `path`. `digest` (may be null) receives the raw bytes for hashing as they are read.
+// Opens `path`: memory-mapped when it is a plain non-empty file, streamed through zlib when it is
+// gzip. `digest` (may be null) receives the raw bytes for hashing as they are read (streamed then).
 class Sha256;
 std::unique_ptr<ByteSource> open_file(const std::string& path, Sha256* digest = nullptr);
 // Reads from memory (tests, fuzzing); gunzips when the bytes start with the gzip magic.

@@ -37,7 +37,9 @@ std::size_t count_newlines(const char* p, std::size_t n) {
 }  // namespace
 
 CsvReader::CsvReader(std::unique_ptr<ByteSource> source, std::string name)
-    : source_(std::move(source)), name_(std::move(name)), buffer_(new char[kInitialBuffer]), capacity_(kInitialBuffer), fields_(64) {}
+    : source_(std::move(source)), name_(std::move(name)), buffer_(new char[kInitialBuffer]), capacity_(kInitialBuffer), fields_(64) {
+  data_ = buffer_.get();
+}
 
 bool CsvReader::refill() {
   if (eof_) return false;
@@ -55,6 +57,7 @@ bool CsvReader::refill() {
     std::memcpy(bigger.get(), buffer_.get(), end_);
     buffer_ = std::move(bigger);
     capacity_ = grown;
+    data_ = buffer_.get();
   }
   std::size_t n = source_->read(buffer_.get() + end_, capacity_ - end_);
   if (n == 0) {
@@ -68,10 +71,20 @@ bool CsvReader::refill() {
 bool CsvReader::next() {
   if (!started_) {
     started_ = true;
+    if (const auto* whole = source_->contiguous()) {
+      // Parse the mapped file in place: no copy, no refill.
+      data_ = whole->data();
+      end_ = whole->size();
+      eof_ = true;
+    }
     while (end_ - begin_ < 3 && refill()) {
     }
-    starts_binary_ = std::memchr(buffer_.get(), '\0', std::min<std::size_t>(end_, 4096)) != nullptr;
-    if (end_ - begin_ >= 3 && std::memcmp(buffer_.get() + begin_, "\xEF\xBB\xBF", 3) == 0) begin_ += 3;
+    starts_binary_ = std::memchr(data_, '\0', std::min<std::size_t>(end_, 4096)) != nullptr;
+    if (end_ - begin_ >= 3 && std::memcmp(data_ + begin_, "\xEF\xBB\xBF", 3) == 0) begin_ += 3;
+  } else if (data_ != buffer_.get() && begin_ > released_ + (8u << 20)) {
+    // Mapped input: the current record starts at begin_; everything before it is done with.
+    source_->release_before(begin_);
+    released_ = begin_;
   }
   for (;;) {
     if (begin_ == end_ && !refill()) return false;
@@ -86,7 +99,7 @@ bool CsvReader::next() {
 }
 
 CsvReader::Parse CsvReader::parse_record() {
-  const char* data = buffer_.get();
+  const char* data = data_;
   const std::size_t end = end_;
   std::size_t pos = begin_;
   bool bare_cr = false;  // the record ended with a lone '\r' (old Mac line end)

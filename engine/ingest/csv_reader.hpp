@@ -59,6 +59,8 @@ class CsvReader {
   std::string name_;
   std::unique_ptr<char[]> buffer_;  // not zero-filled: only bytes read are ever looked at
   std::size_t capacity_;
+  const char* data_;               // buffer_, or the whole input when the source is mapped
+  std::size_t released_ = 0;
   std::size_t begin_ = 0;  // first unparsed byte
   std::size_t end_ = 0;    // end of valid data
   bool eof_ = false;
