@@ -4,13 +4,14 @@
 
 #include <algorithm>
 #include <boost/unordered/unordered_flat_map.hpp>
+#include <condition_variable>
 #include <deque>
+#include <mutex>
+#include <thread>
 #include <tuple>
 
 namespace costbot::ingest {
 namespace {
-
-constexpr std::size_t kResourceBatch = 50000;
 
 std::string instant_text(UnixSeconds t) { return format_instant(t); }
 
@@ -76,18 +77,41 @@ class StringPool {
 
 }  // namespace
 
-// Open-addressing maps (boost::unordered_flat_map): one lookup per billing row, no node allocations.
+// One batch: daily rows and the resources seen in them (each resource is a dimension of some daily
+// row, so both are bounded by batch_rows). Open-addressing maps (boost::unordered_flat_map): one
+// lookup per billing row and no node allocations.
 struct CostWriter::Batch {
   boost::unordered_flat_map<DailyKey, std::uint32_t, DailyKeyHash> index;  // key → entry in daily
   std::vector<Daily> daily;
   StringPool pool;
   boost::unordered_flat_map<std::string, Resource, TextHash, std::equal_to<>> resources;
-  std::string key_bytes;  // the dimensions of the current row, concatenated for hashing
+  bool empty() const { return daily.empty() && resources.empty(); }
+  void clear() {
+    index.clear();
+    daily.clear();
+    pool.clear();
+    resources.clear();
+  }
+};
+
+// Writes full batches on a second thread while the next batch fills, so parsing and SQLite overlap.
+// It shares the run's connection (opened serialized: SQLite's own mutex orders the calls) and its
+// transaction; the caller waits for it (idle()) before its own statements that must not interleave.
+struct CostWriter::Worker {
+  std::thread thread;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::unique_ptr<Batch> job;    // being written
+  std::unique_ptr<Batch> spare;  // written and cleared, ready to fill again
+  bool busy = false;
+  bool stop = false;
+  std::atomic<bool> abort{false};
+  std::exception_ptr error;
 };
 
 CostWriter::CostWriter(storage::Database& db, std::int64_t run_id, SourceType type, std::int64_t batch_rows)
     : db_(db), run_id_(run_id), type_(type), batch_rows_(std::max<std::int64_t>(1, batch_rows)),
-      batch_(std::make_unique<Batch>()) {
+      batch_(std::make_unique<Batch>()), worker_(std::make_unique<Worker>()) {
   batch_->daily.reserve(static_cast<std::size_t>(std::min<std::int64_t>(batch_rows_, 1 << 20)));
   upsert_daily_ = std::make_unique<SQLite::Statement>(
       db_.sql(),
@@ -121,7 +145,61 @@ CostWriter::CostWriter(storage::Database& db, std::int64_t run_id, SourceType ty
       "first_seen = MIN(first_seen, excluded.first_seen), last_seen = MAX(last_seen, excluded.last_seen)");
 }
 
-CostWriter::~CostWriter() = default;
+CostWriter::~CostWriter() {
+  if (!worker_->thread.joinable()) return;
+  {
+    std::lock_guard lock(worker_->mutex);
+    worker_->stop = true;
+    worker_->abort = true;  // a run that ends here failed: stop writing, it rolls back anyway
+  }
+  worker_->changed.notify_all();
+  worker_->thread.join();
+}
+
+void CostWriter::worker_loop() {
+  auto& w = *worker_;
+  for (;;) {
+    std::unique_ptr<Batch> batch;
+    {
+      std::unique_lock lock(w.mutex);
+      w.changed.wait(lock, [&] { return w.job || w.stop; });
+      if (!w.job) return;
+      batch = std::move(w.job);
+    }
+    try {
+      write(*batch, &w.abort);
+    } catch (...) {
+      std::lock_guard lock(w.mutex);
+      w.error = std::current_exception();
+    }
+    batch->clear();
+    {
+      std::lock_guard lock(w.mutex);
+      w.spare = std::move(batch);
+      w.busy = false;
+    }
+    w.changed.notify_all();
+  }
+}
+
+void CostWriter::wait_idle() {
+  auto& w = *worker_;
+  std::unique_lock lock(w.mutex);
+  w.changed.wait(lock, [&] { return !w.busy; });
+  if (w.error) std::rethrow_exception(std::exchange(w.error, nullptr));
+}
+
+void CostWriter::submit() {
+  if (!worker_->thread.joinable()) worker_->thread = std::thread([this] { worker_loop(); });
+  wait_idle();
+  {
+    std::lock_guard lock(worker_->mutex);
+    worker_->job = std::move(batch_);
+    worker_->busy = true;
+    batch_ = worker_->spare ? std::move(worker_->spare) : std::make_unique<Batch>();
+  }
+  worker_->changed.notify_all();
+}
 
 std::int64_t CostWriter::scope_for(const CostRecord& r) {
   if (last_scope_id_ && r.billing_period_start == last_period_ && r.provider == last_provider_ &&
@@ -134,6 +212,7 @@ std::int64_t CostWriter::scope_for(const CostRecord& r) {
   auto it = scopes_.find(key);
   if (it == scopes_.end()) {
     // First time this run meets the scope: claim it and drop what earlier runs wrote for it.
+    wait_idle();
     SQLite::Statement claim(db_.sql(),
                             "INSERT INTO billing_scopes(source_type, provider, billing_account_id, billing_period_start, "
                             "run_id) VALUES (?, ?, ?, ?, ?) "
@@ -172,7 +251,7 @@ void CostWriter::add(const CostRecord& r, const Normalized& n) {
                                         r.commitment_discount_id, n.team, n.environment, r.consumed_unit};
   // One hash over all dimensions, separated so ("ab","c") and ("a","bc") differ. It only has to be
   // consistent within one run: a run deletes every row of a scope before it writes that scope.
-  auto& bytes = batch_->key_bytes;
+  auto& bytes = key_bytes_;
   bytes.clear();
   for (auto s : dims) {
     bytes.append(s);
@@ -195,8 +274,7 @@ void CostWriter::add(const CostRecord& r, const Normalized& n) {
   ++d.rows;
 
   if (!r.resource_id.empty()) add_resource(r, n);
-  if (static_cast<std::int64_t>(batch_->daily.size()) >= batch_rows_) flush_daily();
-  if (batch_->resources.size() >= kResourceBatch) flush_resources();
+  if (static_cast<std::int64_t>(batch_->daily.size()) >= batch_rows_) submit();
 }
 
 void CostWriter::add_resource(const CostRecord& r, const Normalized& n) {
@@ -229,19 +307,20 @@ void CostWriter::add_resource(const CostRecord& r, const Normalized& n) {
   if (res.tags != n.tags) res.tags = n.tags;
 }
 
-void CostWriter::flush_daily() {
+void CostWriter::write(Batch& batch, const std::atomic<bool>* abort) {
   // In key order, so consecutive upserts land next to each other in the unique index.
-  auto& daily = batch_->daily;
+  auto& daily = batch.daily;
   std::sort(daily.begin(), daily.end(), [](const Daily& a, const Daily& b) {
     return std::tie(a.key.scope_id, a.key.day, a.key.dims) < std::tie(b.key.scope_id, b.key.day, b.key.dims);
   });
   auto& q = *upsert_daily_;
   for (const Daily& d : daily) {
+    if (abort && abort->load(std::memory_order_relaxed)) return;
     q.bind(1, static_cast<int64_t>(d.key.scope_id));
     q.bind(2, format_day(Day{std::chrono::days{d.key.day}}));
     q.bind(3, static_cast<int64_t>(d.key.dims));
     static constexpr int kColumn[kDims] = {4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 24};
-    for (int i = 0; i < kDims; ++i) q.bindNoCopy(kColumn[i], batch_->pool.at(d.dims[i]));
+    for (int i = 0; i < kDims; ++i) q.bindNoCopy(kColumn[i], batch.pool.at(d.dims[i]));
     q.bind(19, d.billed);
     q.bind(20, d.effective);
     q.bind(21, d.list);
@@ -251,35 +330,34 @@ void CostWriter::flush_daily() {
     q.exec();
     q.reset();
   }
-  daily.clear();
-  batch_->index.clear();
-  batch_->pool.clear();
-}
 
-void CostWriter::flush_resources() {
-  auto& q = *upsert_resource_;
-  for (const auto& [id, r] : batch_->resources) {
-    q.bindNoCopy(1, id);
-    q.bindNoCopy(2, r.provider);
-    q.bindNoCopy(3, r.sub_account_id);
-    q.bindNoCopy(4, r.resource_name);
-    q.bindNoCopy(5, r.resource_type);
-    q.bindNoCopy(6, r.service_name);
-    q.bindNoCopy(7, r.region);
-    q.bindNoCopy(8, r.team);
-    q.bindNoCopy(9, r.environment);
-    q.bindNoCopy(10, r.tags->json);
-    q.bind(11, instant_text(r.first_seen));
-    q.bind(12, instant_text(r.last_seen));
-    q.exec();
-    q.reset();
+  auto& rq = *upsert_resource_;
+  for (const auto& [id, r] : batch.resources) {
+    rq.bindNoCopy(1, id);
+    rq.bindNoCopy(2, r.provider);
+    rq.bindNoCopy(3, r.sub_account_id);
+    rq.bindNoCopy(4, r.resource_name);
+    rq.bindNoCopy(5, r.resource_type);
+    rq.bindNoCopy(6, r.service_name);
+    rq.bindNoCopy(7, r.region);
+    rq.bindNoCopy(8, r.team);
+    rq.bindNoCopy(9, r.environment);
+    rq.bindNoCopy(10, r.tags->json);
+    rq.bind(11, instant_text(r.first_seen));
+    rq.bind(12, instant_text(r.last_seen));
+    rq.exec();
+    rq.reset();
   }
-  batch_->resources.clear();
 }
 
 void CostWriter::flush() {
-  flush_daily();
-  flush_resources();
+  if (worker_->thread.joinable()) {
+    if (!batch_->empty()) submit();
+    wait_idle();
+  } else if (!batch_->empty()) {
+    write(*batch_, nullptr);  // a small file: one batch, no thread
+    batch_->clear();
+  }
 }
 
 }  // namespace costbot::ingest
