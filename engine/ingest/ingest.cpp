@@ -155,8 +155,8 @@ FileResult ingest_file(storage::Database& db, const config::Config& config, Sour
     if (!fs::is_regular_file(status)) throw invalid_input("cannot read " + path + ": not a regular file");
     size = static_cast<std::int64_t>(fs::file_size(path, ec));
 
-    // Hash up front only when a file of this size was ingested before; otherwise the digest is
-    // computed while the file streams through the parser (no second pass over a large file).
+    // Hash up front only when a file of this size was ingested before (it may be unchanged);
+    // otherwise the digest is computed beside the parse, not before it.
     if (!options.force && same_size_ingested_before(db, type, size)) {
       result.digest = sha256_file(path);
       if (std::int64_t previous = current_run_with_digest(db, type, result.digest)) {
