@@ -29,12 +29,18 @@ void print_result(const ingest::FileResult& r, std::size_t show_rejections) {
       std::cout << where << ": FAILED after " << fmt::format("{:.2f}", r.seconds) << " s, nothing changed\n";
       std::cerr << "costbot: error: " << r.error << "\n";
       break;
-    case ingest::RunStatus::succeeded:
-      std::cout << fmt::format("{}: {} rows read, {} accepted, {} rejected, {} billing scope{} replaced, {:.2f} s ({:.0f} rows/s)\n",
-                               where, r.rows_read, r.rows_accepted, r.rows_rejected, r.scopes_replaced,
-                               r.scopes_replaced == 1 ? "" : "s", r.seconds,
-                               r.seconds > 0 ? static_cast<double>(r.rows_read) / r.seconds : 0.0);
+    case ingest::RunStatus::succeeded: {
+      std::string scopes = r.type == ingest::SourceType::usage
+                               ? std::string()
+                               : fmt::format(", {} billing scope{} replaced", r.scopes_replaced,
+                                             r.scopes_replaced == 1 ? "" : "s");
+      std::string rate = r.rows_read >= 10000 && r.seconds > 0
+                             ? fmt::format(" ({:.0f} rows/s)", static_cast<double>(r.rows_read) / r.seconds)
+                             : std::string();
+      std::cout << fmt::format("{}: {} rows read, {} accepted, {} rejected{}, {:.2f} s{}\n", where, r.rows_read,
+                               r.rows_accepted, r.rows_rejected, scopes, r.seconds, rate);
       break;
+    }
   }
   const bool stored = r.status != ingest::RunStatus::failed;
   std::int64_t printed = 0;
