@@ -2,7 +2,7 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
+#include <fmt/format.h>
 
 #include "engine/util/error.hpp"
 #include "engine/util/strings.hpp"
@@ -55,10 +55,7 @@ std::optional<UnixSeconds> parse_billing_instant(std::string_view s) {
   if (!two_digits_or_one(s, pos, month) || pos >= s.size() || s[pos++] != '/') return std::nullopt;
   if (!two_digits_or_one(s, pos, day) || pos >= s.size() || s[pos++] != '/') return std::nullopt;
   if (pos + 4 > s.size()) return std::nullopt;
-  char iso[11];
-  std::snprintf(iso, sizeof iso, "%.4s-%02d-%02d", s.data() + pos, month % 100, day % 100);
-  std::string rest(s.substr(pos + 4));
-  return parse_instant(std::string(iso, 10) + rest);
+  return parse_instant(fmt::format("{}-{:02}-{:02}{}", s.substr(pos, 4), month, day, s.substr(pos + 4)));
 }
 
 CsvRows::CsvRows(std::unique_ptr<ByteSource> source, std::string name, std::string format_name)
