@@ -8,7 +8,7 @@
 #include <future>
 
 #include "engine/ingest/byte_source.hpp"
-#include "engine/ingest/quarantine.hpp"
+#include "engine/ingest/file_ingest.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/strings.hpp"
 

@@ -7,7 +7,6 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/ingest/byte_source.hpp"
 #include "engine/ingest/ingest.hpp"
 #include "engine/storage/database.hpp"
 
@@ -25,17 +24,5 @@ class Quarantine {
   std::int64_t count_ = 0;
   std::unique_ptr<SQLite::Statement> insert_;
 };
-
-struct RunCounts {
-  std::int64_t read = 0;
-  std::int64_t accepted = 0;
-  std::int64_t scopes_replaced = 0;
-};
-
-// The two kinds of input, each within the caller's transaction.
-RunCounts ingest_costs(storage::Database& db, const config::Config& config, SourceType type, const std::string& path,
-                       std::unique_ptr<ByteSource> source, std::int64_t run_id, Quarantine& quarantine);
-RunCounts ingest_usage_metrics(storage::Database& db, const std::string& path, std::unique_ptr<ByteSource> source,
-                               Quarantine& quarantine);
 
 }  // namespace costbot::ingest

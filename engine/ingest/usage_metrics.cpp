@@ -3,7 +3,7 @@
 // re-ingesting a file rewrites the same samples and never duplicates them.
 #include "engine/ingest/csv_reader.hpp"
 #include "engine/ingest/csv_rows.hpp"
-#include "engine/ingest/quarantine.hpp"
+#include "engine/ingest/file_ingest.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/strings.hpp"
 
