@@ -29,12 +29,17 @@ Issues check_text(const std::string& yaml_text, Config* out) {
                        std::to_string(e.mark.column + 1) + ")");
     return issues;
   }
-  Reader reader(root, "", issues);
-  read_foundation_sections(reader, config);
-  read_ingest_section(reader, config);
-  read_charts_section(reader, config);
-  read_approvals_section(reader, config);
-  reader.finish();
+  try {
+    Reader reader(root, "", issues);
+    read_foundation_sections(reader, config);
+    read_ingest_section(reader, config);
+    read_charts_section(reader, config);
+    read_approvals_section(reader, config);
+    reader.finish();
+  } catch (const YAML::Exception& e) {
+    // The readers check types before converting; this is the net for YAML shapes they missed.
+    issues.add("", "cannot read the config: " + e.msg);
+  }
   if (out) *out = std::move(config);
   return issues;
 }

@@ -24,6 +24,17 @@ std::string describe(const YAML::Node& value) {
   return "\"" + s + "\"";
 }
 
+namespace {
+
+// A mapping key as text; YAML also allows lists, mappings and null as keys, which no config key is.
+bool key_name(const YAML::Node& key, std::string& name) {
+  if (!key.IsScalar()) return false;
+  name = key.Scalar();
+  return true;
+}
+
+}  // namespace
+
 Reader::Reader(YAML::Node node, std::string path, Issues& issues)
     : node_(std::move(node)), path_(std::move(path)), issues_(issues) {
   if (node_.IsDefined() && !node_.IsNull() && !node_.IsMap()) {
@@ -233,7 +244,12 @@ bool Reader::string_map(const std::string& key, std::map<std::string, std::strin
   }
   bool ok = true;
   for (const auto& kv : v) {
-    auto name = kv.first.as<std::string>();
+    std::string name;
+    if (!key_name(kv.first, name)) {
+      issues_.add(path_of(key), "a key must be a plain name, got " + describe(kv.first));
+      ok = false;
+      continue;
+    }
     if (!kv.second.IsScalar()) {
       issues_.add(path_of(key) + "." + name, "expected a string, got " + describe(kv.second));
       ok = false;
@@ -276,7 +292,12 @@ bool Reader::string_lists(const std::string& key, std::map<std::string, std::vec
   Reader inner(v, path_of(key), issues_);
   bool ok = true;
   for (const auto& kv : v) {
-    auto name = kv.first.as<std::string>();
+    std::string name;
+    if (!key_name(kv.first, name)) {
+      issues_.add(path_of(key), "a key must be a plain name, got " + describe(kv.first));
+      ok = false;
+      continue;
+    }
     ok = inner.strings(name, out[name]) && ok;
   }
   return ok;
@@ -291,7 +312,12 @@ bool Reader::number_map(const std::string& key, std::map<std::string, double>& o
   }
   bool ok = true;
   for (const auto& kv : v) {
-    auto name = kv.first.as<std::string>();
+    std::string name;
+    if (!key_name(kv.first, name)) {
+      issues_.add(path_of(key), "a key must be a plain name, got " + describe(kv.first));
+      ok = false;
+      continue;
+    }
     auto parsed = kv.second.IsScalar() ? text::parse_double(kv.second.Scalar()) : std::nullopt;
     if (!parsed) {
       issues_.add(path_of(key) + "." + name, "expected a number, got " + describe(kv.second));
@@ -329,7 +355,11 @@ void Reader::named(const std::string& key, const std::function<void(const std::s
     return;
   }
   for (const auto& kv : v) {
-    auto name = kv.first.as<std::string>();
+    std::string name;
+    if (!key_name(kv.first, name)) {
+      issues_.add(path_of(key), "a key must be a plain name, got " + describe(kv.first));
+      continue;
+    }
     Reader item(kv.second, path_of(key) + "." + name, issues_);
     each(name, item);
     item.finish();
@@ -342,7 +372,11 @@ void Reader::finish() {
   if (!valid_ || !node_.IsMap()) return;
   std::vector<std::string> known(read_.begin(), read_.end());
   for (const auto& kv : node_) {
-    auto key = kv.first.as<std::string>();
+    std::string key;
+    if (!key_name(kv.first, key)) {
+      issues_.add(path_, "a key must be a plain name, got " + describe(kv.first));
+      continue;
+    }
     if (read_.count(key)) continue;
     std::string message = "unknown key";
     if (auto guess = text::closest(key, known)) message += " (did you mean \"" + *guess + "\"?)";
