@@ -26,6 +26,8 @@ Issues check_text(const std::string& yaml_text, Config* out) {
   Reader reader(root, "", issues);
   read_foundation_sections(reader, config);
   read_ingest_section(reader, config);
+  read_service_sections(reader, config);
+  read_slack_section(reader, config);
   reader.finish();
   if (out) *out = std::move(config);
   return issues;

@@ -1,0 +1,43 @@
+#include "adapters/http/form.hpp"
+
+#include <boost/url/encode.hpp>
+#include <boost/url/params_view.hpp>
+#include <boost/url/parse_query.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include "engine/util/error.hpp"
+
+namespace costbot::http {
+
+FormFields decode_form(std::string_view body) {
+  FormFields out;
+  if (body.empty()) return out;
+  auto parsed = boost::urls::parse_query(body);
+  if (!parsed)
+    throw invalid_input("malformed form body: " + parsed.error().message() +
+                        " (expected application/x-www-form-urlencoded)");
+  // This constructor decodes '+' as a space, as HTML forms and Slack encode it.
+  boost::urls::params_view params(body);
+  for (auto p : params) out.emplace_back(std::string(p.key), std::string(p.value));
+  return out;
+}
+
+std::optional<std::string> form_value(const FormFields& fields, std::string_view key) {
+  for (const auto& [k, v] : fields)
+    if (k == key) return v;
+  return std::nullopt;
+}
+
+std::string encode_form(const FormFields& fields) {
+  boost::urls::encoding_opts opts(true);
+  std::string out;
+  for (const auto& [k, v] : fields) {
+    if (!out.empty()) out += '&';
+    out += boost::urls::encode(k, boost::urls::unreserved_chars, opts);
+    out += '=';
+    out += boost::urls::encode(v, boost::urls::unreserved_chars, opts);
+  }
+  return out;
+}
+
+}  // namespace costbot::http
