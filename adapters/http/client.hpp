@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/http/remote_error.hpp"
 #include "engine/config/config.hpp"
 #include "engine/util/error.hpp"
 
@@ -90,16 +91,14 @@ struct Response {
 // No HTTP answer could be had (DNS, connect, TLS, timeout, reset). kind() is unavailable, so the
 // HTTP layer and the outbox treat it as "retry later"; retryable() is false when retrying cannot
 // help (a certificate that does not verify, plain http refused by policy).
-class NetworkError : public Error {
+class NetworkError : public RemoteError {
  public:
   NetworkError(std::string message, bool retryable, bool maybe_processed)
-      : Error(ErrorKind::unavailable, std::move(message)), retryable_(retryable), maybe_processed_(maybe_processed) {}
-  bool retryable() const { return retryable_; }
+      : RemoteError(ErrorKind::unavailable, std::move(message), retryable), maybe_processed_(maybe_processed) {}
   // The request may have reached the server (the failure came after it was sent).
   bool maybe_processed() const { return maybe_processed_; }
 
  private:
-  bool retryable_;
   bool maybe_processed_;
 };
 

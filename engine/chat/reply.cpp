@@ -20,6 +20,31 @@ std::optional<ActionVerb> parse_action_verb(std::string_view name) {
   return std::nullopt;
 }
 
+Reply& Reply::text(std::string t) {
+  blocks.emplace_back(std::in_place_type<TextBlock>, TextBlock{std::move(t)});
+  return *this;
+}
+Reply& Reply::context(std::string t) {
+  blocks.emplace_back(std::in_place_type<ContextBlock>, ContextBlock{std::move(t)});
+  return *this;
+}
+Reply& Reply::fields(std::vector<Field> f) {
+  blocks.emplace_back(std::in_place_type<FieldsBlock>, FieldsBlock{std::move(f)});
+  return *this;
+}
+Reply& Reply::table(TableBlock t) {
+  blocks.emplace_back(std::in_place_type<TableBlock>, std::move(t));
+  return *this;
+}
+Reply& Reply::actions(std::vector<Button> b) {
+  blocks.emplace_back(std::in_place_type<ActionsBlock>, ActionsBlock{std::move(b)});
+  return *this;
+}
+Reply& Reply::divider() {
+  blocks.emplace_back(std::in_place_type<DividerBlock>);
+  return *this;
+}
+
 std::string Reply::summary() const {
   if (!fallback.empty()) return fallback;
   if (!title.empty()) return title;

@@ -71,12 +71,12 @@ struct Reply {
   std::string fallback;        // one line for notifications and clients that cannot draw blocks
   Visibility visibility = Visibility::ephemeral;
 
-  Reply& text(std::string t) { blocks.push_back(TextBlock{std::move(t)}); return *this; }
-  Reply& context(std::string t) { blocks.push_back(ContextBlock{std::move(t)}); return *this; }
-  Reply& fields(std::vector<Field> f) { blocks.push_back(FieldsBlock{std::move(f)}); return *this; }
-  Reply& table(TableBlock t) { blocks.push_back(std::move(t)); return *this; }
-  Reply& actions(std::vector<Button> b) { blocks.push_back(ActionsBlock{std::move(b)}); return *this; }
-  Reply& divider() { blocks.push_back(DividerBlock{}); return *this; }
+  Reply& text(std::string t);
+  Reply& context(std::string t);
+  Reply& fields(std::vector<Field> f);
+  Reply& table(TableBlock t);
+  Reply& actions(std::vector<Button> b);
+  Reply& divider();
   // The fallback when none was set: the title, else the first text block.
   std::string summary() const;
 };
