@@ -44,5 +44,7 @@ struct RecordedDecision {
   UnixSeconds created_at = 0;
 };
 std::vector<RecordedDecision> decisions_for(storage::Database& db, const std::string& subject);
+// The message as it reads once decided: its gist, who decided (and why), no buttons.
+chat::Reply decided_message(const chat::ChatAction& action, const RecordedDecision& decision);
 
 }  // namespace costbot::actions

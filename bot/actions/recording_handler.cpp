@@ -41,7 +41,8 @@ std::int64_t record(storage::Database& db, const chat::ChatAction& a, UnixSecond
   return db.sql().getLastInsertRowid();
 }
 
-// The message as it reads after the decision: its gist, who decided, no more buttons.
+}  // namespace
+
 chat::Reply decided_message(const chat::ChatAction& a, const RecordedDecision& d) {
   chat::Reply r;
   if (!a.message.text.empty()) r.text(a.message.text);
@@ -53,8 +54,6 @@ chat::Reply decided_message(const chat::ChatAction& a, const RecordedDecision& d
   r.visibility = chat::Visibility::in_channel;
   return r;
 }
-
-}  // namespace
 
 std::vector<RecordedDecision> decisions_for(storage::Database& db, const std::string& subject) {
   SQLite::Statement q(db.sql(),

@@ -1,5 +1,7 @@
 #include "bot/commands/command.hpp"
 
+#include <algorithm>
+
 #include "engine/query/period.hpp"
 #include "engine/util/strings.hpp"
 
@@ -172,6 +174,25 @@ Command parse_words(const Words& w) {
   fail("unknown command");
 }
 
+// The command a mistyped word most likely meant: a near spelling, a swap of letters ("tpo"), or
+// the start of a command ("anom").
+std::string suggest(const std::string& word) {
+  std::vector<std::string> names;
+  for (const auto& c : catalogue()) names.push_back(c.name);
+  if (auto guess = text::closest(word, names)) return *guess;
+  std::string sorted_word = word;
+  std::sort(sorted_word.begin(), sorted_word.end());
+  for (const auto& name : names) {
+    std::string sorted_name = name;
+    std::sort(sorted_name.begin(), sorted_name.end());
+    if (sorted_name == sorted_word) return name;
+  }
+  if (word.size() >= 3)
+    for (const auto& name : names)
+      if (name.starts_with(word)) return name;
+  return {};
+}
+
 template <class... Ts>
 struct overloaded : Ts... {
   using Ts::operator()...;
@@ -261,10 +282,8 @@ ParseResult parse(std::string_view text) {
     if (find_command(verb) || verb == "?" || verb == "commands") {
       result.error.command = find_command(verb) ? verb : "help";
     } else {
-      std::vector<std::string> names;
-      for (const auto& c : catalogue()) names.push_back(c.name);
       result.error.message = "unknown command \"" + w.original[0] + "\"";
-      if (auto guess = text::closest(verb, names)) result.error.suggestion = *guess;
+      result.error.suggestion = suggest(verb);
     }
   }
   return result;

@@ -11,6 +11,7 @@
 #include "adapters/slack/verify.hpp"
 #include "adapters/slack/web_api.hpp"
 #include "bot/actions/message_updates.hpp"
+#include "bot/commands/replies.hpp"
 #include "bot/server/errors.hpp"
 #include "bot/service/service.hpp"
 #include "bot/slack/deliveries.hpp"
@@ -76,20 +77,6 @@ struct App {
 
 Response reply_json(const chat::Reply& reply) { return Response::json(200, slack::render_response(reply)); }
 
-chat::Reply working_on(const commands::Command& command) {
-  chat::Reply r;
-  r.text("\xE2\x8F\xB3 Working on `" + commands::to_text(command) + "`, the answer follows here.");
-  r.fallback = "Working on it";
-  return r;
-}
-
-chat::Reply failed_reply(const std::string& request_id) {
-  chat::Reply r;
-  r.text("Sorry, that failed on our side. Request id: `" + request_id + "`.");
-  r.fallback = "Sorry, that failed";
-  return r;
-}
-
 // POST /slack/commands
 void handle_command(const std::shared_ptr<App>& app, Request&& req, Respond respond) {
   app->verify(req);
@@ -116,12 +103,12 @@ void handle_command(const std::shared_ptr<App>& app, Request&& req, Respond resp
   auto budget = std::chrono::milliseconds(app->config.ack_budget_ms);
   if (budget.count() == 0) {
     pending->state = 2;
-    pending->respond(reply_json(working_on(command)));
+    pending->respond(reply_json(commands::working_on(command)));
   } else {
     pending->timer.emplace(app->svc.work_pool().get_executor(), budget);
     pending->timer->async_wait([pending, command](const boost::system::error_code& ec) {
       int running = 0;
-      if (!ec && pending->state.compare_exchange_strong(running, 2)) pending->respond(reply_json(working_on(command)));
+      if (!ec && pending->state.compare_exchange_strong(running, 2)) pending->respond(reply_json(commands::working_on(command)));
     });
   }
   std::string request_id = req.id;
@@ -133,11 +120,11 @@ void handle_command(const std::shared_ptr<App>& app, Request&& req, Respond resp
       reply = app->svc.commands().dispatch(command, inv);
     } catch (const Error& e) {
       reply = chat::Reply{};
-      reply.text(e.kind() == ErrorKind::internal ? failed_reply(request_id).summary() : std::string(e.what()));
+      reply.text(e.kind() == ErrorKind::internal ? commands::failure(request_id).summary() : std::string(e.what()));
       spdlog::warn("{}: {}", commands::to_text(command), e.what());
     } catch (const std::exception& e) {
       spdlog::error("{}: {}", commands::to_text(command), e.what());
-      reply = failed_reply(request_id);
+      reply = commands::failure(request_id);
     }
     int running = 0;
     if (pending->state.compare_exchange_strong(running, 1)) {
