@@ -13,8 +13,6 @@
 namespace costbot::commands {
 namespace {
 
-constexpr auto kRecheckInterval = std::chrono::seconds(1);
-
 std::string plural(std::string_view dimension) {
   if (dimension == "service") return "services";
   if (dimension == "team") return "teams";
@@ -112,7 +110,7 @@ std::optional<chat::Reply> Dispatcher::cached(const Command& command, Invocation
       return std::nullopt;
     }
     // Re-validated against the data at most once a second, so a hot reply costs no query.
-    if (now - it->second.checked < kRecheckInterval) return it->second.reply;
+    if (now - it->second.checked < options_.cache_recheck) return it->second.reply;
     fingerprint = it->second.fingerprint;
   }
   if (!inv.db) return std::nullopt;

@@ -47,6 +47,8 @@ struct DispatcherOptions {
   std::string default_period = "7d";
   int top_default = 10;
   std::chrono::seconds cache_ttl{60};
+  // A cached reply is compared with the data at most this often (0 = on every use).
+  std::chrono::milliseconds cache_recheck{1000};
   std::vector<std::string> personas{"cfo", "engineer", "finops_analyst", "eng_manager"};
   std::vector<config::TeamConfig> teams;  // names and aliases, to resolve "team pay-team"
   std::string command_prefix = "/cost";   // how help writes commands ("/cost top 5")
