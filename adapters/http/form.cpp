@@ -9,9 +9,12 @@
 
 namespace costbot::http {
 
-FormFields decode_form(std::string_view body) {
+FormFields decode_form(std::string_view input) {
   FormFields out;
-  if (body.empty()) return out;
+  if (input.empty()) return out;
+  // Boost.URL 1.81 reads past the end of a query that is not NUL-terminated (found by
+  // fuzz_form_decoder: strlen inside parse_query on invalid input), so parse an owned copy.
+  const std::string body(input);
   auto parsed = boost::urls::parse_query(body);
   if (!parsed)
     throw invalid_input("malformed form body: " + parsed.error().message() +

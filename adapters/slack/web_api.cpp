@@ -20,7 +20,7 @@ json::object WebApi::call(const std::string& method, const json::object& body) {
   auto request = http::Request::post_json(http::join_url(api_url_, method), json::serialize(body));
   request.header("Authorization", "Bearer " + token_);
   // A post is not idempotent: the client repeats it only when Slack surely did not act on it.
-  auto response = client_.send(std::move(request));
+  auto response = client_.send(std::move(request), call_options_);
   if (!response.ok()) throw http::error_for_status(response, "Slack " + method);
   boost::system::error_code ec;
   auto parsed = json::parse(response.body, ec);
@@ -67,7 +67,7 @@ std::string WebApi::open_view(const std::string& trigger_id, const json::object&
 }
 
 void WebApi::post_to_response_url(const std::string& url, const json::object& body) {
-  auto response = client_.send(http::Request::post_json(url, json::serialize(body)));
+  auto response = client_.send(http::Request::post_json(url, json::serialize(body)), call_options_);
   if (!response.ok()) throw http::error_for_status(response, "Slack response_url");
   // Slack answers "ok" or {"ok":true}; an error comes as {"ok":false,"error":"..."} or a 4xx.
   boost::system::error_code ec;

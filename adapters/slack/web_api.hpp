@@ -31,8 +31,12 @@ class WebApi {
   void post_to_response_url(const std::string& url, const boost::json::object& body);
 
   bool has_token() const { return !token_.empty(); }
+  // Per-call policy, e.g. a short max_retry_wait so the outbox reschedules on a long Retry-After
+  // instead of holding its thread.
+  void set_call_options(http::CallOptions options) { call_options_ = options; }
 
  private:
+  http::CallOptions call_options_;
   http::Client& client_;
   std::string api_url_;
   std::string token_;

@@ -22,7 +22,8 @@ std::vector<std::string_view> split_path(std::string_view path) {
 }
 
 // A path parameter, percent-decoded; an invalid escape is the client's fault.
-std::string decode_segment(std::string_view raw) {
+std::string decode_segment(std::string_view raw_view) {
+  const std::string raw(raw_view);  // NUL-terminated: see adapters/http/form.cpp on Boost.URL 1.81
   auto pct = boost::urls::make_pct_string_view(raw);
   if (!pct) throw invalid_input("malformed percent-encoding in the request path");
   return pct->decode();

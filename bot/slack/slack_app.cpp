@@ -271,6 +271,11 @@ void install(service::Service& svc) {
     return;
   }
   auto api = std::make_shared<slack::WebApi>(svc.http_client(), config.api_url, config.bot_token.reveal());
+  // Deliveries run on the outbox worker: a Retry-After longer than a second is handed back to it
+  // (the effect is rescheduled) instead of holding the worker's thread.
+  http::CallOptions delivery;
+  delivery.max_retry_wait = std::chrono::seconds(1);
+  api->set_call_options(delivery);
   auto app = std::make_shared<App>(svc, api);
   router.add_async("POST", "/slack/commands", [app](Request&& req, Respond respond) {
     handle_command(app, std::move(req), std::move(respond));
