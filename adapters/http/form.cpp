@@ -1,7 +1,6 @@
 #include "adapters/http/form.hpp"
 
 #include <boost/url/encode.hpp>
-#include <boost/url/params_view.hpp>
 #include <boost/url/parse_query.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
@@ -19,9 +18,10 @@ FormFields decode_form(std::string_view input) {
   if (!parsed)
     throw invalid_input("malformed form body: " + parsed.error().message() +
                         " (expected application/x-www-form-urlencoded)");
-  // This constructor decodes '+' as a space, as HTML forms and Slack encode it.
-  boost::urls::params_view params(body);
-  for (auto p : params) out.emplace_back(std::string(p.key), std::string(p.value));
+  // '+' is a space in form bodies, as HTML forms and Slack encode them.
+  boost::urls::encoding_opts plus_is_space(true);
+  out.reserve(parsed->size());
+  for (auto p : *parsed) out.emplace_back(p.key.decode(plus_is_space), p.value.decode(plus_is_space));
   return out;
 }
 

@@ -29,6 +29,17 @@ chat::Reply error_reply(std::string text) {
 
 }  // namespace
 
+std::string CachedReply::rendered(const std::string& channel,
+                                  const std::function<std::string(const chat::Reply&)>& render) const {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = renders_.find(channel); it != renders_.end()) return it->second;
+  }
+  auto text = render(reply_);
+  std::lock_guard lock(mutex_);
+  return renders_.emplace(channel, std::move(text)).first->second;
+}
+
 DispatcherOptions DispatcherOptions::from(const config::Config& config) {
   DispatcherOptions o;
   o.currency = config.currency.base;
@@ -70,7 +81,7 @@ chat::Reply Dispatcher::dispatch(const Command& command, Invocation& inv) {
   if (std::holds_alternative<Unsubscribe>(command)) return run_unsubscribe(std::get<Unsubscribe>(command), inv);
   if (!std::holds_alternative<Top>(command) && !std::holds_alternative<TeamCost>(command)) return not_available(command);
 
-  if (auto hit = cached(command, inv)) return *hit;
+  if (auto hit = cached(command, inv)) return hit->reply();
   auto fingerprint = data_fingerprint(*inv.db);  // before the query: a change during it is noticed next time
   chat::Reply reply = std::holds_alternative<Top>(command) ? run_top(std::get<Top>(command), inv)
                                                            : run_team(std::get<TeamCost>(command), inv);
@@ -78,7 +89,7 @@ chat::Reply Dispatcher::dispatch(const Command& command, Invocation& inv) {
     std::lock_guard lock(cache_mutex_);
     if (cache_.size() > 1000) cache_.clear();  // bounded: distinct queries per day are few
     auto now = std::chrono::steady_clock::now();
-    cache_[cache_key(command, inv)] = {reply, fingerprint, now + options_.cache_ttl, now};
+    cache_[cache_key(command, inv)] = {std::make_shared<const CachedReply>(reply), fingerprint, now + options_.cache_ttl, now};
   }
   return reply;
 }
@@ -96,31 +107,31 @@ std::string Dispatcher::data_fingerprint(storage::Database& db) const {
   return q.getColumn(0).getString() + ":" + q.getColumn(1).getString() + ":" + q.getColumn(2).getString();
 }
 
-std::optional<chat::Reply> Dispatcher::cached(const Command& command, Invocation& inv) {
-  if (options_.cache_ttl.count() <= 0) return std::nullopt;
+std::shared_ptr<const CachedReply> Dispatcher::cached(const Command& command, Invocation& inv) {
+  if (options_.cache_ttl.count() <= 0) return nullptr;
   auto key = cache_key(command, inv);
   auto now = std::chrono::steady_clock::now();
   std::string fingerprint;
   {
     std::lock_guard lock(cache_mutex_);
     auto it = cache_.find(key);
-    if (it == cache_.end()) return std::nullopt;
+    if (it == cache_.end()) return nullptr;
     if (now >= it->second.expires) {
       cache_.erase(it);
-      return std::nullopt;
+      return nullptr;
     }
     // Re-validated against the data at most once a second, so a hot reply costs no query.
     if (now - it->second.checked < options_.cache_recheck) return it->second.reply;
     fingerprint = it->second.fingerprint;
   }
-  if (!inv.db) return std::nullopt;
+  if (!inv.db) return nullptr;
   auto current = data_fingerprint(*inv.db);
   std::lock_guard lock(cache_mutex_);
   auto it = cache_.find(key);
-  if (it == cache_.end()) return std::nullopt;
+  if (it == cache_.end()) return nullptr;
   if (current != fingerprint) {
     cache_.erase(it);
-    return std::nullopt;
+    return nullptr;
   }
   it->second.checked = now;
   return it->second.reply;

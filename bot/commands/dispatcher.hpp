@@ -37,6 +37,21 @@ struct Invocation {
 
 using CommandHandler = std::function<chat::Reply(const Command&, Invocation&)>;
 
+// A cached reply, shared (never copied on the hot path), with its renderings per channel made
+// once: a popular query costs one render, not one per request.
+class CachedReply {
+ public:
+  explicit CachedReply(chat::Reply reply) : reply_(std::move(reply)) {}
+  const chat::Reply& reply() const { return reply_; }
+  // The reply rendered for `channel` ("slack"), computed by `render` the first time only.
+  std::string rendered(const std::string& channel, const std::function<std::string(const chat::Reply&)>& render) const;
+
+ private:
+  chat::Reply reply_;
+  mutable std::mutex mutex_;
+  mutable std::map<std::string, std::string> renders_;
+};
+
 enum class Speed {
   quick,        // answers from small tables or memory: always inline
   may_be_slow,  // reads cost data or calls out: the adapter may ack first and follow up
@@ -73,7 +88,7 @@ class Dispatcher {
 
   Speed speed_of(const Command& command) const;
   // The cached reply for a query, when there is a fresh one (cheap: for the adapter's fast path).
-  std::optional<chat::Reply> cached(const Command& command, Invocation& invocation);
+  std::shared_ptr<const CachedReply> cached(const Command& command, Invocation& invocation);
 
   const DispatcherOptions& options() const { return options_; }
 
@@ -95,7 +110,7 @@ class Dispatcher {
   std::map<std::string, Registered, std::less<>> handlers_;
 
   struct CacheEntry {
-    chat::Reply reply;
+    std::shared_ptr<const CachedReply> reply;
     std::string fingerprint;
     std::chrono::steady_clock::time_point expires;
     std::chrono::steady_clock::time_point checked;  // when the fingerprint was last compared

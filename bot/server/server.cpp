@@ -140,17 +140,33 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_request() {
     phase_ = Phase::reading;
     parser_.emplace();
+    parser_->eager(true);
     parser_->body_limit(state_->options.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(state_->options.header_limit));
     // One deadline for the whole request, set in the transport: a slow client cannot hold on.
     stream_.expires_after(state_->options.read_timeout);
+    // Fast path: a request usually arrives whole in one read. Parse what is buffered right here
+    // and skip the asynchronous read operations (and their scheduling) entirely.
+    beast::error_code ec;
+    while (buffer_.size() > 0 && !parser_->is_done()) {
+      auto used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        break;
+      }
+      if (ec || used == 0) break;
+    }
+    if (ec) return on_read_error(ec);
+    if (parser_->is_done()) return handle();
+    if (parser_->is_header_done()) return on_header({}, 0);
     http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
 
   void on_header(beast::error_code ec, std::size_t) {
     if (ec) return on_read_error(ec);
     auto& msg = parser_->get();
-    if (msg[http::field::expect] == "100-continue") {
+    if (msg[http::field::expect] == "100-continue" && !parser_->is_done()) {
       // Clients that ask first (curl with large bodies) get the go-ahead instead of a 1 s stall.
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, msg.version());
       http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec2, std::size_t) {
@@ -213,7 +229,8 @@ class Session : public std::enable_shared_from_this<Session> {
     req.headers.reserve(16);
     for (const auto& field : msg) {
       std::string name(field.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (auto& c : name)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
       req.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     auto given_id = msg["x-request-id"];

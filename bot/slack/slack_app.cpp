@@ -44,7 +44,10 @@ struct App {
 
   static void require_form(const Request& req) {
     auto type = req.header("content-type");
-    if (type && !text::starts_with_icase(*type, "application/x-www-form-urlencoded"))
+    constexpr std::string_view form = "application/x-www-form-urlencoded";
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; };
+    if (type && (type->size() < form.size() ||
+                 !std::equal(form.begin(), form.end(), type->begin(), [&](char f, char t) { return f == lower(t); })))
       throw Error(ErrorKind::invalid_input, "expected an application/x-www-form-urlencoded body, got " + std::string(*type));
   }
 
@@ -89,7 +92,12 @@ void handle_command(const std::shared_ptr<App>& app, Request&& req, Respond resp
   auto inv = app->invocation(slash);
 
   if (dispatcher.speed_of(command) == commands::Speed::quick) return respond(reply_json(dispatcher.dispatch(command, inv)));
-  if (auto hit = dispatcher.cached(command, inv)) return respond(reply_json(*hit));
+  if (auto hit = dispatcher.cached(command, inv)) {
+    Response r;
+    r.content_type = "application/json; charset=utf-8";
+    r.body = hit->rendered("slack", [](const chat::Reply& reply) { return json::serialize(slack::render_response(reply)); });
+    return respond(std::move(r));
+  }
 
   // May be slow: run it on the work pool; answer inline if it is done within the ack budget,
   // otherwise ack now and post the answer to response_url through the outbox when it is ready.

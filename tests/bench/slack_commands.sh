@@ -29,13 +29,12 @@ pid=""
 run_costbot() {  # label, extra YAML, log level
   local label=$1 yaml=$2 level=$3
   printf 'database: {path: %s}\n%s\n' "$work/bench.db" "$yaml" > "$work/bench.yaml"
+  local port=${PORT:-18480}
   SLACK_SIGNING_SECRET=$secret "$build/bot/costbot" --config "$work/bench.yaml" --log-level "$level" \
-    serve --listen 127.0.0.1:0 2> "$work/serve.log" &
+    serve --listen "127.0.0.1:$port" 2> "$work/serve.log" &
   pid=$!
-  for _ in $(seq 100); do grep -q "listening on" "$work/serve.log" && break; sleep 0.05; done
-  local port
-  port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/serve.log" | head -1)
-  [ -n "$port" ] || { cat "$work/serve.log" >&2; exit 1; }
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" > /dev/null && break; sleep 0.05; done
+  curl -sf "http://127.0.0.1:$port/readyz" > /dev/null || { cat "$work/serve.log" >&2; exit 1; }
   local args=(--url "http://127.0.0.1:$port/slack/commands" --secret "$secret" --duration "$duration"
               --connections "$connections" --threads "$threads" --server-pid "$pid")
   "$tools/slack-load.sh" "${args[@]}" --duration 2s > /dev/null   # warm up (first query fills the cache)

@@ -69,7 +69,13 @@ TEST_CASE("a cached query reply is reused until the cost data changes", "[comman
   CHECK_FALSE(d.cached(command, f.inv));
   auto first = d.dispatch(command, f.inv);
   REQUIRE(d.cached(command, f.inv));
-  CHECK(f.all_text(*d.cached(command, f.inv)) == f.all_text(first));
+  CHECK(f.all_text(d.cached(command, f.inv)->reply()) == f.all_text(first));
+  int renders = 0;
+  auto render = [&](const chat::Reply& r) { ++renders; return r.title; };
+  auto hit = d.cached(command, f.inv);
+  CHECK(hit->rendered("slack", render) == first.title);
+  CHECK(d.cached(command, f.inv)->rendered("slack", render) == first.title);
+  CHECK(renders == 1);
   // New data: a day's rows for one big service. The cached reply must not be served again.
   f.db.sql().exec("INSERT INTO cost_daily(scope_id, day, key_hash, provider, service_name, effective_cost, billed_cost) "
                   "VALUES (1, '2024-09-18', 999999, 'AWS', 'Brand New Service', 1000000, 1000000)");
