@@ -44,6 +44,7 @@ void add_chart_command(CLI::App& app, Context& ctx);
 void add_approvals_command(CLI::App& app, Context& ctx);
 void add_audit_command(CLI::App& app, Context& ctx);
 void add_ingest_command(CLI::App& app, Context& ctx);
+void add_serve_command(CLI::App& app, Context& ctx);
 
 int main(int argc, char** argv);
 

@@ -1,0 +1,387 @@
+#include "adapters/http/client.hpp"
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <future>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "adapters/http/retry_after.hpp"
+#include "adapters/http/url.hpp"
+#include "engine/util/strings.hpp"
+#include "engine/util/time.hpp"
+
+namespace costbot::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+using tcp = net::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+bool is_loopback_host(std::string_view host) {
+  if (text::iequals(host, "localhost") || host == "::1") return true;
+  beast::error_code ec;
+  auto address = net::ip::make_address(std::string(host), ec);
+  return !ec && address.is_loopback();
+}
+
+Request Request::get(std::string url) {
+  Request r;
+  r.url = std::move(url);
+  return r;
+}
+
+Request Request::post_json(std::string url, std::string json_body) {
+  Request r;
+  r.method = "POST";
+  r.url = std::move(url);
+  r.body = std::move(json_body);
+  r.content_type = "application/json; charset=utf-8";
+  return r;
+}
+
+std::optional<std::string_view> Response::header(std::string_view name) const {
+  for (const auto& [k, v] : headers)
+    if (text::iequals(k, name)) return std::string_view(v);
+  return std::nullopt;
+}
+
+ClientOptions ClientOptions::from(const config::HttpClientConfig& c) {
+  ClientOptions o;
+  o.ca_file = c.ca_file;
+  o.connect_timeout = std::chrono::seconds(c.connect_timeout);
+  o.request_timeout = std::chrono::seconds(c.request_timeout);
+  o.max_attempts = c.max_attempts;
+  o.retry_base_delay = std::chrono::milliseconds(c.retry_base_delay_ms);
+  o.retry_max_delay = std::chrono::milliseconds(c.retry_max_delay_ms);
+  o.max_retry_wait = std::chrono::seconds(c.max_retry_wait);
+  o.plain_http = c.plain_http == "allow" ? PlainHttp::allow : c.plain_http == "deny" ? PlainHttp::deny : PlainHttp::loopback;
+  o.max_response_bytes = static_cast<std::size_t>(c.max_response_bytes);
+  return o;
+}
+
+namespace {
+
+// One pooled connection: plain or TLS, with the bytes read past the last response.
+struct Connection {
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+  SteadyClock::time_point last_used;
+  bool reused = false;
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+  // A pooled connection is worth reusing only while the server has neither closed it nor sent
+  // anything unasked (poll says "readable" in both cases).
+  bool looks_alive() {
+    if (!lowest().socket().is_open()) return false;
+    pollfd pfd{lowest().socket().native_handle(), POLLIN, 0};
+    return ::poll(&pfd, 1, 0) == 0;
+  }
+  void close() {
+    beast::error_code ignored;
+    lowest().socket().close(ignored);
+  }
+};
+
+// What went wrong in one attempt, for the retry decision.
+struct AttemptFailure {
+  std::string message;
+  bool sent = false;       // the request may have reached the server
+  bool retryable = true;   // false: repeating cannot help (certificate, policy)
+  bool stale_reuse = false;  // a reused connection failed before any answer: the server had closed it
+};
+
+}  // namespace
+
+struct Client::Impl {
+  ClientOptions options;
+  net::io_context ioc;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  ssl::context tls_context{ssl::context::tls_client};
+  std::thread thread;
+  std::map<std::string, std::vector<std::unique_ptr<Connection>>> pool;  // touched on the I/O thread only
+  mutable std::mutex stats_mutex;
+  ClientStats stats;
+  std::mt19937_64 rng{std::random_device{}()};
+
+  explicit Impl(ClientOptions o) : options(std::move(o)) {
+    tls_context.set_default_verify_paths();
+    if (!options.ca_file.empty()) {
+      beast::error_code ec;
+      tls_context.load_verify_file(options.ca_file, ec);
+      if (ec) throw invalid_input("http_client.ca_file: cannot load " + options.ca_file + ": " + ec.message());
+    }
+    tls_context.set_verify_mode(ssl::verify_peer);
+    SSL_CTX_set_min_proto_version(tls_context.native_handle(), TLS1_2_VERSION);
+    work.emplace(ioc.get_executor());
+    thread = std::thread([this] { ioc.run(); });
+  }
+
+  ~Impl() {
+    net::post(ioc, [this] {
+      for (auto& [origin, list] : pool)
+        for (auto& c : list) c->close();
+      pool.clear();
+    });
+    work.reset();
+    if (thread.joinable()) thread.join();
+  }
+
+  std::chrono::milliseconds backoff(int attempt) {
+    auto exp = options.retry_base_delay.count() * (1LL << std::min(attempt - 1, 20));
+    auto cap = std::min<long long>(exp, options.retry_max_delay.count());
+    // "Equal jitter": half fixed, half random, so retries spread out but never collapse to zero.
+    std::uniform_int_distribution<long long> dist(cap / 2, std::max<long long>(cap / 2, cap));
+    return std::chrono::milliseconds(dist(rng));
+  }
+
+  std::unique_ptr<Connection> take_pooled(const std::string& origin) {
+    auto it = pool.find(origin);
+    if (it == pool.end()) return nullptr;
+    auto& list = it->second;
+    while (!list.empty()) {
+      auto c = std::move(list.back());
+      list.pop_back();
+      if (SteadyClock::now() - c->last_used < options.pool_idle_timeout && c->looks_alive()) {
+        c->reused = true;
+        return c;
+      }
+      c->close();
+    }
+    return nullptr;
+  }
+
+  void give_back(const std::string& origin, std::unique_ptr<Connection> c) {
+    auto& list = pool[origin];
+    c->last_used = SteadyClock::now();
+    if (list.size() >= options.pool_max_per_origin) return c->close();
+    list.push_back(std::move(c));
+  }
+
+  net::awaitable<std::unique_ptr<Connection>> connect(const Url& url, AttemptFailure& failure) {
+    auto executor = co_await net::this_coro::executor;
+    beast::error_code ec;
+    tcp::resolver resolver(executor);
+    auto endpoints = co_await resolver.async_resolve(url.host, url.port, net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      failure.message = "cannot resolve " + url.host + ": " + ec.message();
+      co_return nullptr;
+    }
+    auto c = std::make_unique<Connection>();
+    if (url.tls())
+      c->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, tls_context);
+    else
+      c->plain = std::make_unique<beast::tcp_stream>(executor);
+    auto& lowest = c->lowest();
+    lowest.expires_after(options.connect_timeout);
+    co_await lowest.async_connect(endpoints, net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      failure.message = "cannot connect to " + url.origin() + ": " +
+                        (ec == beast::error::timeout ? std::string("timed out") : ec.message());
+      co_return nullptr;
+    }
+    lowest.socket().set_option(tcp::no_delay(true), ec);
+    if (c->tls) {
+      SSL* handle = c->tls->native_handle();
+      beast::error_code ip_ec;
+      net::ip::make_address(url.host, ip_ec);
+      if (ip_ec) {
+        SSL_set_tlsext_host_name(handle, url.host.c_str());  // SNI (never for IP literals)
+        SSL_set1_host(handle, url.host.c_str());              // the certificate must name this host
+      } else {
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(handle), url.host.c_str());
+      }
+      co_await c->tls->async_handshake(ssl::stream_base::client, net::redirect_error(net::use_awaitable, ec));
+      if (ec) {
+        long verify = SSL_get_verify_result(handle);
+        if (verify != X509_V_OK) {
+          failure.message = "TLS certificate of " + url.origin() + " rejected: " +
+                            X509_verify_cert_error_string(verify);
+          failure.retryable = false;
+        } else {
+          failure.message = "TLS handshake with " + url.origin() + " failed: " +
+                            (ec == beast::error::timeout ? std::string("timed out") : ec.message());
+        }
+        co_return nullptr;
+      }
+    }
+    std::lock_guard lock(stats_mutex);
+    ++stats.connections_opened;
+    co_return c;
+  }
+
+  template <class Stream>
+  net::awaitable<std::optional<Response>> exchange(Stream& stream, Connection& c, bhttp::request<bhttp::string_body>& req,
+                                                    std::chrono::milliseconds timeout, AttemptFailure& failure,
+                                                    bool& keep) {
+    beast::error_code ec;
+    c.lowest().expires_after(timeout);
+    co_await bhttp::async_write(stream, req, net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      failure.message = "sending the request failed: " + ec.message();
+      failure.sent = true;
+      failure.stale_reuse = c.reused;
+      co_return std::nullopt;
+    }
+    {
+      std::lock_guard lock(stats_mutex);
+      ++stats.requests_sent;
+    }
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(options.max_response_bytes);
+    parser.header_limit(64 << 10);
+    co_await bhttp::async_read(stream, c.buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      failure.sent = true;
+      failure.stale_reuse = c.reused && !parser.got_some() &&
+                            (ec == bhttp::error::end_of_stream || ec == net::error::connection_reset ||
+                             ec == net::error::eof || ec == ssl::error::stream_truncated);
+      failure.message = ec == beast::error::timeout ? "no answer within " + std::to_string(timeout.count()) + " ms"
+                        : ec == bhttp::error::body_limit ? "answer larger than " + std::to_string(options.max_response_bytes) + " bytes"
+                                                          : "reading the answer failed: " + ec.message();
+      co_return std::nullopt;
+    }
+    auto& msg = parser.get();
+    Response r;
+    r.status = static_cast<int>(msg.result_int());
+    for (const auto& field : msg) {
+      std::string name(field.name_string());
+      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      r.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    r.body = std::move(msg.body());
+    keep = msg.keep_alive() && !parser.need_eof();
+    co_return r;
+  }
+
+  net::awaitable<std::optional<Response>> attempt(const Url& url, bhttp::request<bhttp::string_body>& req,
+                                                   std::chrono::milliseconds timeout, AttemptFailure& failure) {
+    auto origin = url.origin();
+    auto c = take_pooled(origin);
+    if (c) {
+      std::lock_guard lock(stats_mutex);
+      ++stats.connections_reused;
+    } else {
+      c = co_await connect(url, failure);
+      if (!c) co_return std::nullopt;
+    }
+    bool keep = false;
+    std::optional<Response> r;
+    if (c->tls)
+      r = co_await exchange(*c->tls, *c, req, timeout, failure, keep);
+    else
+      r = co_await exchange(*c->plain, *c, req, timeout, failure, keep);
+    if (r && keep) give_back(origin, std::move(c));
+    else c->close();
+    co_return r;
+  }
+
+  net::awaitable<Response> call(Request request, CallOptions call) {
+    Url url = parse_url(request.url);
+    if (!url.tls()) {
+      bool allowed = options.plain_http == PlainHttp::allow ||
+                     (options.plain_http == PlainHttp::loopback && is_loopback_host(url.host));
+      if (!allowed)
+        throw NetworkError("plain http to " + url.origin() + " is not allowed (http_client.plain_http); use https",
+                           false, false);
+    }
+    bool idempotent = call.idempotency == Idempotency::idempotent ||
+                      (call.idempotency == Idempotency::by_method &&
+                       (request.method == "GET" || request.method == "HEAD" || request.method == "PUT" ||
+                        request.method == "DELETE" || request.method == "OPTIONS"));
+    int max_attempts = std::max(1, call.max_attempts.value_or(options.max_attempts));
+    auto timeout = call.request_timeout.value_or(options.request_timeout);
+    auto max_wait = call.max_retry_wait.value_or(options.max_retry_wait);
+
+    bhttp::request<bhttp::string_body> req;
+    req.method_string(request.method);
+    req.target(url.target);
+    req.version(11);
+    bool default_port = (url.tls() && url.port == "443") || (!url.tls() && url.port == "80");
+    req.set(bhttp::field::host, default_port ? url.host : url.host + ":" + url.port);
+    req.set(bhttp::field::user_agent, options.user_agent);
+    if (!request.content_type.empty()) req.set(bhttp::field::content_type, request.content_type);
+    for (const auto& [name, value] : request.headers) req.set(name, value);
+    req.body() = std::move(request.body);
+    req.keep_alive(true);
+    req.prepare_payload();
+
+    net::steady_timer timer(co_await net::this_coro::executor);
+    bool stale_retry_used = false;
+    for (int attempt_no = 1;; ++attempt_no) {
+      AttemptFailure failure;
+      auto r = co_await attempt(url, req, timeout, failure);
+      std::chrono::milliseconds delay{0};
+      if (!r) {
+        // A pooled connection the server had already closed: one immediate retry on a fresh one,
+        // which is not counted as an attempt (the server never saw the request).
+        if (failure.stale_reuse && !stale_retry_used) {
+          stale_retry_used = true;
+          --attempt_no;
+          continue;
+        }
+        bool may_retry = failure.retryable && (!failure.sent || idempotent) && attempt_no < max_attempts;
+        spdlog::debug("{} {}: attempt {} failed: {}", request.method, url.origin(), attempt_no, failure.message);
+        if (!may_retry)
+          throw NetworkError(request.method + " " + url.origin() + ": " + failure.message +
+                                 (attempt_no > 1 ? " (after " + std::to_string(attempt_no) + " attempts)" : ""),
+                             failure.retryable, failure.sent);
+        delay = backoff(attempt_no);
+      } else {
+        r->attempts = attempt_no;
+        if (auto ra = r->header("retry-after")) r->retry_after = parse_retry_after(*ra, default_clock().now());
+        bool refused = r->status == 429 || r->status == 503;  // the server says it did not act on it
+        bool server_error = r->status == 500 || r->status == 502 || r->status == 504;
+        bool retry = (refused || (server_error && idempotent)) && attempt_no < max_attempts;
+        if (!retry) co_return std::move(*r);
+        if (r->retry_after) {
+          if (*r->retry_after > max_wait) co_return std::move(*r);  // the caller reschedules
+          delay = std::max<std::chrono::milliseconds>(*r->retry_after, std::chrono::milliseconds(50));
+        } else {
+          delay = backoff(attempt_no);
+        }
+        spdlog::debug("{} {}: HTTP {}, retrying in {} ms", request.method, url.origin(), r->status, delay.count());
+      }
+      timer.expires_after(delay);
+      beast::error_code ec;
+      co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+    }
+  }
+};
+
+Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Client::~Client() = default;
+
+const ClientOptions& Client::options() const { return impl_->options; }
+
+ClientStats Client::stats() const {
+  std::lock_guard lock(impl_->stats_mutex);
+  return impl_->stats;
+}
+
+Response Client::send(Request request, const CallOptions& options) {
+  std::promise<Response> promise;
+  auto future = promise.get_future();
+  net::co_spawn(impl_->ioc, impl_->call(std::move(request), options),
+                [&promise](std::exception_ptr error, Response response) {
+                  if (error) promise.set_exception(error);
+                  else promise.set_value(std::move(response));
+                });
+  return future.get();
+}
+
+}  // namespace costbot::http

@@ -1,0 +1,21 @@
+#pragma once
+// application/x-www-form-urlencoded bodies (Slack slash commands and interactions, OAuth token
+// requests) and query strings. Decoding is Boost.URL's: strict percent-encoding, '+' is a space.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace costbot::http {
+
+using FormFields = std::vector<std::pair<std::string, std::string>>;
+
+// Throws costbot::Error(invalid_input) naming the fault when the body is not valid form encoding.
+FormFields decode_form(std::string_view body);
+// The first value of `key`, if present.
+std::optional<std::string> form_value(const FormFields& fields, std::string_view key);
+// Encodes pairs for a request body (spaces as '+', everything outside unreserved percent-encoded).
+std::string encode_form(const FormFields& fields);
+
+}  // namespace costbot::http

@@ -1,0 +1,528 @@
+#include "bot/server/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "bot/server/errors.hpp"
+#include "engine/util/error.hpp"
+#include "engine/util/hash.hpp"
+#include "engine/util/log.hpp"
+
+namespace costbot::server {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+class Session;
+
+struct Server::State {
+  ServerOptions options;
+  std::shared_ptr<const Router> router;
+  std::string request_id_prefix = hash::random_hex(3);
+  std::atomic<std::uint64_t> request_counter{0};
+  std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> in_flight{0};
+  bool started = false;
+  bool stopped = false;
+
+  mutable std::mutex sessions_mutex;
+  std::condition_variable sessions_changed;
+  std::unordered_set<Session*> sessions;
+
+  unsigned short bound_port = 0;
+  std::vector<std::thread> threads;
+  // Declared after everything sessions touch and before the I/O objects: destroyed after them,
+  // before the rest (members are destroyed in reverse order).
+  net::io_context ioc;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::optional<tcp::acceptor> acceptor;
+
+  explicit State(ServerOptions o, std::shared_ptr<const Router> r)
+      : options(std::move(o)), router(std::move(r)), ioc(std::max(1, options.threads)) {}
+
+  std::string next_request_id() {
+    return request_id_prefix + "-" + std::to_string(request_counter.fetch_add(1, std::memory_order_relaxed) + 1);
+  }
+};
+
+namespace {
+
+// A client-supplied id is kept only if it is short and harmless in logs.
+bool sane_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+  return true;
+}
+
+const char* reason_for_parse_error(const beast::error_code& ec, int& status) {
+  if (ec == http::error::body_limit) return status = 413, "request body too large";
+  if (ec == http::error::header_limit) return status = 431, "request headers too large";
+  status = 400;
+  return nullptr;
+}
+
+}  // namespace
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, std::shared_ptr<Server::State> state)
+      : stream_(std::move(socket)), state_(std::move(state)), handler_timer_(stream_.get_executor()) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    remote_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+    stream_.socket().set_option(tcp::no_delay(true), ec);  // small responses, keep-alive: no Nagle wait
+  }
+
+  ~Session() {
+    std::lock_guard lock(state_->sessions_mutex);
+    state_->sessions.erase(this);
+    state_->sessions_changed.notify_all();
+  }
+
+  void start() {
+    {
+      std::lock_guard lock(state_->sessions_mutex);
+      state_->sessions.insert(this);
+    }
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::wait_for_request, shared_from_this(), state_->options.read_timeout));
+  }
+
+  // Shutdown: an idle connection is closed now; a busy one closes after its response.
+  void close_if_idle() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->phase_ == Phase::idle) self->close();
+    });
+  }
+  void force_close() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
+  }
+
+ private:
+  enum class Phase { idle, reading, handling, writing, closed };
+
+  // Waits for the first bytes of the next request. A new connection gets read_timeout to start;
+  // a keep-alive connection idle_timeout.
+  void wait_for_request(std::chrono::milliseconds timeout) {
+    if (phase_ == Phase::closed) return;
+    if (state_->stopping && requests_ > 0) return close();
+    phase_ = Phase::idle;
+    if (buffer_.size() > 0) return read_request();  // a pipelined request is already here
+    stream_.expires_after(timeout);
+    stream_.async_read_some(buffer_.prepare(8192), beast::bind_front_handler(&Session::on_first_bytes, shared_from_this()));
+  }
+
+  void on_first_bytes(beast::error_code ec, std::size_t n) {
+    if (ec) {
+      if (ec != beast::error::timeout && ec != net::error::eof && ec != net::error::operation_aborted &&
+          ec != net::error::connection_reset)
+        spdlog::debug("connection {}: {}", remote_, ec.message());
+      return close();
+    }
+    buffer_.commit(n);
+    read_request();
+  }
+
+  void read_request() {
+    phase_ = Phase::reading;
+    parser_.emplace();
+    parser_->eager(true);
+    parser_->body_limit(state_->options.body_limit);
+    parser_->header_limit(static_cast<std::uint32_t>(state_->options.header_limit));
+    // One deadline for the whole request, set in the transport: a slow client cannot hold on.
+    stream_.expires_after(state_->options.read_timeout);
+    // Fast path: a request usually arrives whole in one read. Parse what is buffered right here
+    // and skip the asynchronous read operations (and their scheduling) entirely.
+    beast::error_code ec;
+    while (buffer_.size() > 0 && !parser_->is_done()) {
+      auto used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        break;
+      }
+      if (ec || used == 0) break;
+    }
+    if (ec) return on_read_error(ec);
+    if (parser_->is_done()) return handle();
+    if (parser_->is_header_done()) return on_header({}, 0);
+    http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec) return on_read_error(ec);
+    auto& msg = parser_->get();
+    if (msg[http::field::expect] == "100-continue" && !parser_->is_done()) {
+      // Clients that ask first (curl with large bodies) get the go-ahead instead of a 1 s stall.
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, msg.version());
+      http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec2, std::size_t) {
+        if (ec2) return self->close();
+        http::async_read(self->stream_, self->buffer_, *self->parser_,
+                         beast::bind_front_handler(&Session::on_read, self));
+      });
+      return;
+    }
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec) return on_read_error(ec);
+    handle();
+  }
+
+  void on_read_error(const beast::error_code& ec) {
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == net::error::eof ||
+        ec == net::error::connection_reset || ec == http::error::partial_message)
+      return close();
+    if (ec == beast::error::timeout) {
+      spdlog::info("closed connection {}: request not received within {} ms", remote_,
+                   state_->options.read_timeout.count());
+      return close();  // the transport already closed the socket: nothing can be written
+    }
+    if (ec.category() != http::make_error_code(http::error::bad_method).category()) {
+      spdlog::debug("connection {}: {}", remote_, ec.message());
+      return close();
+    }
+    int status = 400;
+    const char* reason = reason_for_parse_error(ec, status);
+    std::string message = reason ? reason : "malformed HTTP request: " + ec.message();
+    if (status == 413) message += " (limit " + std::to_string(state_->options.body_limit) + " bytes)";
+    request_id_ = state_->next_request_id();
+    method_ = parser_ && parser_->is_header_done() ? std::string(parser_->get().method_string()) : "-";
+    target_ = parser_ && parser_->is_header_done() ? std::string(parser_->get().target()) : "-";
+    started_ = Clock::now();
+    keep_alive_ = false;
+    version_ = 11;
+    auto response = error_response(status, message, request_id_);
+    response.close = true;
+    send(std::move(response));
+  }
+
+  void handle() {
+    phase_ = Phase::handling;
+    ++requests_;
+    started_ = Clock::now();
+    auto& msg = parser_->get();
+    version_ = msg.version();
+    keep_alive_ = msg.keep_alive() && !state_->stopping;
+
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    auto q = req.target.find('?');
+    req.path = req.target.substr(0, q);
+    if (q != std::string::npos) req.query = req.target.substr(q + 1);
+    req.headers.reserve(16);
+    for (const auto& field : msg) {
+      std::string name(field.name_string());
+      for (auto& c : name)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+      req.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    auto given_id = msg["x-request-id"];
+    req.id = sane_request_id(given_id) ? std::string(given_id) : state_->next_request_id();
+    req.body = std::move(msg.body());
+    req.remote = remote_;
+    request_id_ = req.id;
+    method_ = req.method;
+    target_ = req.target;
+
+    log::ScopedRequestId scope(request_id_);
+    if (req.target.empty() || req.target.front() != '/')
+      return send(error_response(400, "request target must be an absolute path", request_id_));
+    Router::Match match;
+    try {
+      match = state_->router->match(req.method, req.path);
+    } catch (...) {
+      return send(error_response_for(std::current_exception(), req));
+    }
+    if (!match.found()) {
+      auto r = error_response(match.status,
+                              match.status == 405 ? req.method + " is not allowed here (allowed: " + match.allow + ")"
+                                                  : "no route for " + req.path,
+                              request_id_);
+      if (match.status == 405) r.with_header("Allow", match.allow);
+      return send(std::move(r));
+    }
+    req.params = std::move(match.params);
+    if (match.handler) {
+      Response response;
+      try {
+        response = (*match.handler)(req);
+      } catch (...) {
+        response = error_response_for(std::current_exception(), req);
+      }
+      return send(std::move(response));
+    }
+
+    // Asynchronous: the answer comes back through respond (from any thread) or the deadline.
+    const std::uint64_t seq = requests_;
+    std::weak_ptr<Session> weak = shared_from_this();
+    auto executor = stream_.get_executor();
+    Respond respond = [weak, executor, seq](Response r) {
+      if (auto self = weak.lock())
+        net::post(executor, [self, seq, r = std::move(r)]() mutable { self->on_async_response(seq, std::move(r)); });
+    };
+    handler_timer_.expires_after(state_->options.handler_timeout);
+    handler_timer_.async_wait([self = shared_from_this(), seq](beast::error_code ec) {
+      if (ec) return;
+      spdlog::warn("{} {}: no answer within {} ms", self->method_, self->target_,
+                   self->state_->options.handler_timeout.count());
+      self->on_async_response(seq, error_response(503, "the request took too long", self->request_id_));
+    });
+    state_->in_flight.fetch_add(1);
+    async_pending_ = true;
+    std::string method = req.method, path = req.path, id = req.id;
+    try {
+      (*match.async_handler)(std::move(req), respond);
+    } catch (...) {
+      Request stub;
+      stub.method = method;
+      stub.path = path;
+      stub.id = id;
+      on_async_response(seq, error_response_for(std::current_exception(), stub));
+    }
+  }
+
+  void on_async_response(std::uint64_t seq, Response response) {
+    if (seq != requests_ || phase_ != Phase::handling || !async_pending_) return;  // late or duplicate
+    async_pending_ = false;
+    state_->in_flight.fetch_sub(1);
+    handler_timer_.cancel();
+    send(std::move(response));
+  }
+
+  void send(Response response) {
+    if (phase_ == Phase::closed) return;
+    phase_ = Phase::writing;
+    if (state_->stopping) keep_alive_ = false;
+    if (response.close) keep_alive_ = false;
+    res_.emplace(static_cast<http::status>(response.status), version_);
+    res_->set(http::field::server, "costbot");
+    if (!response.content_type.empty()) res_->set(http::field::content_type, response.content_type);
+    if (!request_id_.empty()) res_->set("X-Request-Id", request_id_);
+    for (auto& [name, value] : response.headers) res_->set(name, value);
+    res_->body() = std::move(response.body);
+    res_->keep_alive(keep_alive_);
+    res_->prepare_payload();
+    status_ = response.status;
+    stream_.expires_after(state_->options.read_timeout);
+    http::async_write(stream_, *res_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t bytes) {
+    if (state_->options.access_log) {
+      log::ScopedRequestId scope(request_id_);
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_).count();
+      spdlog::info("{} {} {} {}B {}.{:03}ms {}{}", method_, target_, status_, bytes, us / 1000, us % 1000, remote_,
+                   ec ? " (write failed: " + ec.message() + ")" : "");
+    }
+    if (ec) return close();
+    if (!keep_alive_) return linger_close();
+    res_.reset();
+    parser_.reset();
+    wait_for_request(state_->options.idle_timeout);
+  }
+
+  // After the last response: stop sending, then read and discard what the client still sends for a
+  // moment before closing. Closing with unread bytes would reset the connection, and the client
+  // might lose the response (a 413 sent while a large body is still arriving).
+  void linger_close() {
+    phase_ = Phase::writing;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(1));
+    discard_more(0);
+  }
+
+  void discard_more(std::size_t discarded) {
+    if (discarded > 2 * state_->options.body_limit + (64 << 10)) return close();
+    scratch_.resize(16 << 10);
+    stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this(), discarded](beast::error_code ec, std::size_t n) {
+      if (ec) return self->close();
+      self->discard_more(discarded + n);
+    });
+  }
+
+  void close() {
+    if (phase_ == Phase::closed) return;
+    if (async_pending_) {
+      async_pending_ = false;
+      state_->in_flight.fetch_sub(1);
+    }
+    phase_ = Phase::closed;
+    handler_timer_.cancel();
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<Server::State> state_;
+  net::steady_timer handler_timer_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> res_;
+  std::vector<char> scratch_;
+  Phase phase_ = Phase::idle;
+  std::uint64_t requests_ = 0;
+  bool async_pending_ = false;
+  bool keep_alive_ = true;
+  unsigned version_ = 11;
+  int status_ = 0;
+  std::string remote_, request_id_, method_, target_;
+  Clock::time_point started_;
+};
+
+namespace {
+
+void do_accept(const std::shared_ptr<Server::State>& state) {
+  state->acceptor->async_accept(net::make_strand(state->ioc), [state](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == net::error::operation_aborted || state->stopping) return;
+      spdlog::warn("accept failed: {}", ec.message());
+      // Out of file descriptors and the like: keep accepting; the listener must not die.
+      return do_accept(state);
+    }
+    if (state->stopping) return;
+    std::size_t open;
+    {
+      std::lock_guard lock(state->sessions_mutex);
+      open = state->sessions.size();
+    }
+    if (open >= state->options.max_connections) {
+      spdlog::warn("refused a connection: {} open (server.max_connections)", open);
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else {
+      std::make_shared<Session>(std::move(socket), state)->start();
+    }
+    do_accept(state);
+  });
+}
+
+}  // namespace
+
+ServerOptions ServerOptions::from(const config::ServerConfig& c, const std::string& listen) {
+  ServerOptions o;
+  const std::string& address = listen.empty() ? c.listen : listen;
+  if (!config::parse_listen_address(address, o.host, o.port))
+    throw invalid_input("listen address: expected HOST:PORT such as 127.0.0.1:8080, got \"" + address + "\"");
+  o.body_limit = static_cast<std::size_t>(c.body_limit_bytes);
+  o.header_limit = static_cast<std::size_t>(c.header_limit_bytes);
+  o.read_timeout = std::chrono::seconds(c.read_timeout);
+  o.idle_timeout = std::chrono::seconds(c.idle_timeout);
+  o.handler_timeout = std::chrono::seconds(c.handler_timeout);
+  o.threads = c.threads;
+  o.max_connections = static_cast<std::size_t>(c.max_connections);
+  o.access_log = c.access_log;
+  return o;
+}
+
+Server::Server(ServerOptions options, std::shared_ptr<const Router> router)
+    : state_(std::make_shared<State>(std::move(options), std::move(router))) {}
+
+Server::~Server() { shutdown(std::chrono::milliseconds(0)); }
+
+void Server::start() {
+  auto& s = *state_;
+  if (s.started) return;
+  beast::error_code ec;
+  std::string where = s.options.host + ":" + std::to_string(s.options.port);
+  tcp::resolver resolver(s.ioc);
+  auto results = resolver.resolve(s.options.host, std::to_string(s.options.port),
+                                  tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || results.empty()) throw Error(ErrorKind::unavailable, "cannot resolve listen address " + where + ": " + ec.message());
+  tcp::endpoint endpoint = results.begin()->endpoint();
+  s.acceptor.emplace(s.ioc);
+  s.acceptor->open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor->bind(endpoint, ec);
+  if (!ec) s.acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    s.acceptor.reset();
+    throw Error(ErrorKind::unavailable, "cannot listen on " + where + ": " + ec.message());
+  }
+  s.bound_port = s.acceptor->local_endpoint().port();
+  s.work.emplace(s.ioc.get_executor());
+  do_accept(state_);
+  for (int i = 0; i < std::max(1, s.options.threads); ++i)
+    s.threads.emplace_back([&s] {
+      for (;;) {
+        try {
+          s.ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          // A handler must never take the server down; log and keep serving.
+          spdlog::error("I/O thread caught: {}", e.what());
+        }
+      }
+    });
+  s.started = true;
+}
+
+unsigned short Server::port() const { return state_->bound_port; }
+
+std::string Server::url() const {
+  auto host = state_->options.host;
+  if (host == "0.0.0.0" || host == "::") host = "127.0.0.1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(port());
+}
+
+std::size_t Server::connections() const {
+  std::lock_guard lock(state_->sessions_mutex);
+  return state_->sessions.size();
+}
+
+std::size_t Server::requests_in_flight() const { return state_->in_flight.load(); }
+
+void Server::shutdown(std::chrono::milliseconds grace) {
+  auto& s = *state_;
+  if (!s.started || s.stopped) return;
+  s.stopped = true;
+  s.stopping = true;
+  net::post(s.ioc, [state = state_] {
+    beast::error_code ignored;
+    if (state->acceptor) state->acceptor->close(ignored);
+  });
+  auto for_each_session = [&](auto&& fn) {
+    std::vector<std::shared_ptr<Session>> live;
+    {
+      std::lock_guard lock(s.sessions_mutex);
+      for (auto* session : s.sessions)
+        if (auto sp = session->weak_from_this().lock()) live.push_back(std::move(sp));
+    }
+    for (auto& session : live) fn(*session);
+  };
+  for_each_session([](Session& session) { session.close_if_idle(); });
+  {
+    std::unique_lock lock(s.sessions_mutex);
+    s.sessions_changed.wait_for(lock, grace, [&] { return s.sessions.empty(); });
+    if (!s.sessions.empty()) spdlog::warn("shutdown: closing {} connection(s) still busy after the grace period", s.sessions.size());
+  }
+  for_each_session([](Session& session) { session.force_close(); });
+  s.work.reset();
+  for (auto& t : s.threads)
+    if (t.joinable()) t.join();
+  s.threads.clear();
+  // Handlers that never ran (a race with the stop) hold sessions; run them to completion here so
+  // nothing outlives the I/O context.
+  s.ioc.restart();
+  s.ioc.run();
+}
+
+}  // namespace costbot::server

@@ -1,0 +1,123 @@
+#include "bot/service/service.hpp"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "bot/service/decision_commands.hpp"
+#include "engine/util/error.hpp"
+
+namespace costbot::service {
+
+storage::Database& ConnectionPerThread::get() {
+  auto id = std::this_thread::get_id();
+  {
+    std::shared_lock lock(mutex_);
+    if (auto it = connections_.find(id); it != connections_.end()) return *it->second;
+  }
+  auto db = std::make_unique<storage::Database>(path_);
+  std::unique_lock lock(mutex_);
+  auto& slot = connections_[id];
+  if (!slot) slot = std::move(db);
+  return *slot;
+}
+
+Service::Service(config::Config config, ServiceOptions options)
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      clock_(options_.clock ? options_.clock : &default_clock()),
+      connections_(config_.database.path),
+      router_(std::make_shared<server::Router>()),
+      action_handler_(std::make_shared<actions::RecordingActionHandler>()) {
+  http_client_ = std::make_unique<http::Client>(options_.http_client.value_or(http::ClientOptions::from(config_.http_client)));
+  worker_ = std::make_unique<outbox::Worker>(config_.database.path, *clock_,
+                                             options_.outbox.value_or(outbox::WorkerOptions::from(config_.outbox)));
+  dispatcher_ = std::make_unique<commands::Dispatcher>(commands::DispatcherOptions::from(config_));
+  add_health_routes();
+  route_decision_commands(*this);
+}
+
+Service::~Service() { stop(); }
+
+void Service::add_health_routes() {
+  router_->add("GET", "/healthz", [](server::Request&) {
+    return server::Response::json(200, {{"status", "ok"}});
+  });
+  // Ready = the database opens on this thread and every migration is applied.
+  router_->add("GET", "/readyz", [this](server::Request& req) {
+    try {
+      auto& db = this->db();
+      if (!db.is_current())
+        return server::Response::json(503, {{"status", "not ready"}, {"reason", "database migrations are not applied"}});
+      return server::Response::json(200, {{"status", "ready"}, {"schema_version", db.schema_version()}});
+    } catch (const std::exception& e) {
+      spdlog::warn("readyz: {}", e.what());
+      return server::Response::json(503, {{"status", "not ready"}, {"reason", "database unavailable"}, {"request_id", req.id}});
+    }
+  });
+}
+
+void Service::start() {
+  if (started_) return;
+  {
+    auto parent = std::filesystem::path(config_.database.path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    auto& db = this->db();
+    for (const auto& name : db.migrate()) spdlog::info("migration {} applied", name);
+  }
+  auto server_options = options_.server.value_or(server::ServerOptions::from(config_.server, options_.listen));
+  if (options_.server && !options_.listen.empty())
+    config::parse_listen_address(options_.listen, server_options.host, server_options.port);
+  work_pool_ = std::make_unique<boost::asio::thread_pool>(static_cast<std::size_t>(config_.server.work_threads));
+  server_ = std::make_unique<server::Server>(server_options, router_);
+  server_->start();
+  worker_->start();
+  for (auto& c : components_) {
+    spdlog::info("starting {}", c->name());
+    c->start(*this);
+  }
+  started_ = true;
+  spdlog::info("costbot listening on {} ({} I/O threads); routes: {}", server_->url(), server_options.threads,
+               [&] {
+                 std::string all;
+                 for (const auto& r : router_->describe()) all += (all.empty() ? "" : ", ") + r;
+                 return all;
+               }());
+}
+
+void Service::stop() {
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  auto grace = std::chrono::seconds(config_.server.shutdown_grace);
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  for (auto it = components_.rbegin(); it != components_.rend(); ++it) {
+    spdlog::info("stopping {}", (*it)->name());
+    (*it)->stop();
+  }
+  spdlog::info("shutting down: finishing requests in flight (up to {}s)", grace.count());
+  server_->shutdown(std::chrono::duration_cast<std::chrono::milliseconds>(grace));
+  work_pool_->join();  // slow work that already answered "working on it" still sends its follow-up
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  worker_->stop(std::max(left, std::chrono::milliseconds(1000)));
+  auto s = outbox::stats(db());
+  spdlog::info("stopped; outbox: {} pending, {} failed, {} done", s.pending + s.in_flight, s.failed, s.done);
+}
+
+int Service::run_until_signal() {
+  // Block the signals before any thread starts, so every thread inherits the mask and only
+  // sigwait below sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  start();
+  int received = 0;
+  sigwait(&signals, &received);
+  spdlog::info("received {}", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  stop();
+  return 0;
+}
+
+}  // namespace costbot::service

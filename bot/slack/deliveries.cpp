@@ -1,0 +1,116 @@
+// Outbox deliveries of slack.* effects through the Web API client.
+#include "bot/slack/deliveries.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "adapters/slack/block_kit.hpp"
+#include "bot/outbox/receipts.hpp"
+#include "engine/outbox/outbox.hpp"
+#include "engine/util/error.hpp"
+
+namespace costbot::slack_app {
+namespace json = boost::json;
+namespace {
+
+std::string text_of(const json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::string required(const json::object& o, std::string_view key, const outbox::Item& item) {
+  auto value = text_of(o, key);
+  if (value.empty())
+    throw outbox::DeliveryError(item.kind + " payload has no \"" + std::string(key) + "\"", false);
+  return value;
+}
+
+}  // namespace
+
+void register_deliveries(outbox::Worker& worker, const std::shared_ptr<slack::WebApi>& api,
+                         const std::string& default_channel, bool web_api_enabled) {
+  // response_url needs no token: it works whenever Slack sent us one.
+  worker.register_handler("slack.response_url", [api](const outbox::Item& item, outbox::DeliveryContext& ctx) -> json::value {
+    if (auto receipt = outbox::receipt_for(ctx.db, item.idempotency_key)) return *receipt;
+    auto url = required(item.payload, "url", item);
+    auto* body = item.payload.if_contains("body");
+    if (!body || !body->is_object()) throw outbox::DeliveryError("slack.response_url payload has no body object", false);
+    api->post_to_response_url(url, body->as_object());
+    json::object receipt{{"posted", true}};
+    outbox::record_receipt(ctx.db, item.idempotency_key, receipt, ctx.now);
+    return receipt;
+  });
+  if (!web_api_enabled) {
+    spdlog::warn("slack.bot_token / SLACK_BOT_TOKEN not set: slack.post_message, update_message, post_ephemeral and "
+                 "views_open effects stay queued until a process with a token runs");
+    return;
+  }
+
+  worker.register_handler("slack.post_message", [api, default_channel](const outbox::Item& item,
+                                                                       outbox::DeliveryContext& ctx) -> json::value {
+    if (auto receipt = outbox::receipt_for(ctx.db, item.idempotency_key)) {
+      spdlog::info("slack.post_message {}: already posted (ts {}), not posting again", item.idempotency_key,
+                   text_of(*receipt, "ts"));
+      return *receipt;
+    }
+    json::object message = item.payload;
+    std::string subject = text_of(message, "subject");
+    message.erase("subject");
+    if (text_of(message, "channel").empty()) message["channel"] = default_channel;
+    if (text_of(message, "channel").empty())
+      throw outbox::DeliveryError("slack.post_message has no channel and slack.default_channel is not set", false);
+    auto posted = api->post_message(message);
+    json::object receipt{{"channel", posted.channel}, {"ts", posted.ts}};
+    auto tx = ctx.db.begin_write();
+    outbox::record_receipt(ctx.db, item.idempotency_key, receipt, ctx.now);
+    // Every copy is remembered under its subject, so a later change edits it in place.
+    SQLite::Statement ins(ctx.db.sql(),
+                          "INSERT INTO posted_messages(subject, channel_kind, channel, message_id, created_at, updated_at) "
+                          "VALUES (?, 'slack', ?, ?, ?, ?) ON CONFLICT(subject, channel_kind, channel) DO UPDATE SET "
+                          "message_id = excluded.message_id, updated_at = excluded.updated_at");
+    ins.bind(1, subject.empty() ? "outbox:" + item.idempotency_key : subject);
+    ins.bind(2, posted.channel);
+    ins.bind(3, posted.ts);
+    ins.bind(4, static_cast<std::int64_t>(ctx.now));
+    ins.bind(5, static_cast<std::int64_t>(ctx.now));
+    ins.exec();
+    tx.commit();
+    return receipt;
+  });
+
+  worker.register_handler("slack.update_message", [api](const outbox::Item& item, outbox::DeliveryContext& ctx) -> json::value {
+    auto channel = required(item.payload, "channel", item);
+    auto ts = required(item.payload, "ts", item);
+    api->update_message(item.payload);  // editing to the same content twice is harmless
+    SQLite::Statement upd(ctx.db.sql(),
+                          "UPDATE posted_messages SET updated_at = ? WHERE channel_kind = 'slack' AND channel = ? AND message_id = ?");
+    upd.bind(1, static_cast<std::int64_t>(ctx.now));
+    upd.bind(2, channel);
+    upd.bind(3, ts);
+    upd.exec();
+    return json::object{{"channel", channel}, {"ts", ts}};
+  });
+
+  worker.register_handler("slack.post_ephemeral", [api](const outbox::Item& item, outbox::DeliveryContext& ctx) -> json::value {
+    if (auto receipt = outbox::receipt_for(ctx.db, item.idempotency_key)) return *receipt;
+    required(item.payload, "channel", item);
+    required(item.payload, "user", item);
+    json::object receipt{{"message_ts", api->post_ephemeral(item.payload)}};
+    outbox::record_receipt(ctx.db, item.idempotency_key, receipt, ctx.now);
+    return receipt;
+  });
+
+  worker.register_handler("slack.views_open", [api](const outbox::Item& item, outbox::DeliveryContext& ctx) -> json::value {
+    if (auto receipt = outbox::receipt_for(ctx.db, item.idempotency_key)) return *receipt;
+    // A trigger_id is good for 3 seconds: past that, retrying cannot succeed.
+    if (ctx.now - item.created_at > 3)
+      throw outbox::DeliveryError("trigger_id expired before the modal could be opened", false);
+    auto trigger = required(item.payload, "trigger_id", item);
+    auto* view = item.payload.if_contains("view");
+    if (!view || !view->is_object()) throw outbox::DeliveryError("slack.views_open payload has no view", false);
+    json::object receipt{{"view_id", api->open_view(trigger, view->as_object())}};
+    outbox::record_receipt(ctx.db, item.idempotency_key, receipt, ctx.now);
+    return receipt;
+  });
+}
+
+}  // namespace costbot::slack_app

@@ -1,0 +1,208 @@
+#include <catch2/catch.hpp>
+
+#include <boost/json.hpp>
+
+#include "bot/outbox/receipts.hpp"
+#include "bot/outbox/worker.hpp"
+#include "engine/outbox/outbox.hpp"
+#include "tests/support/eventually.hpp"
+#include "tests/support/fake_slack.hpp"
+#include "tests/support/service_harness.hpp"
+#include "tests/support/test_clock.hpp"
+#include "tests/support/test_support.hpp"
+
+using namespace costbot;
+namespace json = boost::json;
+
+namespace {
+
+constexpr UnixSeconds kStart = 1'726'650'000;  // 2024-09-18
+
+struct OutboxFixture {
+  testing::TempDir dir;
+  testing::FakeSlack slack;
+  testing::TestClock clock{kStart};
+  std::unique_ptr<testing::ServiceHarness> harness;
+  std::unique_ptr<storage::Database> db;
+
+  OutboxFixture() { db = std::make_unique<storage::Database>(path()); }
+  std::string path() const { return dir.file("outbox.db"); }
+
+  void start(int max_attempts = 5) {
+    testing::HarnessOptions options;
+    options.database_path = path();
+    options.slack_api_url = slack.api_url();
+    options.bot_token = slack.bot_token();
+    options.clock = &clock;
+    options.outbox_max_attempts = max_attempts;
+    harness = std::make_unique<testing::ServiceHarness>(options);
+    harness->start();
+  }
+  void restart() {
+    harness->stop();
+    harness.reset();
+    start();
+  }
+  void post(const std::string& key, const std::string& channel, const std::string& text) {
+    auto tx = db->begin_write();
+    outbox::enqueue(*db, {"slack.post_message", key, {{"channel", channel}, {"text", text}}, 0}, clock.now());
+    tx.commit();
+    if (harness) harness->service().wake_outbox();
+  }
+  std::string status(const std::string& key) { return outbox::status_of(*db, key).value_or("none"); }
+  bool becomes(const std::string& key, const std::string& wanted) {
+    return testing::eventually([&] { return status(key) == wanted; });
+  }
+  std::int64_t next_attempt(const std::string& key) {
+    SQLite::Statement q(db->sql(), "SELECT next_attempt_at FROM outbox WHERE idempotency_key = ?");
+    q.bind(1, key);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  }
+  std::string last_error(const std::string& key) {
+    SQLite::Statement q(db->sql(), "SELECT last_error FROM outbox WHERE idempotency_key = ?");
+    q.bind(1, key);
+    q.executeStep();
+    return q.getColumn(0).getString();
+  }
+  void wake() { harness->service().wake_outbox(); }
+};
+
+}  // namespace
+
+TEST_CASE("a post answered 429 is rescheduled after Retry-After and delivered once", "[outbox][slack]") {
+  OutboxFixture f;
+  f.start();
+  f.slack.rate_limit_next("chat.postMessage", 30);
+  f.post("alert:1:slack", "C0OPS", "EC2 spend doubled");
+  REQUIRE(f.slack.wait_for_calls("chat.postMessage", 1));
+  REQUIRE(testing::eventually([&] { return f.next_attempt("alert:1:slack") == kStart + 30; }));
+  CHECK(f.status("alert:1:slack") == "pending");
+  CHECK(f.last_error("alert:1:slack").find("429") != std::string::npos);
+  // Not before its time...
+  f.clock.advance(29);
+  f.wake();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(f.slack.calls("chat.postMessage").size() == 1);
+  // ...then once.
+  f.clock.advance(1);
+  f.wake();
+  REQUIRE(f.becomes("alert:1:slack", "done"));
+  CHECK(f.slack.calls("chat.postMessage").size() == 2);
+  auto result = outbox::result_of(*f.db, "alert:1:slack");
+  REQUIRE(result);
+  auto ts = std::string(result->at("ts").as_string());
+  CHECK(f.db->sql().execAndGet("SELECT message_id FROM posted_messages WHERE subject = 'outbox:alert:1:slack'").getString() == ts);
+}
+
+TEST_CASE("Slack ok:false errors are final or retried by their code", "[outbox][slack]") {
+  OutboxFixture f;
+  f.start();
+  SECTION("channel_not_found fails at once with Slack's code") {
+    f.slack.error_next("chat.postMessage", "channel_not_found");
+    f.post("alert:2:slack", "C0GONE", "hello");
+    REQUIRE(f.becomes("alert:2:slack", "failed"));
+    CHECK(f.last_error("alert:2:slack").find("channel_not_found") != std::string::npos);
+    CHECK(f.slack.calls("chat.postMessage").size() == 1);
+  }
+  SECTION("internal_error is retried with backoff") {
+    f.slack.error_next("chat.postMessage", "internal_error");
+    f.post("alert:3:slack", "C0OPS", "hello");
+    REQUIRE(testing::eventually([&] { return f.last_error("alert:3:slack").find("internal_error") != std::string::npos; }));
+    auto wait = f.next_attempt("alert:3:slack") - kStart;
+    CHECK(wait >= 1);  // backoff_base 1 s, first attempt: 0.5..1 s rounded up to 1
+    CHECK(wait <= 1);
+    f.clock.advance(wait);
+    f.wake();
+    REQUIRE(f.becomes("alert:3:slack", "done"));
+  }
+}
+
+TEST_CASE("a delivery that keeps failing gives up after max_attempts", "[outbox]") {
+  OutboxFixture f;
+  f.start(3);
+  for (int i = 0; i < 6; ++i)  // the client itself tries twice per delivery attempt
+    f.slack.fail_next("chat.postMessage", testing::ScriptedResponse::json(503, R"({"ok":false})"));
+  f.post("alert:4:slack", "C0OPS", "hello");
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    REQUIRE(f.slack.wait_for_calls("chat.postMessage", static_cast<std::size_t>(attempt * 2)));  // the client retries once itself
+    if (attempt < 3) {
+      REQUIRE(testing::eventually([&] { return f.status("alert:4:slack") == "pending"; }));
+      f.clock.advance(3600);
+      f.wake();
+    }
+  }
+  REQUIRE(f.becomes("alert:4:slack", "failed"));
+  CHECK(f.last_error("alert:4:slack").find("gave up after 3 attempts") != std::string::npos);
+}
+
+TEST_CASE("after a restart delivery resumes, and nothing is posted twice", "[outbox][slack]") {
+  OutboxFixture f;
+  f.start();
+  f.slack.rate_limit_next("chat.postMessage", 60);
+  f.post("digest:cfo:slack", "C0CFO", "Weekly digest");
+  REQUIRE(testing::eventually([&] { return f.next_attempt("digest:cfo:slack") == kStart + 60; }));
+  f.harness->stop();  // graceful: the row stays pending
+  CHECK(f.status("digest:cfo:slack") == "pending");
+
+  SECTION("a pending effect is delivered by the next process") {
+    f.clock.advance(60);
+    f.start();
+    REQUIRE(f.becomes("digest:cfo:slack", "done"));
+    CHECK(f.slack.calls("chat.postMessage").size() == 2);
+  }
+  SECTION("a claim abandoned by a dead process is taken over after its lease") {
+    f.clock.advance(60);
+    auto claimed = outbox::claim(*f.db, f.clock.now(), 60);  // "the old process" claimed it and died
+    REQUIRE(claimed);
+    f.start();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK(f.status("digest:cfo:slack") == "in_flight");
+    f.clock.advance(61);
+    f.wake();
+    REQUIRE(f.becomes("digest:cfo:slack", "done"));
+    CHECK(f.slack.calls("chat.postMessage").size() == 2);
+  }
+  SECTION("a post that reached Slack before the crash is not repeated") {
+    // The old process got the ts back and wrote its receipt, then died before completing the row.
+    f.clock.advance(60);
+    auto claimed = outbox::claim(*f.db, f.clock.now(), 60);
+    REQUIRE(claimed);
+    outbox::record_receipt(*f.db, "digest:cfo:slack", {{"channel", "C0CFO"}, {"ts", "1700000000.999999"}}, f.clock.now());
+    f.clock.advance(61);
+    f.start();
+    REQUIRE(f.becomes("digest:cfo:slack", "done"));
+    CHECK(f.slack.calls("chat.postMessage").size() == 1);  // only the 429 before the restart
+    CHECK(outbox::result_of(*f.db, "digest:cfo:slack")->at("ts") == "1700000000.999999");
+  }
+}
+
+TEST_CASE("only kinds with a handler are claimed; others wait for a process that serves them", "[outbox]") {
+  OutboxFixture f;
+  f.start();
+  {
+    auto tx = f.db->begin_write();
+    outbox::enqueue(*f.db, {"jira.create_issue", "approval:5:ticket", {{"summary", "x"}}, 0}, f.clock.now());
+    tx.commit();
+  }
+  f.post("alert:6:slack", "C0OPS", "hello");
+  REQUIRE(f.becomes("alert:6:slack", "done"));
+  CHECK(f.status("approval:5:ticket") == "pending");
+}
+
+TEST_CASE("backoff grows exponentially with jitter and a cap", "[outbox]") {
+  testing::TempDir dir;
+  ManualClock clock(0);
+  outbox::WorkerOptions options;
+  options.backoff_base = std::chrono::seconds(2);
+  options.backoff_max = std::chrono::seconds(60);
+  outbox::Worker worker(dir.file("w.db"), clock, options);
+  for (int attempt = 1; attempt <= 8; ++attempt) {
+    auto full = std::min<std::int64_t>(60, 2LL << (attempt - 1));
+    for (int i = 0; i < 20; ++i) {
+      auto d = worker.backoff(attempt).count();
+      CHECK(d >= std::max<std::int64_t>(1, full / 2));
+      CHECK(d <= full);
+    }
+  }
+}

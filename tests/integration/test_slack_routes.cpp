@@ -1,0 +1,346 @@
+#include <catch2/catch.hpp>
+
+#include <boost/json.hpp>
+
+#include "adapters/slack/block_kit.hpp"
+#include "bot/actions/buttons.hpp"
+#include "engine/outbox/outbox.hpp"
+#include "tests/support/cost_data.hpp"
+#include "tests/support/eventually.hpp"
+#include "tests/support/fake_slack.hpp"
+#include "tests/support/service_harness.hpp"
+#include "tests/support/test_support.hpp"
+
+using namespace costbot;
+namespace json = boost::json;
+using testing::TestConnection;
+
+namespace {
+
+struct SlackFixture {
+  testing::TempDir dir;
+  testing::FakeSlack slack;
+  std::unique_ptr<testing::ServiceHarness> harness;
+
+  explicit SlackFixture(std::function<void(testing::HarnessOptions&)> tweak = {}) {
+    testing::HarnessOptions options;
+    options.database_path = dir.file("slack.db");
+    options.slack_api_url = slack.api_url();
+    options.bot_token = slack.bot_token();
+    options.read_timeout = std::chrono::milliseconds(500);
+    if (tweak) tweak(options);
+    harness = std::make_unique<testing::ServiceHarness>(options);
+    harness->start();
+  }
+  ~SlackFixture() {
+    harness.reset();
+    CHECK(slack.violations().empty());
+  }
+  int count(const std::string& sql) { return harness->db().sql().execAndGet(sql).getInt(); }
+  json::object body_of(const testing::TestResponse& r) { return json::parse(r.body).as_object(); }
+  std::int64_t now() { return harness->service().clock().now(); }
+};
+
+std::string block_action(const std::string& action_id, const std::string& value, const std::string& ts,
+                         const std::string& trigger = "trig-1", const std::string& response_url = "") {
+  json::object payload{
+      {"type", "block_actions"},
+      {"user", {{"id", "U0DANA"}, {"username", "dana"}, {"name", "dana"}, {"team_id", "T0001"}}},
+      {"team", {{"id", "T0001"}, {"domain", "example"}}},
+      {"api_app_id", "A123456"},
+      {"trigger_id", trigger},
+      {"response_url", response_url},
+      {"container", {{"type", "message"}, {"message_ts", ts}, {"channel_id", "C0PAY"}, {"is_ephemeral", false}}},
+      {"channel", {{"id", "C0PAY"}, {"name", "payments"}}},
+      {"message", {{"ts", ts}, {"text", "Approval needed: stop 14 idle instances"}}},
+      {"actions", json::array{{{"action_id", action_id}, {"block_id", "b1"}, {"type", "button"}, {"value", value},
+                               {"action_ts", "1700000001.0"}}}}};
+  return testing::interaction_body(json::serialize(payload));
+}
+
+}  // namespace
+
+TEST_CASE("a signed slash command is answered inside the request from the cost database", "[slack][commands]") {
+  SlackFixture f;
+  testing::seed_cost_data(f.harness->db(), day_of(f.now()), {10, 30, 5});
+  auto r = f.harness->post_slack("/slack/commands", testing::slash_command_body("top 5 last 7d"));
+  REQUIRE(r.status == 200);
+  CHECK(r.header("Content-Type").starts_with("application/json"));
+  auto body = f.body_of(r);
+  CHECK(body.at("response_type") == "in_channel");
+  CHECK(body.at("blocks").at(0).at("text").at("text") == "Top 5 services · last 7 days");
+  CHECK(json::serialize(body).find("Amazon") != std::string::npos);
+  // The same command again is served from the cache with the same answer.
+  auto again = f.harness->post_slack("/slack/commands", testing::slash_command_body("top 5 last 7d"));
+  CHECK(again.body == r.body);
+}
+
+TEST_CASE("Slack requests that fail verification get 401 and change nothing", "[slack][verify]") {
+  SlackFixture f;
+  auto body = testing::slash_command_body("subscribe cfo");
+  auto port = f.harness->port();
+  auto send = [&](testing::Headers headers) {
+    return testing::http_request("127.0.0.1", port, "POST", "/slack/commands", headers, body);
+  };
+  auto now = f.now();
+  auto signed_headers = testing::slack_headers("test-signing-secret", now, body);
+
+  SECTION("wrong secret") {
+    auto r = send(testing::slack_headers("another-secret", now, body));
+    CHECK(r.status == 401);
+    CHECK(r.body.find("signature does not match") != std::string::npos);
+  }
+  SECTION("stale timestamp, correctly signed") {
+    auto r = send(testing::slack_headers("test-signing-secret", now - 301, body));
+    CHECK(r.status == 401);
+    CHECK(r.body.find("5 minutes") != std::string::npos);
+  }
+  SECTION("timestamp from the future") {
+    CHECK(send(testing::slack_headers("test-signing-secret", now + 400, body)).status == 401);
+  }
+  SECTION("a captured request replayed with a fresh timestamp") {
+    auto replay = signed_headers;
+    replay[0].second = std::to_string(now + 5);
+    CHECK(send(replay).status == 401);
+  }
+  SECTION("a captured request replayed after the window") {
+    auto old = testing::slack_headers("test-signing-secret", now - 3600, body);
+    CHECK(send(old).status == 401);
+  }
+  SECTION("a tampered body under a valid signature") {
+    auto r = testing::http_request("127.0.0.1", port, "POST", "/slack/commands", signed_headers,
+                                   testing::slash_command_body("subscribe engineer"));
+    CHECK(r.status == 401);
+  }
+  SECTION("missing headers") {
+    auto no_ts = signed_headers;
+    no_ts.erase(no_ts.begin());
+    CHECK(send(no_ts).body.find("missing X-Slack-Request-Timestamp") != std::string::npos);
+    auto no_sig = signed_headers;
+    no_sig.erase(no_sig.begin() + 1);
+    CHECK(send(no_sig).status == 401);
+    CHECK(send({{"Content-Type", "application/x-www-form-urlencoded"}}).status == 401);
+  }
+  SECTION("every Slack route verifies first") {
+    for (const char* path : {"/slack/events", "/slack/interactions"})
+      CHECK(testing::http_request("127.0.0.1", port, "POST", path, testing::slack_headers("nope", now, "{}"), "{}").status == 401);
+  }
+  CHECK(f.count("SELECT COUNT(*) FROM chat_subscriptions") == 0);
+  CHECK(f.count("SELECT COUNT(*) FROM outbox") == 0);
+  // The control: the same request correctly signed does change something.
+  CHECK(send(signed_headers).status == 200);
+  CHECK(f.count("SELECT COUNT(*) FROM chat_subscriptions") == 1);
+}
+
+TEST_CASE("malformed Slack requests get a 4xx with a reason", "[slack]") {
+  SlackFixture f([](testing::HarnessOptions& o) { o.body_limit = 8 << 10; });
+  SECTION("a form that is not form-encoded") {
+    auto r = f.harness->post_slack("/slack/commands", "text=top 5&user_id=U1&command=/cost");
+    CHECK(r.status == 400);
+    CHECK(r.body.find("malformed form body") != std::string::npos);
+  }
+  SECTION("a form missing the command fields") {
+    auto r = f.harness->post_slack("/slack/commands", "text=top");
+    CHECK(r.status == 400);
+    CHECK(r.body.find("\\\"command\\\"") != std::string::npos);
+  }
+  SECTION("JSON sent to the form endpoint") {
+    auto r = f.harness->post_slack("/slack/commands", "{}", "application/json");
+    CHECK(r.status == 400);
+  }
+  SECTION("interaction payload that is not JSON") {
+    auto r = f.harness->post_slack("/slack/interactions", "payload=%7B%22type%22%3A");
+    CHECK(r.status == 400);
+    CHECK(r.body.find("not valid JSON") != std::string::npos);
+  }
+  SECTION("interaction form without payload") {
+    CHECK(f.harness->post_slack("/slack/interactions", "foo=bar").status == 400);
+  }
+  SECTION("event body that is not JSON") {
+    auto r = f.harness->post_slack("/slack/events", "{\"type\":", "application/json");
+    CHECK(r.status == 400);
+  }
+  SECTION("an oversized body is refused with 413 before verification even runs") {
+    auto body = testing::slash_command_body(std::string(20000, 'x'));
+    auto r = f.harness->post_slack("/slack/commands", body);
+    CHECK(r.status == 413);
+  }
+  SECTION("a slow client is disconnected") {
+    TestConnection c("127.0.0.1", f.harness->port());
+    c.write_raw("POST /slack/commands HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\ntoken=");
+    CHECK(c.closed_by_server_within(std::chrono::seconds(3)));
+  }
+  CHECK(f.count("SELECT COUNT(*) FROM outbox") == 0);
+}
+
+TEST_CASE("unknown or malformed commands get ephemeral help naming the closest command", "[slack][commands]") {
+  SlackFixture f;
+  auto r = f.harness->post_slack("/slack/commands", testing::slash_command_body("tpo 5 by team"));
+  REQUIRE(r.status == 200);
+  auto body = f.body_of(r);
+  CHECK(body.at("response_type") == "ephemeral");
+  CHECK(std::string(body.at("text").as_string()).find("Did you mean `/cost top") != std::string::npos);
+  auto bad = f.body_of(f.harness->post_slack("/slack/commands", testing::slash_command_body("top 900")));
+  CHECK(std::string(bad.at("text").as_string()).find("between 1 and 50") != std::string::npos);
+  auto help = f.body_of(f.harness->post_slack("/slack/commands", testing::slash_command_body("")));
+  CHECK(json::serialize(help).find("/cost subscribe PERSONA") != std::string::npos);
+}
+
+TEST_CASE("slow work acks at once and follows up through response_url via the outbox", "[slack][commands]") {
+  SlackFixture f([](testing::HarnessOptions& o) { o.ack_budget_ms = 0; });
+  testing::seed_cost_data(f.harness->db(), day_of(f.now()), {10, 20, 9});
+  auto r = f.harness->post_slack("/slack/commands", testing::slash_command_body("top 3 by team 30d", f.slack.response_url("c1")));
+  REQUIRE(r.status == 200);
+  CHECK(r.body.find("Working on") != std::string::npos);
+  REQUIRE(f.slack.wait_for_response_url_posts(1));
+  auto follow_up = f.slack.response_url_posts().at(0);
+  CHECK(follow_up.at("response_type") == "in_channel");
+  CHECK(follow_up.at("blocks").at(0).at("text").at("text") == "Top 3 teams · last 30 days");
+  CHECK(testing::eventually(
+      [&] { return f.count("SELECT COUNT(*) FROM outbox WHERE kind = 'slack.response_url' AND status = 'done'") == 1; }));
+}
+
+TEST_CASE("Events API: url_verification, mentions answered once despite Slack's retries", "[slack][events]") {
+  SlackFixture f;
+  auto challenge = f.harness->post_slack("/slack/events", R"({"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV","type":"url_verification"})",
+                                         "application/json");
+  CHECK(challenge.status == 200);
+  CHECK(f.body_of(challenge).at("challenge") == "3eZbrw1aBm2rZgRNFdxV");
+
+  std::string event = R"({"token":"x","team_id":"T0001","api_app_id":"A1","type":"event_callback","event_id":"Ev0PV52K21","event_time":1700000000,)"
+                      R"("event":{"type":"app_mention","user":"U0ALICE","text":"<@U0BOT> help top","ts":"1700000000.000200","channel":"C0FIN","event_ts":"1700000000.000200"}})";
+  auto port = f.harness->port();
+  for (int retry = 0; retry <= 3; ++retry) {
+    auto headers = testing::slack_headers("test-signing-secret", f.now(), event, "application/json");
+    if (retry) {
+      headers.emplace_back("X-Slack-Retry-Num", std::to_string(retry));
+      headers.emplace_back("X-Slack-Retry-Reason", "http_timeout");
+    }
+    CHECK(testing::http_request("127.0.0.1", port, "POST", "/slack/events", headers, event).status == 200);
+  }
+  REQUIRE(f.slack.wait_for_calls("chat.postMessage", 1));
+  auto post = f.slack.calls("chat.postMessage").at(0);
+  CHECK(post.at("channel") == "C0FIN");
+  CHECK(post.at("thread_ts") == "1700000000.000200");
+  CHECK(json::serialize(post).find("/cost top [N]") != std::string::npos);
+  CHECK(f.count("SELECT COUNT(*) FROM inbound_seen WHERE source = 'slack.event'") == 1);
+  // A direct message goes the same way; a bot's own message does not.
+  std::string dm = R"({"type":"event_callback","event_id":"Ev2","team_id":"T0001","event":{"type":"message","channel_type":"im","user":"U0ALICE","text":"subscribe cfo","ts":"1.1","channel":"D0ALICE"}})";
+  std::string from_bot = R"({"type":"event_callback","event_id":"Ev3","event":{"type":"message","channel_type":"im","bot_id":"B1","user":"U0BOT","text":"top","ts":"1.2","channel":"D0ALICE"}})";
+  CHECK(f.harness->post_slack("/slack/events", dm, "application/json").status == 200);
+  CHECK(f.harness->post_slack("/slack/events", from_bot, "application/json").status == 200);
+  REQUIRE(f.slack.wait_for_calls("chat.postMessage", 2));
+  CHECK(f.count("SELECT COUNT(*) FROM chat_subscriptions WHERE user_id = 'U0ALICE' AND persona = 'cfo'") == 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(f.slack.calls("chat.postMessage").size() == 2);
+}
+
+TEST_CASE("a click on Approve is recorded and the posted message is updated in place", "[slack][interactions]") {
+  SlackFixture f;
+  auto& db = f.harness->db();
+  // An approval request posted through the outbox, as the approvals engine would.
+  chat::Reply request;
+  request.text("Approval needed: stop 14 idle instances");
+  request.actions(actions::approval_buttons("approval:42"));
+  {
+    auto body = slack::render_message(request);
+    body["channel"] = "C0PAY";
+    body["subject"] = "approval:42";
+    auto tx = db.begin_write();
+    outbox::enqueue(db, {"slack.post_message", "approval:42:post:C0PAY", body, 0}, f.now());
+    tx.commit();
+    f.harness->service().wake_outbox();
+  }
+  REQUIRE(f.slack.wait_for_calls("chat.postMessage", 1));
+  auto posted = f.slack.calls("chat.postMessage").at(0);
+  CHECK(json::serialize(posted).find("costbot.approve:approval:42") != std::string::npos);
+  CHECK_FALSE(posted.contains("subject"));
+  REQUIRE(testing::eventually([&] { return f.count("SELECT COUNT(*) FROM posted_messages") == 1; }));
+  auto ts = db.sql().execAndGet("SELECT message_id FROM posted_messages WHERE subject = 'approval:42'").getString();
+  CHECK(ts.starts_with("1700000000."));
+
+  auto click = block_action("costbot.approve:approval:42", "approval:42", ts, "trig-1", f.slack.response_url("a1"));
+  auto r = f.harness->post_slack("/slack/interactions", click);
+  CHECK(r.status == 200);
+  CHECK(f.count("SELECT COUNT(*) FROM chat_decisions WHERE subject = 'approval:42' AND verb = 'approve' AND actor_id = 'U0DANA'") == 1);
+  REQUIRE(f.slack.wait_for_calls("chat.update", 1));
+  auto update = f.slack.calls("chat.update").at(0);
+  CHECK(update.at("channel") == "C0PAY");
+  CHECK(update.at("ts").as_string() == ts);
+  CHECK(std::string(update.at("text").as_string()).find("Approved by dana") != std::string::npos);
+  CHECK(json::serialize(update).find("costbot.approve") == std::string::npos);  // no buttons any more
+
+  // A second click (or a colleague's) is refused politely, only to them.
+  auto again = f.harness->post_slack("/slack/interactions", click);
+  CHECK(again.status == 200);
+  REQUIRE(f.slack.wait_for_response_url_posts(1));
+  auto note = f.slack.response_url_posts().at(0);
+  CHECK(note.at("response_type") == "ephemeral");
+  CHECK(std::string(note.at("text").as_string()).find("already approved by dana") != std::string::npos);
+  CHECK(f.count("SELECT COUNT(*) FROM chat_decisions") == 1);
+  CHECK(f.slack.calls("chat.update").size() == 1);
+}
+
+TEST_CASE("Reject asks for a reason in a modal and records it with the decision", "[slack][interactions]") {
+  SlackFixture f;
+  auto click = block_action("costbot.reject:approval:9", "approval:9", "1700000000.555", "trig-reject");
+  CHECK(f.harness->post_slack("/slack/interactions", click).status == 200);
+  REQUIRE(f.slack.wait_for_calls("views.open", 1));
+  auto open = f.slack.calls("views.open").at(0);
+  CHECK(open.at("trigger_id") == "trig-reject");
+  auto view = open.at("view").as_object();
+  CHECK(view.at("callback_id") == "costbot.reject_reason");
+  CHECK(f.count("SELECT COUNT(*) FROM chat_decisions") == 0);
+
+  auto submission = [&](const std::string& reason) {
+    json::object payload{
+        {"type", "view_submission"},
+        {"user", {{"id", "U0DANA"}, {"name", "dana"}}},
+        {"team", {{"id", "T0001"}}},
+        {"view",
+         {{"id", "V0FAKE1"},
+          {"callback_id", view.at("callback_id")},
+          {"private_metadata", view.at("private_metadata")},
+          {"state", {{"values", {{"reason", {{"reason_text", {{"type", "plain_text_input"}, {"value", reason}}}}}}}}}}}};
+    return f.harness->post_slack("/slack/interactions", testing::interaction_body(json::serialize(payload)));
+  };
+  auto empty = submission("   ");
+  CHECK(empty.status == 400);
+  CHECK(f.count("SELECT COUNT(*) FROM chat_decisions") == 0);
+
+  auto done = submission("the batch job runs until Friday");
+  CHECK(done.status == 200);
+  CHECK(f.count("SELECT COUNT(*) FROM chat_decisions WHERE verb = 'reject' AND reason = 'the batch job runs until Friday'") == 1);
+  REQUIRE(f.slack.wait_for_calls("chat.update", 1));
+  auto update = f.slack.calls("chat.update").at(0);
+  CHECK(update.at("ts") == "1700000000.555");
+  CHECK(std::string(update.at("text").as_string()).find("Rejected by dana") != std::string::npos);
+  CHECK(json::serialize(update).find("the batch job runs until Friday") != std::string::npos);
+}
+
+TEST_CASE("Not an anomaly, Acknowledge and Details go through the action handler", "[slack][interactions]") {
+  SlackFixture f;
+  auto ts = "1700000000.777";
+  CHECK(f.harness->post_slack("/slack/interactions", block_action("costbot.not_anomaly:finding:7", "finding:7", ts)).status == 200);
+  CHECK(f.harness->post_slack("/slack/interactions", block_action("costbot.ack:finding:7", "finding:7", ts)).status == 200);
+  CHECK(f.count("SELECT COUNT(*) FROM chat_decisions WHERE subject = 'finding:7'") == 2);
+  REQUIRE(f.slack.wait_for_calls("chat.update", 2));
+  auto details = f.harness->post_slack("/slack/interactions",
+                                       block_action("costbot.details:finding:7", "finding:7", ts, "t", f.slack.response_url("d")));
+  CHECK(details.status == 200);
+  REQUIRE(f.slack.wait_for_response_url_posts(1));
+  auto shown = json::serialize(f.slack.response_url_posts().at(0));
+  CHECK(shown.find("not_anomaly") != std::string::npos);
+  CHECK(shown.find("ephemeral") != std::string::npos);
+  // Buttons that are not ours are acknowledged and ignored.
+  CHECK(f.harness->post_slack("/slack/interactions", block_action("someone.else", "x", ts)).status == 200);
+}
+
+TEST_CASE("approve and reject typed as commands take the same path as the buttons", "[slack][commands]") {
+  SlackFixture f;
+  auto r = f.body_of(f.harness->post_slack("/slack/commands", testing::slash_command_body("approve 42")));
+  CHECK(std::string(r.at("text").as_string()).find("approval:42") != std::string::npos);
+  auto again = f.body_of(f.harness->post_slack("/slack/commands", testing::slash_command_body("reject 42 too late")));
+  CHECK(std::string(again.at("text").as_string()).find("already approved") != std::string::npos);
+  CHECK(f.count("SELECT COUNT(*) FROM chat_decisions WHERE subject = 'approval:42'") == 1);
+}

@@ -1,0 +1,60 @@
+#pragma once
+// Runs the real service in-process on a loopback port with a SQLite file in a temp dir, for
+// integration tests that talk to it over sockets. Slack's Web API points at a FakeSlack.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bot/service/service.hpp"
+#include "tests/support/http_test_client.hpp"
+#include "tests/support/slack_signing.hpp"
+
+namespace costbot::testing {
+
+struct HarnessOptions {
+  std::string database_path;
+  bool slack = true;
+  std::string signing_secret = "test-signing-secret";
+  std::string bot_token = "xoxb-test-token";
+  std::string slack_api_url;  // the FakeSlack's api_url()
+  std::int64_t ack_budget_ms = 2000;
+  std::int64_t cache_ttl = 60;
+  std::size_t body_limit = 64 << 10;
+  std::chrono::milliseconds read_timeout{2000};
+  std::chrono::milliseconds idle_timeout{5000};
+  std::chrono::milliseconds handler_timeout{5000};
+  std::chrono::milliseconds outbox_poll{200};
+  std::chrono::seconds outbox_backoff_base{1};
+  int outbox_max_attempts = 5;
+  const Clock* clock = nullptr;
+  std::function<void(config::Config&)> configure;  // last word on the config
+};
+
+class ServiceHarness {
+ public:
+  explicit ServiceHarness(HarnessOptions options);
+  ~ServiceHarness();
+
+  service::Service& service() { return *service_; }
+  void start();  // builds the service (with Slack installed when options.slack) and starts it
+  void stop();
+  unsigned short port() const { return service_->port(); }
+
+  // A signed Slack request (timestamp = the clock's now unless given).
+  TestResponse post_slack(const std::string& path, const std::string& body,
+                          const std::string& content_type = "application/x-www-form-urlencoded",
+                          std::optional<std::int64_t> timestamp = std::nullopt);
+  TestResponse get(const std::string& path);
+  // The test thread's own connection to the service's database.
+  storage::Database& db();
+
+  const HarnessOptions& options() const { return options_; }
+
+ private:
+  HarnessOptions options_;
+  std::unique_ptr<service::Service> service_;
+  std::unique_ptr<storage::Database> db_;
+};
+
+}  // namespace costbot::testing
