@@ -40,6 +40,7 @@ class Context {
 void add_config_command(CLI::App& app, Context& ctx);
 void add_migrate_command(CLI::App& app, Context& ctx);
 void add_costs_command(CLI::App& app, Context& ctx);
+void add_detect_series_command(CLI::App& app, Context& ctx);
 
 int main(int argc, char** argv);
 
