@@ -26,6 +26,7 @@ Issues check_text(const std::string& yaml_text, Config* out) {
   Reader reader(root, "", issues);
   read_foundation_sections(reader, config);
   read_ingest_section(reader, config);
+  read_detection_section(reader, config);
   reader.finish();
   if (out) *out = std::move(config);
   return issues;
