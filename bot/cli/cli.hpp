@@ -41,6 +41,12 @@ void add_config_command(CLI::App& app, Context& ctx);
 void add_migrate_command(CLI::App& app, Context& ctx);
 void add_costs_command(CLI::App& app, Context& ctx);
 void add_detect_series_command(CLI::App& app, Context& ctx);
+void add_detect_command(CLI::App& app, Context& ctx);
+void add_findings_command(CLI::App& app, Context& ctx);
+void add_feedback_command(CLI::App& app, Context& ctx);
+void add_rules_command(CLI::App& app, Context& ctx);
+void add_budgets_command(CLI::App& app, Context& ctx);
+void add_planned_command(CLI::App& app, Context& ctx);
 
 int main(int argc, char** argv);
 

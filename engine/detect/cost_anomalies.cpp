@@ -161,19 +161,23 @@ CostAnalysis analyze_cost_series(Day first_day, std::span<const double> values, 
                             : 0;
     while (start < i && !scored[start]) ++start;
     bool excused = false;
-    double sum = 0, best_score = 0;
+    double sum = 0, expected_sum = 0, best_score = 0;
     for (std::size_t j = start; j <= i; ++j) {
       const Day d = out.days[j].day;
       excused = excused || calendar.is_holiday(d) || calendar.is_planned(d);
       sum += values[j];
+      expected_sum += out.days[j].expected;
       best_score = std::max(best_score, out.days[j].score);
     }
-    const double baseline = out.days[start].expected;
-    const double level = sum / static_cast<double>(i - start + 1);
+    // Averages over the same days on both sides, so the weekday mix cancels out.
+    const double days_in_run = static_cast<double>(i - start + 1);
+    const double baseline = expected_sum / days_in_run;
+    const double level = sum / days_in_run;
     if (excused || !passes_gates(level - baseline, baseline)) continue;
     std::size_t end = i;
     const double rel = relative(level - baseline, baseline);
-    while (end + 1 < n && relative(values[end + 1] - baseline, baseline) * (rel > 0 ? 1 : -1) >= std::abs(rel) / 2)
+    while (end + 1 < n && relative(values[end + 1] - out.days[end + 1].expected + (level - baseline), baseline) *
+                                  (rel > 0 ? 1 : -1) >= std::abs(rel) / 2)
       ++end;
     CostDetection det;
     det.kind = "level_shift";

@@ -168,12 +168,16 @@ class Run {
     if (!incident) return;
     const auto& a = config_.detection.anomaly;
     if (!analysis.recent_days_normal(a.resolve_after_days)) return;
-    // A level shift, drift or runaway growth is over when cost is back near where it was before.
-    if (incident->kind != kCostSpike && static_cast<int>(s.values.size()) >= a.resolve_after_days) {
-      double recent = 0;
-      for (auto it = s.values.end() - a.resolve_after_days; it != s.values.end(); ++it) recent += *it;
-      recent /= a.resolve_after_days;
-      if (std::abs(recent - incident->baseline) > a.min_relative_change * std::max(std::abs(incident->baseline), 1.0)) return;
+    // A level shift, drift or runaway growth is over when a week of cost is back near the week
+    // before it started (whole weeks, so the weekday pattern cancels out).
+    if (incident->kind != kCostSpike) {
+      const auto start = (incident->first_day - s.first_day).count();
+      const auto n = static_cast<std::ptrdiff_t>(s.values.size());
+      if (start < 7 || n < 7) return;
+      double before = 0, recent = 0;
+      for (std::ptrdiff_t i = start - 7; i < start; ++i) before += s.values[static_cast<std::size_t>(i)];
+      for (std::ptrdiff_t i = n - 7; i < n; ++i) recent += s.values[static_cast<std::size_t>(i)];
+      if (std::abs(recent - before) > a.min_relative_change * std::max(before, 7.0)) return;
     }
     close(incident->id, fmt::format("back to baseline for {} days as of {}", a.resolve_after_days, format_day(summary_.as_of)));
   }

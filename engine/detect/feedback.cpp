@@ -108,8 +108,6 @@ FeedbackResult record_feedback(storage::Database& db, const config::Config& conf
   const Finding& f = s.finding;
   const Day today = day_of(now);
   const auto& fb = config.detection.feedback;
-  auto tuning = TuningTable::load(db);
-
   FeedbackResult result;
   result.finding_id = f.id;
   result.incident_id = s.incident ? s.incident->id : 0;
@@ -119,6 +117,7 @@ FeedbackResult record_feedback(storage::Database& db, const config::Config& conf
 
   auto scope_row = [&](const std::string& dim, const std::string& value) {
     Tuning t;
+    auto tuning = TuningTable::load(db);  // fresh: an earlier step of this feedback may have changed it
     if (auto* existing = tuning.find(f.rule_id, dim, value)) t = *existing;
     t.rule_id = f.rule_id;
     t.scope_dimension = dim;

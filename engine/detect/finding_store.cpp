@@ -335,7 +335,9 @@ void FindingStore::refresh_incident(std::int64_t id, UnixSeconds now) {
                       "   ELSE 0 END) WHEN 3 THEN 'critical' WHEN 2 THEN 'high' WHEN 1 THEN 'medium' ELSE 'low' END "
                       "   FROM (SELECT severity FROM findings WHERE incident_id = ?1 UNION ALL SELECT incidents.severity)), "
                       " latest_finding_id = (SELECT id FROM findings WHERE incident_id = ?1 ORDER BY day DESC, id DESC LIMIT 1), "
-                      " kind = COALESCE((SELECT kind FROM findings WHERE incident_id = ?1 ORDER BY day DESC, id DESC LIMIT 1), kind), "
+                      // A spike that turned into a level shift, drift or runaway growth is that now.
+                      " kind = COALESCE((SELECT kind FROM findings WHERE incident_id = ?1 ORDER BY "
+                      "   CASE kind WHEN 'cost_spike' THEN 0 ELSE 1 END DESC, day DESC, id DESC LIMIT 1), kind), "
                       " title = COALESCE((SELECT title FROM findings WHERE incident_id = ?1 ORDER BY day DESC, id DESC LIMIT 1), title), "
                       " team = COALESCE((SELECT team FROM findings WHERE incident_id = ?1 ORDER BY day DESC, id DESC LIMIT 1), team) "
                       "WHERE id = ?1");

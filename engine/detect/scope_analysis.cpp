@@ -4,6 +4,20 @@
 #include "engine/util/error.hpp"
 
 namespace costbot::detect {
+namespace {
+
+// A scope that started within the window begins when its cost does: days before it existed are
+// not "zero cost" to compare against.
+ScopeSeries trimmed(ScopeSeries s) {
+  std::size_t lead = 0;
+  while (lead < s.values.size() && s.values[lead] == 0) ++lead;
+  if (lead == 0) return s;
+  s.values.erase(s.values.begin(), s.values.begin() + static_cast<std::ptrdiff_t>(lead));
+  s.first_day += std::chrono::days{static_cast<int>(lead)};
+  return s;
+}
+
+}  // namespace
 
 std::vector<ScopeSeries> load_scope_series(storage::Database& db, const std::string& dimension, Day from, Day to) {
   auto dim = query::parse_dimension(dimension);
@@ -11,7 +25,7 @@ std::vector<ScopeSeries> load_scope_series(storage::Database& db, const std::str
   query::CostQuery q(db);
   std::vector<ScopeSeries> out;
   for (auto& [value, values] : q.daily_series(*dim, query::Period{from, to + std::chrono::days{1}, ""}))
-    out.push_back({dimension, value, from, std::move(values)});
+    out.push_back(trimmed({dimension, value, from, std::move(values)}));
   return out;
 }
 
@@ -19,8 +33,7 @@ ScopeSeries load_scope_series(storage::Database& db, const std::string& dimensio
   auto dim = query::parse_dimension(dimension);
   if (!dim) throw invalid_input("unknown dimension " + dimension);
   query::CostQuery q(db);
-  return {dimension, value, from,
-          q.daily_total(query::Period{from, to + std::chrono::days{1}, ""}, {{*dim, value}})};
+  return trimmed({dimension, value, from, q.daily_total(query::Period{from, to + std::chrono::days{1}, ""}, {{*dim, value}})});
 }
 
 CostCalendar calendar_for(const config::Config& config, const std::vector<PlannedEvent>& events, const std::string& dim,

@@ -41,6 +41,8 @@ struct SyntheticOptions {
 SyntheticCostSeries synthetic_cost_series(std::uint32_t seed, const SyntheticOptions& options = {});
 
 struct CostRow {
+  CostRow() = default;
+  CostRow(std::string day_, double cost_, std::string team_ = {}) : day(std::move(day_)), cost(cost_), team(std::move(team_)) {}
   std::string day;  // YYYY-MM-DD
   double cost = 0;
   std::string team, service = "Compute", account = "111111111111", provider = "aws", region = "us-east-1";
