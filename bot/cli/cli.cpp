@@ -69,6 +69,13 @@ int main(int argc, char** argv) {
   add_audit_command(app, ctx);
   add_ingest_command(app, ctx);
   add_serve_command(app, ctx);
+  add_detect_series_command(app, ctx);
+  add_detect_command(app, ctx);
+  add_findings_command(app, ctx);
+  add_feedback_command(app, ctx);
+  add_rules_command(app, ctx);
+  add_budgets_command(app, ctx);
+  add_planned_command(app, ctx);
   app.parse_complete_callback([&] {
     if (!ctx.options.log_format.empty() || !ctx.options.log_level.empty())
       log::init(log::parse_format(ctx.options.log_format.empty() ? "text" : ctx.options.log_format),

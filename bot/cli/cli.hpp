@@ -45,6 +45,13 @@ void add_approvals_command(CLI::App& app, Context& ctx);
 void add_audit_command(CLI::App& app, Context& ctx);
 void add_ingest_command(CLI::App& app, Context& ctx);
 void add_serve_command(CLI::App& app, Context& ctx);
+void add_detect_series_command(CLI::App& app, Context& ctx);
+void add_detect_command(CLI::App& app, Context& ctx);
+void add_findings_command(CLI::App& app, Context& ctx);
+void add_feedback_command(CLI::App& app, Context& ctx);
+void add_rules_command(CLI::App& app, Context& ctx);
+void add_budgets_command(CLI::App& app, Context& ctx);
+void add_planned_command(CLI::App& app, Context& ctx);
 
 int main(int argc, char** argv);
 

@@ -208,6 +208,90 @@ struct CommandsConfig {
   int top_default = 10;
 };
 
+// ---- detection (engine/config/detection_section.cpp) ----
+
+// Impact per day (base currency) at which a finding becomes critical / high / medium; below
+// medium it is low (informational).
+struct SeverityThresholds {
+  double critical = 1000;
+  double high = 500;
+  double medium = 100;
+};
+
+struct AnomalyConfig {
+  std::vector<std::string> scopes{"team", "service", "account", "provider"};
+  int history_days = 120;             // days of history read per series
+  int report_days = 14;               // findings are written for days this close to the latest data
+  double threshold = 4.0;             // robust z at which a day is anomalous (score 0.5)
+  double min_daily_impact = 50;       // |actual - expected| per day below this never alerts
+  double min_relative_change = 0.2;   // nor a change smaller than this fraction of expected
+  bool alert_on_decrease = false;     // drops in cost are findings too
+  int season_weeks = 5;               // weeks per weekday in the seasonal median
+  double level_alpha = 0.15;          // how fast the level follows the series (per day)
+  int shift_days = 3;                 // consecutive anomalous days that make a level shift
+  int resolve_after_days = 2;         // normal days in a row that resolve an incident
+  double drift_min_change = 0.25;     // weekly cost up this much over drift_weeks = drift
+  int drift_weeks = 4;
+  double runaway_weekly_growth = 0.1; // every week up this much for runaway_weeks = runaway growth
+  int runaway_weeks = 3;
+  int recurrence_months = 3;          // month-end / month-start bumps seen in this many past months ...
+  int recurrence_min_matches = 2;     // ... at least this often are a pattern, not an anomaly
+};
+
+struct Holiday {
+  std::string date;  // YYYY-MM-DD
+  std::string name;
+};
+
+// A scope: dimension -> value (exact), e.g. {team: payments}; empty = everything.
+using ScopeMap = std::map<std::string, std::string>;
+
+struct PlannedEventConfig {
+  std::string name;
+  std::string from;  // YYYY-MM-DD, inclusive
+  std::string to;    // YYYY-MM-DD, inclusive
+  ScopeMap scope;
+};
+
+// A waste rule: data, interpreted by the kind registered under `kind` (engine/detect/rules.hpp).
+struct RuleConfig {
+  std::string id;
+  std::string kind;
+  std::string description;
+  std::string severity = "medium";  // critical, high, medium, low: the least it is reported as
+  bool enabled = true;
+  std::map<std::string, std::string> scope;  // field -> glob (provider, account, service, team, ...)
+  std::map<std::string, double> thresholds;  // every threshold of the kind (defaults filled in)
+  std::map<std::string, std::vector<std::string>> options;  // every option of the kind
+  std::string remediation;          // text; {resource}, {name}, {account}, {region}, ... are filled in
+  std::string command;              // optional command that applies the fix
+};
+
+struct ScopeBudgetConfig {
+  std::string name;
+  ScopeMap scope;
+  BudgetConfig budget;
+};
+
+struct FeedbackConfig {
+  int suppress_days = 14;          // "not an anomaly" silences the scope/kind this long
+  double retune_factor = 1.25;     // ... and makes its threshold this much stricter
+  double noise_floor_margin = 1.1; // "below my noise floor" sets min impact to impact x this
+};
+
+struct DetectionConfig {
+  SeverityThresholds severity;
+  std::map<std::string, SeverityThresholds> team_severity;  // per-team overrides
+  AnomalyConfig anomaly;
+  std::vector<Holiday> holidays;
+  std::vector<PlannedEventConfig> planned_events;
+  std::vector<RuleConfig> rules;
+  std::vector<ScopeBudgetConfig> budgets;
+  FeedbackConfig feedback;
+
+  const SeverityThresholds& severity_for(const std::string& team) const;
+};
+
 struct Config {
   std::string source_path;  // the file this was loaded from
   DatabaseConfig database;
@@ -225,6 +309,7 @@ struct Config {
   OutboxConfig outbox;
   SlackConfig slack;
   CommandsConfig commands;
+  DetectionConfig detection;
 
   const TeamConfig* find_team(const std::string& name) const;
   const WorkflowConfig* find_workflow(const std::string& name) const;
@@ -247,5 +332,6 @@ void read_charts_section(Reader& root, Config& config);
 void read_approvals_section(Reader& root, Config& config);
 void read_service_sections(Reader& root, Config& config);  // server, http_client, outbox, commands
 void read_slack_section(Reader& root, Config& config);
+void read_detection_section(Reader& root, Config& config);
 
 }  // namespace costbot::config
