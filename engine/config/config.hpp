@@ -153,6 +153,21 @@ struct ApprovalsConfig {
   std::vector<std::string> jira_wont_do_statuses{"Won't Do", "Won't Fix", "Declined", "Cancelled", "Rejected"};
 };
 
+// When a scheduled job runs (bot/scheduler). Cron times are UTC.
+struct JobSchedule {
+  std::string cron;   // 5-field cron expression or @alias; empty = no time trigger
+  std::string after;  // also run after each run of this job that changed data; empty = none
+  bool enabled = true;
+};
+
+// Every job `schedules:` knows, by name, with its default schedule.
+std::map<std::string, JobSchedule> default_job_schedules();
+
+struct SchedulesConfig {
+  std::map<std::string, JobSchedule> jobs = default_job_schedules();
+  const JobSchedule* find(const std::string& job) const;
+};
+
 struct Config {
   std::string source_path;  // the file this was loaded from
   DatabaseConfig database;
@@ -165,6 +180,7 @@ struct Config {
   ChartsConfig charts;
   ApprovalsConfig approvals;
   std::vector<WorkflowConfig> workflows;  // in file order
+  SchedulesConfig schedules;
 
   const TeamConfig* find_team(const std::string& name) const;
   const WorkflowConfig* find_workflow(const std::string& name) const;
@@ -182,5 +198,6 @@ void read_ingest_section(Reader& root, Config& config);
 void read_charts_section(Reader& root, Config& config);
 // `approvals:` and `workflows:` (after teams, whose roles they refer to).
 void read_approvals_section(Reader& root, Config& config);
+void read_schedules_section(Reader& root, Config& config);
 
 }  // namespace costbot::config

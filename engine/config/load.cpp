@@ -35,6 +35,7 @@ Issues check_text(const std::string& yaml_text, Config* out) {
     read_ingest_section(reader, config);
     read_charts_section(reader, config);
     read_approvals_section(reader, config);
+    read_schedules_section(reader, config);
     reader.finish();
   } catch (const YAML::Exception& e) {
     // The readers check types before converting; this is the net for YAML shapes they missed.
