@@ -34,7 +34,7 @@ JobFn ingest_job() {
         case ingest::RunStatus::unchanged: ++unchanged; break;
         case ingest::RunStatus::failed:
           ++failed;
-          if (first_failure.empty()) first_failure = (r.path.empty() ? "source " + r.source_name : r.path) + ": " + r.error;
+          if (first_failure.empty()) first_failure = r.error;  // names the file or the source
           break;
       }
     }

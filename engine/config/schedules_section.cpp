@@ -31,8 +31,7 @@ void read_schedules_section(Reader& root, Config& config) {
   for (const auto& [name, schedule] : jobs) names.push_back(name);
 
   for (auto& [name, schedule] : jobs) {
-    if (!section.has(name)) continue;
-    auto r = section.section(name);
+    auto r = section.section(name);  // absent: an empty reader, the defaults stay
     if (r.string("cron", schedule.cron) && !schedule.cron.empty()) {
       std::string error;
       if (!CronExpression::try_parse(schedule.cron, error))
