@@ -379,7 +379,7 @@ std::vector<Story> describe_stories(const World& world) {
       s.daily_before = world.daily_cost(r, world.first_day);
       const std::string& kind = r.story;
       if (kind == "slow_growth")
-        s.summary = fmt::format("{}: grows ~1% a day, {}/day -> {}/day over the history", r.name, money(s.daily_before),
+        s.summary = fmt::format("{}: grows ~1.6% a day, {}/day -> {}/day over the history", r.name, money(s.daily_before),
                                 money(s.daily_now));
       else if (kind == "idle_compute")
         s.summary = fmt::format("{}: CPU under 2% for the last 35 days, {}/day", r.name, money(s.daily_now));

@@ -447,10 +447,10 @@ World build_world(std::uint64_t seed, Day first_day, Day last_day) {
     add_story(std::move(r), "level_shift", "data-platform",
               {{"application", "data-warehouse"}, {"environment", "prod"}, {"team", "data-platform"}});
   }
-  {  // A raw-events bucket that grows about 1 % a day and is never expired.
+  {  // A raw-events bucket that grows about 1.6 % a day and is never expired.
     auto r = build.make("s3", data_aws, "data-lake-raw-events", us_east);
-    r.base_daily = 35.0;
-    r.growth_per_day = 0.011;
+    r.base_daily = 24.0;
+    r.growth_per_day = 0.016;
     r.noise = 0.01;
     r.charge_description = "$0.023 per GB - first 50 TB / month of storage used";
     add_story(std::move(r), "slow_growth", "data-platform",
