@@ -5,9 +5,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/config/config.hpp"
 #include "engine/storage/database.hpp"
+
+namespace costbot::scheduler {
+class Scheduler;
+}
 
 namespace costbot::cli {
 
@@ -52,6 +57,12 @@ void add_feedback_command(CLI::App& app, Context& ctx);
 void add_rules_command(CLI::App& app, Context& ctx);
 void add_budgets_command(CLI::App& app, Context& ctx);
 void add_planned_command(CLI::App& app, Context& ctx);
+void add_jobs_command(CLI::App& app, Context& ctx);
+void add_demo_command(CLI::App& app, Context& ctx);
+
+// The scheduler with every job of this build, as `costbot jobs` and `costbot demo` run them
+// (cmd_jobs.cpp). `unavailable`: configured jobs this build does not have yet.
+std::unique_ptr<scheduler::Scheduler> make_scheduler(Context& ctx, std::vector<std::string>* unavailable = nullptr);
 
 int main(int argc, char** argv);
 

@@ -38,7 +38,7 @@ ServiceMetrics::ServiceMetrics(Registry& r)
                                   {"kind", "outcome"})),
       job_duration(r.histogram("costbot_job_duration_seconds", "Duration of scheduled job runs, by job.", {"job"},
                                job_duration_buckets())),
-      job_runs(r.counter("costbot_job_runs_total", "Scheduled job runs, by job and outcome (ok, failed).",
+      job_runs(r.counter("costbot_job_runs_total", "Scheduled job runs, by job and outcome (ok, failed, skipped).",
                          {"job", "outcome"})),
       start_time(r.gauge("costbot_start_time_seconds", "Unix time the process started.").get()),
       build_info(r.gauge("costbot_build_info", "Always 1; the version label says which build runs.", {"version"})) {
@@ -60,6 +60,8 @@ void ServiceMetrics::record_job(std::string_view job, bool ok, double seconds) {
   job_runs.labels({job, ok ? "ok" : "failed"}).inc();
   job_duration.labels({job}).observe(seconds);
 }
+
+void ServiceMetrics::record_job_skipped(std::string_view job) { job_runs.labels({job, "skipped"}).inc(); }
 
 void ServiceMetrics::record_delivery(std::string_view kind, Delivery outcome) {
   switch (outcome) {

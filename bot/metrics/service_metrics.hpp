@@ -34,7 +34,7 @@ struct ServiceMetrics {
   Family<Counter>& outbox_deliveries;         // costbot_outbox_deliveries_total{kind,outcome}: delivered, failed
   // Scheduled jobs
   Family<Histogram>& job_duration;            // costbot_job_duration_seconds{job}
-  Family<Counter>& job_runs;                  // costbot_job_runs_total{job,outcome}: ok, failed
+  Family<Counter>& job_runs;                  // costbot_job_runs_total{job,outcome}: ok, failed, skipped
   // Process
   Gauge& start_time;                          // costbot_start_time_seconds (Unix time the process started)
   Family<Gauge>& build_info;                  // costbot_build_info{version} 1
@@ -43,6 +43,8 @@ struct ServiceMetrics {
   void record_request(std::string_view route, std::string_view method, int status, double seconds);
   // One finished job run.
   void record_job(std::string_view job, bool ok, double seconds);
+  // A tick that found the job still running (not timed: nothing ran).
+  void record_job_skipped(std::string_view job);
   // One delivery attempt by the outbox worker: delivered, retried later, or failed for good.
   enum class Delivery { delivered, retry, failed };
   void record_delivery(std::string_view kind, Delivery outcome);

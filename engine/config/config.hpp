@@ -292,6 +292,21 @@ struct DetectionConfig {
   const SeverityThresholds& severity_for(const std::string& team) const;
 };
 
+// When a scheduled job runs (bot/scheduler). Cron times are UTC.
+struct JobSchedule {
+  std::string cron;   // 5-field cron expression or @alias; empty = no time trigger
+  std::string after;  // also run after each run of this job that changed data; empty = none
+  bool enabled = true;
+};
+
+// Every job `schedules:` knows, by name, with its default schedule.
+std::map<std::string, JobSchedule> default_job_schedules();
+
+struct SchedulesConfig {
+  std::map<std::string, JobSchedule> jobs = default_job_schedules();
+  const JobSchedule* find(const std::string& job) const;
+};
+
 struct Config {
   std::string source_path;  // the file this was loaded from
   DatabaseConfig database;
@@ -310,6 +325,7 @@ struct Config {
   SlackConfig slack;
   CommandsConfig commands;
   DetectionConfig detection;
+  SchedulesConfig schedules;
 
   const TeamConfig* find_team(const std::string& name) const;
   const WorkflowConfig* find_workflow(const std::string& name) const;
@@ -333,5 +349,6 @@ void read_approvals_section(Reader& root, Config& config);
 void read_service_sections(Reader& root, Config& config);  // server, http_client, outbox, commands
 void read_slack_section(Reader& root, Config& config);
 void read_detection_section(Reader& root, Config& config);
+void read_schedules_section(Reader& root, Config& config);
 
 }  // namespace costbot::config

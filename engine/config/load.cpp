@@ -38,6 +38,7 @@ Issues check_text(const std::string& yaml_text, Config* out) {
     read_service_sections(reader, config);
     read_slack_section(reader, config);
     read_detection_section(reader, config);
+    read_schedules_section(reader, config);
     reader.finish();
   } catch (const YAML::Exception& e) {
     // The readers check types before converting; this is the net for YAML shapes they missed.

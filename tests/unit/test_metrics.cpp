@@ -132,6 +132,7 @@ TEST_CASE("service metrics record requests, jobs, deliveries and the outbox", "[
   m.record_request("/charts/{id}.png", "GET", 404, 0.002);
   m.record_job("ingest", true, 2.5);
   m.record_job("ingest", false, 0.2);
+  m.record_job_skipped("ingest");
   m.record_delivery("jira.create_issue", ServiceMetrics::Delivery::retry);
   m.record_delivery("jira.create_issue", ServiceMetrics::Delivery::delivered);
   m.rows_ingested.labels({"focus-sample"}).inc(1234);
@@ -152,7 +153,8 @@ TEST_CASE("service metrics record requests, jobs, deliveries and the outbox", "[
   has("costbot_http_request_duration_seconds_bucket{route=\"/slack/commands\",le=\"0.5\"} 2");
   has("costbot_http_request_duration_seconds_count{route=\"/slack/commands\"} 2");
   has("costbot_job_runs_total{job=\"ingest\",outcome=\"failed\"} 1");
-  has("costbot_job_duration_seconds_count{job=\"ingest\"} 2");
+  has("costbot_job_runs_total{job=\"ingest\",outcome=\"skipped\"} 1");
+  has("costbot_job_duration_seconds_count{job=\"ingest\"} 2");  // a skip is not timed
   has("costbot_outbox_retries_total{kind=\"jira.create_issue\"} 1");
   has("costbot_outbox_deliveries_total{kind=\"jira.create_issue\",outcome=\"delivered\"} 1");
   has("costbot_ingest_rows_total{source=\"focus-sample\"} 1234");

@@ -1,0 +1,40 @@
+#include "bot/scheduler/jobs.hpp"
+
+namespace costbot::scheduler {
+
+std::vector<JobDefinition> available_jobs(const JobSetup& setup) {
+  return {
+      {"ingest", "ingest every file of ingest.sources (changed files only)", ingest_job()},
+      {"approvals_sla", "approval SLA reminders, notifications and automatic decisions", approvals_sla_job(setup.templates_root)},
+  };
+}
+
+const JobDefinition* find_job(const std::vector<JobDefinition>& jobs, const std::string& name) {
+  for (const auto& j : jobs)
+    if (j.name == name) return &j;
+  return nullptr;
+}
+
+std::vector<std::string> add_configured_jobs(Scheduler& scheduler, const config::Config& config,
+                                             const std::vector<JobDefinition>& jobs) {
+  for (const auto& definition : jobs) {
+    JobSpec spec;
+    spec.name = definition.name;
+    spec.description = definition.description;
+    spec.run = definition.run;
+    if (const auto* schedule = config.schedules.find(definition.name)) {
+      if (!schedule->cron.empty()) spec.cron = CronExpression::parse(schedule->cron);
+      spec.after = schedule->after;
+      spec.enabled = schedule->enabled;
+    } else {
+      spec.enabled = false;  // no schedule known: only `costbot jobs run` starts it
+    }
+    scheduler.add(std::move(spec));
+  }
+  std::vector<std::string> missing;
+  for (const auto& [name, schedule] : config.schedules.jobs)
+    if (schedule.enabled && !find_job(jobs, name)) missing.push_back(name);
+  return missing;
+}
+
+}  // namespace costbot::scheduler

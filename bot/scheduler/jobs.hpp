@@ -1,0 +1,37 @@
+#pragma once
+// The jobs this build can run, and how `schedules:` binds them to the scheduler.
+//
+// To add a job (detect and the digests when they land): write its JobFn in a file of its own
+// (bot/scheduler/job_<name>.cpp), list it in available_jobs(), and give it a default schedule in
+// config::default_job_schedules() (engine/config/schedules_section.cpp) — the name is the key.
+#include <string>
+#include <vector>
+
+#include "bot/scheduler/scheduler.hpp"
+
+namespace costbot::scheduler {
+
+struct JobDefinition {
+  std::string name;
+  std::string description;
+  JobFn run;
+};
+
+struct JobSetup {
+  std::string templates_root;  // for jobs that render messages (approvals_sla)
+};
+
+// Every job this build has, in a stable order.
+std::vector<JobDefinition> available_jobs(const JobSetup& setup);
+const JobDefinition* find_job(const std::vector<JobDefinition>& jobs, const std::string& name);
+
+// Adds every available job with its schedule from config.schedules. Returns the configured,
+// enabled jobs this build does not have (yet), for the caller to report.
+std::vector<std::string> add_configured_jobs(Scheduler& scheduler, const config::Config& config,
+                                             const std::vector<JobDefinition>& jobs);
+
+// The jobs, one file each.
+JobFn ingest_job();                                   // job_ingest.cpp: ingest.sources
+JobFn approvals_sla_job(std::string templates_root);  // job_approvals_sla.cpp: Approvals::tick
+
+}  // namespace costbot::scheduler
