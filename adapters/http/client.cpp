@@ -259,9 +259,7 @@ struct Client::Impl {
     Response r;
     r.status = static_cast<int>(msg.result_int());
     for (const auto& field : msg) {
-      std::string name(field.name_string());
-      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      r.headers.emplace_back(std::move(name), std::string(field.value()));
+      r.headers.emplace_back(text::to_lower(field.name_string()), std::string(field.value()));
     }
     r.body = std::move(msg.body());
     keep = msg.keep_alive() && !parser.need_eof();

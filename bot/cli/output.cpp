@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/util/strings.hpp"
+
 namespace costbot::cli {
 
 void print_table(std::ostream& out, const Table& t) {
@@ -28,13 +30,9 @@ void print_table(std::ostream& out, const Table& t) {
 }
 
 std::string csv_field(const std::string& v) {
-  if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
-  std::string s = "\"";
-  for (char c : v) {
-    if (c == '"') s += '"';
-    s += c;
-  }
-  return s + "\"";
+  std::string s;
+  text::append_csv_field(s, v, v.find_first_of(",\"\n\r") != std::string::npos);
+  return s;
 }
 
 void print_csv(std::ostream& out, const Table& t) {

@@ -1,16 +1,13 @@
 #include "bot/server/http_types.hpp"
 
 #include "adapters/http/form.hpp"
-#include <algorithm>
+#include "engine/util/strings.hpp"
 
 namespace costbot::server {
 
 std::optional<std::string_view> Request::header(std::string_view name) const {
-  // Stored names are lower-case already; ASCII folding of the argument is all that is needed.
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; };
   for (const auto& [k, v] : headers)
-    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [&](char a, char b) { return a == lower(b); }))
-      return std::string_view(v);
+    if (text::iequals(k, name)) return std::string_view(v);
   return std::nullopt;
 }
 

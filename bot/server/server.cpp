@@ -17,6 +17,7 @@
 #include "engine/util/error.hpp"
 #include "engine/util/hash.hpp"
 #include "engine/util/log.hpp"
+#include "engine/util/strings.hpp"
 
 namespace costbot::server {
 
@@ -228,10 +229,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (q != std::string::npos) req.query = req.target.substr(q + 1);
     req.headers.reserve(16);
     for (const auto& field : msg) {
-      std::string name(field.name_string());
-      for (auto& c : name)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
-      req.headers.emplace_back(std::move(name), std::string(field.value()));
+      req.headers.emplace_back(text::to_lower(field.name_string()), std::string(field.value()));
     }
     auto given_id = msg["x-request-id"];
     req.id = sane_request_id(given_id) ? std::string(given_id) : state_->next_request_id();

@@ -44,10 +44,7 @@ struct App {
 
   static void require_form(const Request& req) {
     auto type = req.header("content-type");
-    constexpr std::string_view form = "application/x-www-form-urlencoded";
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; };
-    if (type && (type->size() < form.size() ||
-                 !std::equal(form.begin(), form.end(), type->begin(), [&](char f, char t) { return f == lower(t); })))
+    if (type && !text::starts_with_icase(*type, "application/x-www-form-urlencoded"))
       throw Error(ErrorKind::invalid_input, "expected an application/x-www-form-urlencoded body, got " + std::string(*type));
   }
 

@@ -12,6 +12,7 @@
 #include "engine/ingest/csv_reader.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/format.hpp"
+#include "engine/util/strings.hpp"
 
 namespace costbot::demo {
 namespace {
@@ -100,19 +101,6 @@ class SampleTemplates {
   std::vector<bool> quoted_;
 };
 
-void append_field(std::string& out, std::string_view text, bool quoted) {
-  if (!quoted) {
-    out += text;
-    return;
-  }
-  out += '"';
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
 std::string focus_time(Day d) { return format_day(d) + " 00:00:00"; }
 
 std::string number(double value, int decimals) { return fmt::format("{:.{}f}", value, decimals); }
@@ -193,7 +181,7 @@ void write_focus(const World& world, const SampleTemplates& templates, const std
   const auto& header = templates.header();
   for (std::size_t i = 0; i < header.size(); ++i) {
     if (i) chunk += ',';
-    append_field(chunk, header[i].text, header[i].quoted);
+    text::append_csv_field(chunk, header[i].text, header[i].quoted);
   }
   chunk += '\n';
 
@@ -252,12 +240,12 @@ void write_focus(const World& world, const SampleTemplates& templates, const std
       for (std::size_t i = 0; i < t.size(); ++i) {
         if (i) chunk += ',';
         if (set[i]) {
-          append_field(chunk, values[i], templates.quoted(static_cast<int>(i)));
+          text::append_csv_field(chunk, values[i], templates.quoted(static_cast<int>(i)));
         } else if (static_cast<int>(i) == c.tags) {
           if (r.tags_json.empty()) chunk += "NULL";
-          else append_field(chunk, r.tags_json, templates.quoted(c.tags));
+          else text::append_csv_field(chunk, r.tags_json, templates.quoted(c.tags));
         } else {
-          append_field(chunk, t[i].text, t[i].quoted);
+          text::append_csv_field(chunk, t[i].text, t[i].quoted);
         }
       }
       chunk += '\n';

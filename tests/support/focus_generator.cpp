@@ -8,6 +8,7 @@
 
 #include "engine/ingest/byte_source.hpp"
 #include "engine/ingest/csv_reader.hpp"
+#include "engine/util/strings.hpp"
 #include "engine/util/time.hpp"
 
 namespace costbot::testing {
@@ -19,19 +20,6 @@ struct TemplateField {
   bool null;
 };
 using TemplateRow = std::vector<TemplateField>;
-
-void append_field(std::string& out, std::string_view text, bool quoted) {
-  if (!quoted) {
-    out += text;
-    return;
-  }
-  out += '"';
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
 
 class Output {
  public:
@@ -102,7 +90,7 @@ GeneratedTotals generate_focus_file(const std::string& sample_path, const std::s
   chunk.reserve(1 << 22);
   for (std::size_t i = 0; i < header.size(); ++i) {
     if (i) chunk += ',';
-    append_field(chunk, header[i].text, header[i].quoted);
+    text::append_csv_field(chunk, header[i].text, header[i].quoted);
   }
   chunk += '\n';
 
@@ -135,21 +123,21 @@ GeneratedTotals generate_focus_file(const std::string& sample_path, const std::s
           totals.billed_by_provider[t[static_cast<std::size_t>(provider)].text] += written;
         }
         if (ci == effective) totals.effective += written;
-        append_field(chunk, number, f.quoted);
+        text::append_csv_field(chunk, number, f.quoted);
       } else if (ci == charge_start) {
-        append_field(chunk, timestamp(start), f.quoted);
+        text::append_csv_field(chunk, timestamp(start), f.quoted);
       } else if (ci == charge_end) {
-        append_field(chunk, timestamp(start + 3600), f.quoted);
+        text::append_csv_field(chunk, timestamp(start + 3600), f.quoted);
       } else if (ci == period_start) {
-        append_field(chunk, timestamp(start_of(month)), f.quoted);
+        text::append_csv_field(chunk, timestamp(start_of(month)), f.quoted);
       } else if (ci == period_end) {
-        append_field(chunk, timestamp(start_of(first_of_next_month(month))), f.quoted);
+        text::append_csv_field(chunk, timestamp(start_of(first_of_next_month(month))), f.quoted);
       } else if (ci == resource) {
-        append_field(chunk, f.text + "-r" + std::to_string(r), f.quoted);
+        text::append_csv_field(chunk, f.text + "-r" + std::to_string(r), f.quoted);
       } else if (ci == id) {
-        append_field(chunk, std::to_string(i + 1), f.quoted);
+        text::append_csv_field(chunk, std::to_string(i + 1), f.quoted);
       } else {
-        append_field(chunk, f.text, f.quoted);
+        text::append_csv_field(chunk, f.text, f.quoted);
       }
     }
     chunk += '\n';

@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "engine/util/strings.hpp"
+
 namespace costbot::testing {
 namespace {
 
@@ -24,12 +26,9 @@ double sum(storage::Database& db, const std::string& column, const std::string& 
 }
 
 std::string csv_quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
+  std::string out;
+  text::append_csv_field(out, s, true);
+  return out;
 }
 
 }  // namespace
