@@ -1,18 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include "engine/config/config.hpp"
+#include "tests/support/config_issues.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace costbot;
-
-namespace {
-std::vector<std::string> issues_of(const std::string& yaml) {
-  std::vector<std::string> out;
-  auto issues = config::check_text(yaml);
-  for (const auto& i : issues.all()) out.push_back(i.to_string());
-  return out;
-}
-}  // namespace
 
 TEST_CASE("the example config is valid as shipped", "[config]") {
   auto issues = config::check(testing::source_path("config/costbot.example.yaml"));
@@ -21,7 +13,7 @@ TEST_CASE("the example config is valid as shipped", "[config]") {
 }
 
 TEST_CASE("a wrong type is reported with its full path and the value found", "[config]") {
-  auto issues = issues_of(R"(
+  auto issues = testing::config_issues(R"(
 teams:
   - name: a
   - name: b
@@ -34,14 +26,14 @@ teams:
 }
 
 TEST_CASE("unknown keys are reported with a suggestion", "[config]") {
-  auto issues = issues_of("databse:\n  path: x.db\nlogging:\n  lvel: info\n");
+  auto issues = testing::config_issues("databse:\n  path: x.db\nlogging:\n  lvel: info\n");
   REQUIRE(issues.size() == 2);
   CHECK(issues[0] == "logging.lvel: unknown key (did you mean \"level\"?)");
   CHECK(issues[1] == "databse: unknown key (did you mean \"database\"?)");
 }
 
 TEST_CASE("missing required keys and bad choices name the valid values", "[config]") {
-  auto issues = issues_of(R"(
+  auto issues = testing::config_issues(R"(
 ingest:
   sources:
     - name: x
@@ -60,13 +52,13 @@ logging:
 }
 
 TEST_CASE("invalid YAML is one clear issue with the line", "[config]") {
-  auto issues = issues_of("teams: [a, b\n");
+  auto issues = testing::config_issues("teams: [a, b\n");
   REQUIRE(issues.size() == 1);
   CHECK_THAT(issues[0], Catch::Contains("not valid YAML") && Catch::Contains("line"));
 }
 
 TEST_CASE("the top level must be a mapping", "[config]") {
-  auto issues = issues_of("- a\n- b\n");
+  auto issues = testing::config_issues("- a\n- b\n");
   REQUIRE(issues.size() == 1);
   CHECK_THAT(issues[0], Catch::Contains("expected a mapping"));
 }

@@ -1,18 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include "engine/config/config.hpp"
+#include "tests/support/config_issues.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace costbot;
-
-namespace {
-std::vector<std::string> issues_of(const std::string& yaml) {
-  std::vector<std::string> out;
-  auto issues = config::check_text(yaml);
-  for (const auto& i : issues.all()) out.push_back(i.to_string());
-  return out;
-}
-}  // namespace
 
 TEST_CASE("every job has a default schedule and the example config documents them", "[config][scheduler]") {
   config::Config defaults;
@@ -76,7 +68,7 @@ TEST_CASE("schedule errors name the key path and the problem", "[config][schedul
       {"schedules:\n  ingest:\n    after: detect\n", "schedules.ingest: `after` makes a cycle"},
       {"schedules:\n  ingest: \"*/5 * * * *\"\n", "schedules.ingest"},
   }));
-  auto issues = issues_of(yaml);
+  auto issues = testing::config_issues(yaml);
   INFO(yaml);
   REQUIRE_FALSE(issues.empty());
   bool found = false;
@@ -86,6 +78,6 @@ TEST_CASE("schedule errors name the key path and the problem", "[config][schedul
 }
 
 TEST_CASE("a disabled job needs no trigger", "[config][scheduler]") {
-  auto issues = issues_of("schedules:\n  detect:\n    after: \"\"\n    enabled: false\n");
+  auto issues = testing::config_issues("schedules:\n  detect:\n    after: \"\"\n    enabled: false\n");
   CHECK(issues.empty());
 }
