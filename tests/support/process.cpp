@@ -60,17 +60,13 @@ bool ChildProcess::wait_for_output(const std::string& text, std::chrono::millise
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (output().find(text) != std::string::npos) return true;
-    if (exit_code_) return false;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      return output().find(text) != std::string::npos;
-    }
+    if (!running()) return output().find(text) != std::string::npos;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
 }
 
+// The one place the child is reaped and its exit code recorded.
 bool ChildProcess::running() {
   if (exit_code_) return false;
   int status = 0;
@@ -87,14 +83,8 @@ void ChildProcess::signal(int sig) {
 
 std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!exit_code_ && std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      break;
-    }
+  while (running() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
   return exit_code_;
 }
 
