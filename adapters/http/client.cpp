@@ -103,6 +103,7 @@ struct AttemptFailure {
   bool sent = false;       // the request may have reached the server
   bool retryable = true;   // false: repeating cannot help (certificate, policy)
   bool stale_reuse = false;  // a reused connection failed before any answer: the server had closed it
+  bool written = false;      // the whole request was written before the failure
 };
 
 }  // namespace
@@ -241,6 +242,7 @@ struct Client::Impl {
       std::lock_guard lock(stats_mutex);
       ++stats.requests_sent;
     }
+    failure.written = true;
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(options.max_response_bytes);
     parser.header_limit(64 << 10);
@@ -326,8 +328,11 @@ struct Client::Impl {
       std::chrono::milliseconds delay{0};
       if (!r) {
         // A pooled connection the server had already closed: one immediate retry on a fresh one,
-        // which is not counted as an attempt (the server never saw the request).
-        if (failure.stale_reuse && !stale_retry_used) {
+        // which is not counted as an attempt (the server never saw the request). Once a
+        // non-idempotent request was written whole, a close without an answer is ambiguous — the
+        // server may have acted and then dropped the connection — so it is not repeated here; the
+        // caller decides (the outbox looks before it acts again).
+        if (failure.stale_reuse && !stale_retry_used && (idempotent || !failure.written)) {
           stale_retry_used = true;
           --attempt_no;
           continue;

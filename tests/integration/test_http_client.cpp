@@ -192,3 +192,32 @@ TEST_CASE("TLS: the certificate is verified against the trusted CAs and the host
     CHECK(impostor.requests().empty());
   }
 }
+
+TEST_CASE("a POST written on a reused connection that closes without an answer is not sent again", "[http-client]") {
+  // The server read the request (and may have acted on it) before dropping the connection: a
+  // repeat could make a second ticket or a second post. Only an idempotent request, or one whose
+  // write failed, is repeated on a fresh connection.
+  FakeHttpServer fake;
+  fake.on("GET", "/warm", ScriptedResponse::json(200, "{}"));
+  ScriptedResponse drop;
+  drop.close_without_answer = true;
+  http::Client client(fast_options());
+  SECTION("POST") {
+    fake.on("POST", "/create", drop);
+    REQUIRE(client.send(http::Request::get(fake.url() + "/warm")).status == 200);  // a pooled connection
+    try {
+      client.send(http::Request::post_json(fake.url() + "/create", "{}"));
+      FAIL("expected a network error");
+    } catch (const http::NetworkError& e) {
+      CHECK(e.maybe_processed());
+    }
+    CHECK(fake.requests("POST", "/create").size() == 1);
+  }
+  SECTION("GET is repeated") {
+    fake.script("GET", "/read", drop);
+    fake.on("GET", "/read", ScriptedResponse::json(200, "{}"));
+    REQUIRE(client.send(http::Request::get(fake.url() + "/warm")).status == 200);
+    CHECK(client.send(http::Request::get(fake.url() + "/read")).status == 200);
+    CHECK(fake.requests("GET", "/read").size() == 2);
+  }
+}
