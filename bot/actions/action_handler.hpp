@@ -1,9 +1,11 @@
 #pragma once
 // Where button clicks go. Chat adapters turn clicks (and "approve 42" typed as a command) into
-// channel-neutral ChatActions and call the service's ActionHandler. The approvals engine provides
-// the real one (approvals::decide: check the actor may decide this stage, move the state machine,
-// audit, queue the effects — in one transaction). Until then RecordingActionHandler records the
-// decision and updates the message in place, so the flow is visible end to end.
+// channel-neutral ChatActions and call the service's ActionHandler. bot/approvals installs the
+// real one for approval requests (approvals::decide: check the actor may decide this stage, move
+// the state machine, audit, queue the effects — in one transaction) and for "not an anomaly"
+// (detection feedback); it passes everything else to the handler installed before it, by default
+// RecordingActionHandler, which records the click and updates the message in place. A part that
+// installs its own handler should do the same: wrap service.shared_action_handler().
 #include <optional>
 #include <string>
 

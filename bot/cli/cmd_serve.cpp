@@ -1,5 +1,6 @@
 #include <spdlog/spdlog.h>
 
+#include "bot/approvals/approvals_app.hpp"
 #include "bot/cli/cli.hpp"
 #include "bot/service/service.hpp"
 #include "bot/slack/slack_app.hpp"
@@ -17,6 +18,7 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     options.listen = *listen;
     service::Service service(std::move(config), options);
     slack_app::install(service);
+    approvals_app::install(service, Context::project_path("templates"));
     service.run_until_signal();
   });
 }

@@ -33,5 +33,6 @@ std::vector<std::string> add_configured_jobs(Scheduler& scheduler, const config:
 // The jobs, one file each.
 JobFn ingest_job();                                   // job_ingest.cpp: ingest.sources
 JobFn approvals_sla_job(std::string templates_root);  // job_approvals_sla.cpp: Approvals::tick
+JobFn ticket_sync_job(std::string templates_root);    // job_ticket_sync.cpp: tickets follow their incidents
 
 }  // namespace costbot::scheduler

@@ -307,6 +307,23 @@ struct SchedulesConfig {
   const JobSchedule* find(const std::string& job) const;
 };
 
+// Jira Cloud (adapters/jira, bot/approvals): where tickets go, and what follows them. Without
+// base_url + email + api_token the tickets go to the local ticket outbox (engine/tickets).
+struct JiraConfig {
+  std::string base_url;        // https://your-site.atlassian.net; env fallback JIRA_BASE_URL
+  std::string email;           // the API token's account; env fallback JIRA_EMAIL
+  Secret api_token;            // env fallback JIRA_API_TOKEN
+  Secret webhook_secret;       // env fallback JIRA_WEBHOOK_SECRET; empty = POST /jira/webhook answers 503
+  std::string webhook_auth = "either";  // signature (X-Hub-Signature only), token (?token= only), either
+  bool comment_on_incident_change = true;   // comment on the ticket when its incident changes
+  bool transition_on_resolve = true;        // move the ticket to done when its incident resolves
+  std::string done_transition = "Done";     // transition (or target status) name; else any to a done status
+  std::int64_t search_settle = 30;          // seconds to wait after a create whose answer was lost before
+                                            // trusting a JQL search that finds nothing (search lags)
+  std::string local_key_prefix = "LOCAL";   // keys of local tickets: LOCAL-1, LOCAL-2, ...
+  bool enabled() const { return !base_url.empty() && !email.empty() && !api_token.empty(); }
+};
+
 struct Config {
   std::string source_path;  // the file this was loaded from
   DatabaseConfig database;
@@ -326,6 +343,7 @@ struct Config {
   CommandsConfig commands;
   DetectionConfig detection;
   SchedulesConfig schedules;
+  JiraConfig jira;
 
   const TeamConfig* find_team(const std::string& name) const;
   const WorkflowConfig* find_workflow(const std::string& name) const;
@@ -350,5 +368,6 @@ void read_service_sections(Reader& root, Config& config);  // server, http_clien
 void read_slack_section(Reader& root, Config& config);
 void read_detection_section(Reader& root, Config& config);
 void read_schedules_section(Reader& root, Config& config);
+void read_jira_section(Reader& root, Config& config);
 
 }  // namespace costbot::config

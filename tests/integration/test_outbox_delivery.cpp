@@ -182,7 +182,8 @@ TEST_CASE("only kinds with a handler are claimed; others wait for a process that
   f.start();
   {
     auto tx = f.db->begin_write();
-    outbox::enqueue(*f.db, {"jira.create_issue", "approval:5:ticket", {{"summary", "x"}}, 0}, f.clock.now());
+    // A kind this build has no handler for (as jira.create_issue was before the Jira adapter).
+    outbox::enqueue(*f.db, {"example.unserved", "approval:5:ticket", {{"summary", "x"}}, 0}, f.clock.now());
     tx.commit();
   }
   f.post("alert:6:slack", "C0OPS", "hello");

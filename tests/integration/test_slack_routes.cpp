@@ -28,6 +28,9 @@ struct SlackFixture {
     options.slack_api_url = slack.api_url();
     options.bot_token = slack.bot_token();
     options.read_timeout = std::chrono::milliseconds(500);
+    // The Slack adapter on its own, with the recording click handler; the approvals engine behind
+    // the same routes is tested in test_approvals_http.cpp.
+    options.approvals = false;
     if (tweak) tweak(options);
     harness = std::make_unique<testing::ServiceHarness>(options);
     harness->start();

@@ -1,10 +1,12 @@
-# Approval messages (Slack Block Kit, Teams Adaptive Cards, Jira create-issue bodies with ADF) are
-# rendered through the real engine transitions, then checked by the shared validators.
+# Approval messages (Slack Block Kit, Teams Adaptive Cards, Jira create-issue bodies with ADF, and
+# the ADF comments tickets get when their incident changes) are rendered through the real engine
+# transitions, then checked by the shared validators.
 set(APPROVALS_RENDER_DIR ${CMAKE_BINARY_DIR}/rendered/approvals)
 add_test(NAME approvals_messages_clean
          COMMAND ${CMAKE_COMMAND} -E rm -rf ${APPROVALS_RENDER_DIR})
 add_test(NAME approvals_messages_render_run
-         COMMAND costbot_unit_tests "approval messages are rendered for every channel and state")
+         COMMAND costbot_unit_tests
+                 "approval messages are rendered for every channel and state,ticket comments are rendered as ADF for the validator")
 set_tests_properties(approvals_messages_clean PROPERTIES FIXTURES_SETUP approvals_clean)
 set_tests_properties(approvals_messages_render_run PROPERTIES
   FIXTURES_REQUIRED approvals_clean FIXTURES_SETUP approvals_rendered

@@ -1,5 +1,6 @@
 #include "tests/support/service_harness.hpp"
 
+#include "bot/approvals/approvals_app.hpp"
 #include "bot/slack/slack_app.hpp"
 
 namespace costbot::testing {
@@ -40,7 +41,7 @@ void ServiceHarness::start() {
   so.outbox = worker;
   http::ClientOptions client;
   client.connect_timeout = std::chrono::seconds(2);
-  client.request_timeout = std::chrono::seconds(3);
+  client.request_timeout = options_.http_request_timeout;
   client.max_attempts = 2;
   client.retry_base_delay = std::chrono::milliseconds(20);
   client.max_retry_wait = std::chrono::milliseconds(0);  // hand every Retry-After to the outbox
@@ -48,6 +49,7 @@ void ServiceHarness::start() {
 
   service_ = std::make_unique<service::Service>(std::move(config), so);
   slack_app::install(*service_);  // without a signing secret its routes answer 503
+  if (options_.approvals) approvals_app::install(*service_, std::string(COSTBOT_SOURCE_DIR) + "/templates");
   service_->start();
 }
 

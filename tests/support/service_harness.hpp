@@ -1,6 +1,7 @@
 #pragma once
 // Runs the real service in-process on a loopback port with a SQLite file in a temp dir, for
-// integration tests that talk to it over sockets. Slack's Web API points at a FakeSlack.
+// integration tests that talk to it over sockets. Slack's Web API points at a FakeSlack; Jira, when
+// configured (options.configure), at a FakeJira.
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -15,6 +16,7 @@ namespace costbot::testing {
 struct HarnessOptions {
   std::string database_path;
   bool slack = true;
+  bool approvals = true;  // approvals_app::install: clicks decide requests, jira.* / detect.* effects
   std::string signing_secret = "test-signing-secret";
   std::string bot_token = "xoxb-test-token";
   std::string slack_api_url;  // the FakeSlack's api_url()
@@ -25,6 +27,7 @@ struct HarnessOptions {
   std::chrono::milliseconds idle_timeout{5000};
   std::chrono::milliseconds handler_timeout{5000};
   std::chrono::milliseconds outbox_poll{200};
+  std::chrono::milliseconds http_request_timeout{3000};  // outbound calls (Slack, Jira fakes)
   std::chrono::seconds outbox_backoff_base{1};
   int outbox_max_attempts = 5;
   const Clock* clock = nullptr;

@@ -271,7 +271,7 @@ TEST_CASE("every posted copy is edited in place after a decision", "[approvals]"
   auto slack_json = boost::json::serialize(slack[0].payload.at("blocks"));
   CHECK(slack_json.find("<@U_LEAD>") != std::string::npos);
   CHECK(slack_json.find("looks right") != std::string::npos);
-  CHECK(slack_json.find("\"value\":\"" + std::to_string(id) + ":1\"") != std::string::npos);  // buttons now for stage 2
+  CHECK(slack_json.find("\"value\":\"approval:" + std::to_string(id) + ":1\"") != std::string::npos);  // buttons now for stage 2
   auto teams = outbox_rows(*f.db, "teams.update_activity");
   REQUIRE(teams.size() == 1);
   CHECK(teams[0].payload.at("activity_id").as_string() == "act-1");
