@@ -12,6 +12,7 @@
 #include "bot/approvals/app.hpp"
 #include "bot/service/service.hpp"
 #include "engine/detect/finding_store.hpp"
+#include "engine/tickets/finding_requests.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/format.hpp"
 #include "engine/util/strings.hpp"
@@ -82,25 +83,6 @@ chat::Reply list_approvals(App& app, const commands::Approvals& command, command
   return reply;
 }
 
-// The finding's facts for messages and the ticket (approvals::RequestFacts::facts).
-boost::json::object finding_facts(const config::Config& config, const detect::Finding& f) {
-  boost::json::object facts;
-  auto put = [&](const char* key, const std::string& value) {
-    if (!value.empty()) facts[key] = value;
-  };
-  put("summary", f.summary);
-  put("service", f.service);
-  put("account", f.account);
-  put("region", f.region);
-  put("resource", f.resource);
-  put("recommendation", f.remediation.text);
-  put("scope", f.scope_dimension + "=" + f.scope_value);
-  put("day", format_day(f.day));
-  const std::string& base = !config.server.public_url.empty() ? config.server.public_url : config.approvals.public_url;
-  if (!base.empty()) facts["chart_url"] = base + "/charts/" + std::to_string(f.id) + ".png";
-  return facts;
-}
-
 chat::Reply request_ticket(App& app, const commands::RequestTicket& command, commands::Invocation& inv) {
   auto& db = *inv.db;
   const std::string finding_ref = "F" + std::to_string(command.finding_id);
@@ -112,17 +94,17 @@ chat::Reply request_ticket(App& app, const commands::RequestTicket& command, com
                 (r ? r->status : std::string("?")) + (r && r->ticket ? ", ticket " + r->ticket->key : "") +
                 "); nothing changed.");
   }
+  auto known = tickets::finding_facts(app.config(), *finding);
   approvals::RequestFacts facts;
-  facts.title = finding->title.empty() ? finding->kind + " " + finding_ref : finding->title;
-  facts.team = app.config().find_team(finding->team) ? finding->team : "";
-  // Tiers are in dollars per month: the finding's monthly impact (or a month of its daily one).
-  facts.amount = finding->impact_per_month > 0 ? finding->impact_per_month : finding->impact_per_day * 30.4;
-  facts.severity = finding->severity;
-  facts.kind = finding->kind;
+  facts.title = known.title;
+  facts.team = app.config().find_team(known.team) ? known.team : "";
+  facts.amount = known.amount;
+  facts.severity = known.severity;
+  facts.kind = known.kind;
   facts.requester = inv.actor.user_id;
-  facts.finding_id = finding_ref;
-  facts.facts = finding_facts(app.config(), *finding);
-  if (!finding->team.empty() && facts.team.empty()) facts.facts["reported_team"] = finding->team;
+  facts.finding_id = known.id;
+  facts.facts = known.facts;
+  if (!known.team.empty() && facts.team.empty()) facts.facts["reported_team"] = known.team;
   approvals::CreateResult created;
   try {
     created = app.engine->create_request(db, facts, inv.now);

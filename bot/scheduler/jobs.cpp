@@ -6,6 +6,7 @@ std::vector<JobDefinition> available_jobs(const JobSetup& setup) {
   return {
       {"ingest", "ingest every file of ingest.sources (changed files only)", ingest_job()},
       {"approvals_sla", "approval SLA reminders, notifications and automatic decisions", approvals_sla_job(setup.templates_root)},
+      {"approval_triggers", "open findings matching approvals.triggers get an approval request", approval_triggers_job(setup.templates_root)},
       {"ticket_sync", "tickets follow their incidents: comments on changes, done when resolved", ticket_sync_job(setup.templates_root)},
   };
 }

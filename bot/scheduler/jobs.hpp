@@ -34,5 +34,6 @@ std::vector<std::string> add_configured_jobs(Scheduler& scheduler, const config:
 JobFn ingest_job();                                   // job_ingest.cpp: ingest.sources
 JobFn approvals_sla_job(std::string templates_root);  // job_approvals_sla.cpp: Approvals::tick
 JobFn ticket_sync_job(std::string templates_root);    // job_ticket_sync.cpp: tickets follow their incidents
+JobFn approval_triggers_job(std::string templates_root);  // job_approval_triggers.cpp: findings open requests
 
 }  // namespace costbot::scheduler

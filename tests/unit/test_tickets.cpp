@@ -8,6 +8,7 @@
 
 #include "engine/detect/finding_store.hpp"
 #include "engine/tickets/detection_effects.hpp"
+#include "engine/tickets/finding_requests.hpp"
 #include "engine/tickets/incident_sync.hpp"
 #include "engine/tickets/local_tickets.hpp"
 #include "tests/support/approvals_support.hpp"
@@ -299,4 +300,35 @@ jira:
   CHECK_THAT(issues, Catch::Contains("jira.webhook_auth"));
   CHECK_THAT(issues, Catch::Contains("jira.local_key_prefix: expected 1-10 capital letters"));
   CHECK_THAT(issues, Catch::Contains("jira.search_sette") && Catch::Contains("search_settle"));
+}
+
+TEST_CASE("open findings matching approvals.triggers open one request each", "[tickets][approvals]") {
+  ApprovalsFixture f;  // triggers: idle_* of at least medium severity and $100
+  auto& db = *f.db;
+  auto idle = testing::seed_finding(db, {}, T0);
+  testing::FindingSeed spike;
+  spike.kind = "cost_spike";
+  spike.resource = "i-0spike";
+  testing::seed_finding(db, spike, T0);
+  testing::FindingSeed small;
+  small.severity = "low";
+  small.resource = "i-0low";
+  testing::seed_finding(db, small, T0);
+
+  auto first = tickets::open_requests_for_findings(db, *f.engine, T0 + 60);
+  CHECK(first.examined == 3);
+  CHECK(first.opened == 1);
+  REQUIRE(first.lines.size() == 1);
+  CHECK_THAT(first.lines[0], Catch::Contains("F" + std::to_string(idle.id)) && Catch::Contains("workflow mid"));
+  auto id = approvals::request_for_finding(db, "F" + std::to_string(idle.id));
+  REQUIRE(id);
+  auto r = f.load(*id);
+  CHECK(r.requester == "costbot");
+  CHECK(r.amount == Approx(150 * 30.4));
+  CHECK(r.facts.at("resource") == "i-0abc");
+  CHECK(r.facts.at("chart_url").as_string() == "https://costbot.example.com/charts/" + std::to_string(idle.id) + ".png");
+  auto again = tickets::open_requests_for_findings(db, *f.engine, T0 + 120);
+  CHECK(again.opened == 0);
+  CHECK(again.examined == 2);
+  CHECK(count_rows(db, "SELECT COUNT(*) FROM approval_requests") == 1);
 }
