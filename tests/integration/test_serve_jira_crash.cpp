@@ -32,6 +32,7 @@ namespace {
 
 constexpr std::int64_t kT0 = 1726653600;  // 2024-09-18T10:00:00Z
 const std::string kSecret = "crash-signing-secret";
+const std::string kWebhookToken = "crash-webhook-secret-9f3";
 
 std::string instant(std::int64_t offset) {
   const char* at[] = {"2024-09-18T10:00:00Z", "2024-09-18T10:00:10Z", "2024-09-18T10:00:20Z", "2024-09-18T10:00:30Z"};
@@ -67,7 +68,7 @@ http_client:
   std::vector<std::string> env(std::int64_t offset) const {
     return {"COSTBOT_NOW=" + instant(offset), "SLACK_SIGNING_SECRET=" + kSecret, "SLACK_BOT_TOKEN=xoxb-crash-token",
             "SLACK_API_URL=" + slack.api_url(), "JIRA_BASE_URL=" + jira.base_url(), "JIRA_EMAIL=" + jira.email(),
-            "JIRA_API_TOKEN=" + jira.api_token()};
+            "JIRA_API_TOKEN=" + jira.api_token(), "JIRA_WEBHOOK_SECRET=" + kWebhookToken};
   }
   std::unique_ptr<testing::ChildProcess> serve(std::int64_t offset) {
     auto p = std::make_unique<testing::ChildProcess>(
@@ -147,12 +148,25 @@ TEST_CASE("serve killed around the ticket's creation still ends with exactly one
   CHECK(c.count("SELECT COUNT(*) FROM outbox WHERE kind = 'jira.create_issue' AND status = 'done'") == 1);
   auto result = json::parse(c.cli({"approvals", "show", "1", "--format", "json"}, 20).out).as_object();
   CHECK(result.at("ticket").at("ticket_key") == "FIN-1");
+  // Jira says the ticket is done, through a token URL: the message shows it; the token is never logged.
+  auto done = testing::jira_issue_webhook("FIN-1", "Done", "done", 1726653620000);
+  auto moved = testing::http_request("127.0.0.1", testing::port_from_log(run3->output()), "POST",
+                                     "/jira/webhook?token=" + kWebhookToken, {{"Content-Type", "application/json"}}, done);
+  CHECK(moved.status == 200);
+  CHECK_THAT(moved.body, Catch::Contains("status_changed"));
+  REQUIRE(eventually([&] {
+    for (const auto& u : c.slack.calls("chat.update"))
+      if (json::serialize(u).find("FIN-1 (Done)") != std::string::npos) return true;
+    return false;
+  }));
   run3->signal(SIGTERM);
   REQUIRE(run3->wait(std::chrono::seconds(10)) == 0);
   CHECK(c.slack.violations().empty());
   CHECK(c.jira.violations().empty());
   CHECK(run3->output().find("jira-test-token") == std::string::npos);
   CHECK(run3->output().find(kSecret) == std::string::npos);
+  CHECK(run3->output().find(kWebhookToken) == std::string::npos);
+  CHECK(run3->output().find("/jira/webhook?token=[redacted]") != std::string::npos);  // the access log line
 
   // The trail of it all verifies; an edited row does not.
   auto verified = c.cli({"audit", "verify"}, 30);
