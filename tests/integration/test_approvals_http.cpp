@@ -256,3 +256,21 @@ TEST_CASE("Not an anomaly on a finding is detection feedback and redraws the ale
   CHECK(f.click("ack", subject, "U_ENG", "ack").status == 200);
   REQUIRE(eventually([&] { return f.count("SELECT COUNT(*) FROM chat_decisions WHERE verb = 'ack'") == 1; }));
 }
+
+TEST_CASE("a decision made while the first post is still queued reaches that post once it lands", "[approvals][http]") {
+  Flow f;
+  f.slack.rate_limit_next("chat.postMessage", 30);  // Slack holds the first post back
+  auto id = f.open_request(4000);                     // mid: the lead, then two FinOps analysts
+  REQUIRE(f.slack.wait_for_calls("chat.postMessage", 1));
+  approvals::Decision lead;
+  lead.request_id = id;
+  lead.actor = "U_LEAD";
+  lead.source = "cli";
+  REQUIRE(f.engine->decide(f.db(), lead, f.clock.now()).outcome == approvals::Outcome::stage_advanced);
+  // The post goes out as it was rendered (version 1); the copy is then brought to version 2.
+  REQUIRE(f.advance_until([&] { return f.slack.calls("chat.postMessage").size() == 2; }, 10));
+  auto shown = f.wait_for_update("FinOps");
+  REQUIRE(shown);
+  CHECK_THAT(f.text_of(*shown), Catch::Contains("approval:" + std::to_string(id) + ":1"));  // buttons for stage 2
+  CHECK(f.count("SELECT rendered_version FROM posted_messages WHERE subject = 'approval:" + std::to_string(id) + "'") == 2);
+}
