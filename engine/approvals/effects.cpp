@@ -44,6 +44,19 @@ boost::json::object teams_activity(const Approvals& a, const std::string& templa
                                               {"content", card}}}}};
 }
 
+// The web channel draws its buttons from "actions" (verb, label, subject) and posts the click
+// back as a ChatAction; subjects carry the stage like the chat buttons do.
+boost::json::array web_actions(const RequestRecord& r) {
+  boost::json::array actions;
+  if (r.status == "open" && r.current_stage) {
+    std::string staged = r.subject() + ":" + std::to_string(*r.current_stage);
+    actions.push_back({{"verb", "approve"}, {"label", "Approve"}, {"subject", staged}});
+    actions.push_back({{"verb", "reject"}, {"label", "Reject"}, {"subject", staged}});
+  }
+  actions.push_back({{"verb", "details"}, {"label", "Details"}, {"subject", r.subject()}});
+  return actions;
+}
+
 boost::json::object web_payload(const Approvals& a, const RequestRecord& r, const std::string& feed) {
   auto view = build_view(a.config(), r, plain_style());
   return {{"feed", feed},
@@ -52,6 +65,8 @@ boost::json::object web_payload(const Approvals& a, const RequestRecord& r, cons
           {"event", "approval_request"},
           {"title", r.title},
           {"text", a.templates().render(kWebRequest, view)},
+          {"severity", r.severity},
+          {"actions", web_actions(r)},
           {"view", view}};
 }
 

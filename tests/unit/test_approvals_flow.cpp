@@ -280,6 +280,12 @@ TEST_CASE("every posted copy is edited in place after a decision", "[approvals]"
   auto web = outbox_rows(*f.db, "web.post");
   CHECK(web.size() == 2);  // the first post and this update
   CHECK(web.back().payload.at("view").at("stages").as_array()[0].at("status").as_string() == "approved");
+  // The web channel's buttons: approve / reject for the stage now active, and details.
+  auto actions = web.back().payload.at("actions").as_array();
+  REQUIRE(actions.size() == 3);
+  CHECK(actions[0].at("verb").as_string() == "approve");
+  CHECK(actions[0].at("subject").as_string() == "approval:" + std::to_string(id) + ":1");
+  CHECK(actions[2].at("verb").as_string() == "details");
 }
 
 TEST_CASE("a copy posted after the request changed is brought up to date at once", "[approvals]") {
