@@ -165,7 +165,7 @@ json::array team_drivers(storage::Database& db, const std::string& team, Day day
   for (const auto& r : recent) drivers.push_back({r.key.empty() ? "(no service)" : r.label, r.effective, r.effective - previous[r.key]});
   std::sort(drivers.begin(), drivers.end(), [](const Driver& a, const Driver& b) { return a.change > b.change; });
   for (std::size_t i = 0; i < drivers.size() && out.size() < 3; ++i) {
-    if (drivers[i].change <= 0) break;
+    if (drivers[i].change < 10) break;  // cents of change are not a driver
     const double base = drivers[i].now - drivers[i].change;
     out.push_back({{"name", drivers[i].name},
                    {"week_text", money(drivers[i].now, currency)},
@@ -186,10 +186,20 @@ std::string chart_url(const config::Config& config, const Finding& f) {
   return config.public_base_url() + "/charts/" + std::to_string(f.id) + ".png";
 }
 
+namespace {
+// A command-line argument as a shell reads it: quoted when it has spaces or quotes.
+std::string shell_arg(const std::string& s) {
+  if (!s.empty() && s.find_first_of(" \t'\"$`\\*?;&|<>()") == std::string::npos) return s;
+  return "'" + text::replace_all(s, "'", "'\\''") + "'";
+}
+}  // namespace
+
 std::vector<Recommendation> recommendations_for(const Finding& f) {
   std::vector<Recommendation> out;
-  if (!f.remediation.text.empty()) out.push_back({f.remediation.text, f.remediation.command});
-  const std::string where = f.scope_dimension + "=" + f.scope_value;
+  // The detector writes "F<id>" where the finding's id goes.
+  if (!f.remediation.text.empty())
+    out.push_back({text::replace_all(f.remediation.text, "F<id>", "F" + std::to_string(f.id)), f.remediation.command});
+  const std::string where = shell_arg(f.scope_dimension + "=" + f.scope_value);
   const std::string day = format_day(f.day);
   auto add = [&](std::string text, std::string command = {}) { out.push_back({std::move(text), std::move(command)}); };
   const auto& k = f.kind;
@@ -202,7 +212,7 @@ std::vector<Recommendation> recommendations_for(const Finding& f) {
         "costbot costs --by resource --period 30d --where " + where);
   } else if (k == detect::kIdleCompute) {
     add("If nobody claims it within a week, snapshot and stop it; ask the owning team first.",
-        f.resource.empty() ? std::string() : "costbot costs --by resource --period 30d --where resource=" + f.resource);
+        f.resource.empty() ? std::string() : "costbot costs --by resource --period 30d --where " + shell_arg("resource=" + f.resource));
   } else if (k == detect::kUnattachedStorage) {
     add("Snapshot the volume, then delete it; the snapshot costs a fraction of the volume.");
   } else if (k == detect::kOversizedInstance) {
@@ -216,7 +226,7 @@ std::vector<Recommendation> recommendations_for(const Finding& f) {
     add("Put it on a schedule: stop at the end of the business day and start in the morning.");
   } else if (k == detect::kBudgetActual || k == detect::kBudgetForecast) {
     add("See which services drive this month's spend.",
-        "costbot costs --by service --period mtd" + (f.team.empty() ? std::string() : " --where team=" + f.team));
+        "costbot costs --by service --period mtd" + (f.team.empty() ? std::string() : " --where " + shell_arg("team=" + f.team)));
   }
   if (out.empty()) add("Review " + scope_label(f.scope_dimension, f.scope_value) + " with its owning team.",
                        "costbot findings --id F" + std::to_string(f.id));

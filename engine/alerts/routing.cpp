@@ -60,6 +60,7 @@ void persona_targets(storage::Database& db, const config::Config& config, const 
       t.via = "deliver.slack: team" + (team.empty() ? std::string() : " (" + team + ")");
       t.address = team_config ? team_config->slack_channel : "";
       if (t.address.empty()) {
+        t.address = "team";
         skipped.push_back({t, team.empty() ? "no team to take the channel from" : "team " + team + " has no slack_channel"});
         continue;
       }
@@ -73,6 +74,7 @@ void persona_targets(storage::Database& db, const config::Config& config, const 
       t.via = "deliver.teams: team" + (team.empty() ? std::string() : " (" + team + ")");
       t.address = team_config ? team_config->teams_conversation : "";
       if (t.address.empty()) {
+        t.address = "team";
         skipped.push_back({t, team.empty() ? "no team to take the conversation from" : "team " + team + " has no teams_conversation"});
         continue;
       }
