@@ -38,6 +38,10 @@ chat::Reply run_subscribe(const config::Config& config, const commands::Subscrib
   for (const auto& p : config.personas.list)
     if (p.enabled && text::iequals(p.name, s.persona)) persona = &p;
   auto names = config.personas.names();
+  for (const auto& p : config.personas.list)
+    if (!p.enabled && text::iequals(p.name, s.persona))
+      return plain_reply("The *" + p.name + "* persona is switched off in this service (personas." + p.name +
+                         ".enabled: false). Personas: " + text::join(names, ", ") + ".");
   if (!persona) {
     auto guess = text::closest(text::to_lower(s.persona), names);
     return plain_reply("There is no persona \"" + s.persona + "\"." + (guess ? " Did you mean `" + *guess + "`?" : "") +

@@ -175,6 +175,27 @@ json::array team_drivers(storage::Database& db, const std::string& team, Day day
   return out;
 }
 
+// Where the money went when the detector did not say: the account, region, SKU and service that
+// carried most of the scope's cost on the finding's day (narrowed to its resource when known), so
+// an engineer always gets a place to look.
+Finding with_location(storage::Database& db, Finding f) {
+  auto filters = scope_filters(f);
+  if (!filters) return f;
+  if (!f.resource.empty() && f.scope_dimension != "resource") filters->push_back({query::Dimension::resource, f.resource});
+  query::CostQuery q(db);
+  const query::Period period{f.day, f.day + std::chrono::days{1}, ""};
+  auto top = [&](query::Dimension d, std::string& field) {
+    if (!field.empty()) return;
+    auto rows = q.totals(d, period, *filters, 1);
+    if (!rows.empty() && rows[0].effective > 0) field = rows[0].key;
+  };
+  top(query::Dimension::account, f.account);
+  top(query::Dimension::region, f.region);
+  top(query::Dimension::sku, f.sku);
+  top(query::Dimension::service, f.service);
+  return f;
+}
+
 }  // namespace
 
 std::string subject_of(const Finding& f) {
@@ -233,9 +254,10 @@ std::vector<Recommendation> recommendations_for(const Finding& f) {
   return out;
 }
 
-json::object finding_facts(storage::Database& db, const config::Config& config, const Finding& f,
+json::object finding_facts(storage::Database& db, const config::Config& config, const Finding& found,
                            const std::optional<detect::Incident>& incident) {
   const std::string& currency = config.currency.base;
+  const Finding f = with_location(db, found);
   json::object o;
   o["id"] = f.id;
   o["ref"] = "F" + std::to_string(f.id);

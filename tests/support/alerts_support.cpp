@@ -39,17 +39,6 @@ detection:
   return c;
 }
 
-std::vector<OutboxRow> outbox_rows_of(storage::Database& db, const std::string& kind) {
-  SQLite::Statement q(db.sql(), "SELECT kind, idempotency_key, payload, next_attempt_at FROM outbox WHERE (? = '' OR kind = ?) ORDER BY id");
-  q.bind(1, kind);
-  q.bind(2, kind);
-  std::vector<OutboxRow> out;
-  while (q.executeStep())
-    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), json::parse(q.getColumn(2).getString()).as_object(),
-                   q.getColumn(3).getInt64()});
-  return out;
-}
-
 void complete_slack_post(storage::Database& db, const std::string& key, const std::string& channel, const std::string& ts,
                          UnixSeconds now) {
   SQLite::Statement q(db.sql(), "SELECT id FROM outbox WHERE idempotency_key = ?");

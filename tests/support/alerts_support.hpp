@@ -14,6 +14,7 @@
 #include "engine/outbox/outbox.hpp"
 #include "engine/render/templates.hpp"
 #include "engine/storage/database.hpp"
+#include "tests/support/approvals_support.hpp"  // outbox_rows
 #include "tests/support/test_support.hpp"
 
 namespace costbot::testing {
@@ -23,12 +24,6 @@ namespace costbot::testing {
 // any other sections). Fails the test on a config issue.
 config::Config alerts_config(const std::string& extra_yaml = "");
 
-struct OutboxRow {
-  std::string kind, key;
-  boost::json::object payload;
-  UnixSeconds next_attempt_at = 0;
-};
-std::vector<OutboxRow> outbox_rows_of(storage::Database& db, const std::string& kind = "");
 // Marks a queued Slack post as delivered the way the worker would (result {"channel","ts"}).
 void complete_slack_post(storage::Database& db, const std::string& key, const std::string& channel, const std::string& ts,
                          UnixSeconds now);

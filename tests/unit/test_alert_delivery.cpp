@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "engine/alerts/alert_store.hpp"
 #include "engine/alerts/delivery.hpp"
 #include "engine/alerts/digest.hpp"
@@ -8,7 +10,7 @@
 
 using namespace costbot;
 using Catch::Contains;
-using testing::outbox_rows_of;
+using testing::outbox_rows;
 namespace json = boost::json;
 
 namespace {
@@ -54,8 +56,8 @@ TEST_CASE("many findings at once become one message per persona per channel, wit
 
   auto report = deliver(w, kT0);
   INFO(report.summary());
-  auto slack = outbox_rows_of(w.db(), "slack.post_message");
-  auto web = outbox_rows_of(w.db(), "web.post");
+  auto slack = outbox_rows(w.db(), "slack.post_message");
+  auto web = outbox_rows(w.db(), "web.post");
   // Slack: one grouped message for the five, the critical one alone (it can escalate).
   REQUIRE(slack.size() == 2);
   CHECK(report.grouped == 1);
@@ -79,7 +81,7 @@ TEST_CASE("many findings at once become one message per persona per channel, wit
   // A second run sends nothing again.
   auto again = deliver(w, kT0 + 60);
   CHECK_FALSE(again.queued());
-  CHECK(outbox_rows_of(w.db()).size() == 8);
+  CHECK(outbox_rows(w.db()).size() == 8);
 }
 
 TEST_CASE("an incident update edits the earlier messages in place instead of posting again", "[alerts][delivery]") {
@@ -89,16 +91,16 @@ TEST_CASE("an incident update edits the earlier messages in place instead of pos
   s.impact_per_day = 600;
   auto incident = w.add_finding(s);
   deliver(w, kT0);
-  auto posts = outbox_rows_of(w.db(), "slack.post_message");
+  auto posts = outbox_rows(w.db(), "slack.post_message");
   REQUIRE(posts.size() == 1);
 
   w.update_incident(incident, 1800, "critical");
   // Slack has not answered the first post yet: the edit waits (nothing is posted twice).
   auto waiting = deliver(w, kT0 + 3600);
   CHECK(waiting.deferred == 1);
-  CHECK(outbox_rows_of(w.db(), "slack.post_message").size() == 1);
-  CHECK(outbox_rows_of(w.db(), "slack.update_message").empty());
-  auto web = outbox_rows_of(w.db(), "web.post");
+  CHECK(outbox_rows(w.db(), "slack.post_message").size() == 1);
+  CHECK(outbox_rows(w.db(), "slack.update_message").empty());
+  auto web = outbox_rows(w.db(), "web.post");
   REQUIRE(web.size() == 2);  // the feed item is replaced by version 2
   CHECK(str(web[1].payload, "subject") == str(web[0].payload, "subject"));
   CHECK(web[1].payload.at("version").as_int64() == 2);
@@ -107,18 +109,18 @@ TEST_CASE("an incident update edits the earlier messages in place instead of pos
   testing::complete_slack_post(w.db(), posts[0].key, "C0FINOPS", "1700000000.000100", kT0 + 3700);
   auto edited = deliver(w, kT0 + 3800);
   CHECK(edited.updated == 1);
-  auto updates = outbox_rows_of(w.db(), "slack.update_message");
+  auto updates = outbox_rows(w.db(), "slack.update_message");
   REQUIRE(updates.size() == 1);
   CHECK(str(updates[0].payload, "channel") == "C0FINOPS");
   CHECK(str(updates[0].payload, "ts") == "1700000000.000100");
   CHECK_THAT(str(updates[0].payload, "text"), Contains("$1,800"));
   CHECK_THAT(json::serialize(updates[0].payload), Contains("updated"));
-  CHECK(outbox_rows_of(w.db(), "slack.post_message").size() == 1);
+  CHECK(outbox_rows(w.db(), "slack.post_message").size() == 1);
 
   // Resolution edits again and shows it.
   w.resolve_incident(incident);
   deliver(w, kT0 + 7200);
-  updates = outbox_rows_of(w.db(), "slack.update_message");
+  updates = outbox_rows(w.db(), "slack.update_message");
   REQUIRE(updates.size() == 2);
   CHECK_THAT(json::serialize(updates[1].payload), Contains("Resolved"));
   CHECK_THAT(json::serialize(updates[1].payload), !Contains("costbot.ack:"));  // no buttons on a closed alert
@@ -141,11 +143,11 @@ personas:
   const UnixSeconds night = 1726693200;  // 23:00 in Berlin
   auto held = deliver(w, night);
   CHECK(held.held == 1);
-  CHECK(outbox_rows_of(w.db()).empty());
+  CHECK(outbox_rows(w.db()).empty());
   CHECK(deliver(w, night + 3 * 3600).held == 1);  // 02:00: still quiet
   auto morning = deliver(w, *parse_instant("2024-09-19T05:00:00Z"));  // 07:00 in Berlin
   CHECK(morning.held == 0);
-  CHECK(outbox_rows_of(w.db(), "web.post").size() == 1);
+  CHECK(outbox_rows(w.db(), "web.post").size() == 1);
 }
 
 TEST_CASE("PagerDuty: a trigger for a critical incident, then resolve; dedup_key is the incident", "[alerts][delivery][pagerduty]") {
@@ -169,7 +171,7 @@ pagerduty:
   high.resource = "i-high";
   w.add_finding(high);
   deliver(w, kT0);
-  auto pages = outbox_rows_of(w.db(), "pagerduty.event");
+  auto pages = outbox_rows(w.db(), "pagerduty.event");
   REQUIRE(pages.size() == 1);  // the high one is below pagerduty.min_severity
   const auto& trigger = pages[0].payload;
   CHECK(str(trigger, "event_action") == "trigger");
@@ -181,12 +183,12 @@ pagerduty:
 
   w.resolve_incident(incident);
   deliver(w, kT0 + 600);
-  pages = outbox_rows_of(w.db(), "pagerduty.event");
+  pages = outbox_rows(w.db(), "pagerduty.event");
   REQUIRE(pages.size() == 2);
   CHECK(str(pages[1].payload, "event_action") == "resolve");
   CHECK(str(pages[1].payload, "dedup_key") == "incident:" + std::to_string(incident));
   deliver(w, kT0 + 1200);
-  CHECK(outbox_rows_of(w.db(), "pagerduty.event").size() == 2);
+  CHECK(outbox_rows(w.db(), "pagerduty.event").size() == 2);
 }
 
 TEST_CASE("escalation: the manager after N hours, the director after M hours, each once; Acknowledge stops it",
@@ -200,7 +202,7 @@ TEST_CASE("escalation: the manager after N hours, the director after M hours, ea
   auto incident = w.add_finding(s);
   const std::string subject = "incident:" + std::to_string(incident);
   alerts::AlertDelivery(w.db(), w.config(), w.templates(), clock.now()).run();
-  auto posts = outbox_rows_of(w.db(), "slack.post_message");
+  auto posts = outbox_rows(w.db(), "slack.post_message");
   REQUIRE(posts.size() == 1);
   testing::complete_slack_post(w.db(), posts[0].key, "C0FINOPS", "1700000000.000200", clock.now());
   auto escalate = [&] { return alerts::run_escalation(w.db(), w.config(), w.templates(), clock.now()); };
@@ -210,19 +212,19 @@ TEST_CASE("escalation: the manager after N hours, the director after M hours, ea
   clock.advance(3600);  // 2 h: the team's manager
   auto manager = escalate();
   CHECK(manager.steps == 1);
-  auto replies = outbox_rows_of(w.db(), "slack.post_message");
+  auto replies = outbox_rows(w.db(), "slack.post_message");
   REQUIRE(replies.size() == 2);
   CHECK(str(replies[1].payload, "thread_ts") == "1700000000.000200");
   CHECK(str(replies[1].payload, "channel") == "C0FINOPS");
   CHECK_THAT(json::serialize(replies[1].payload), Contains("<@U0PAYMGR>"));
   CHECK_THAT(json::serialize(replies[1].payload), Contains("Unacknowledged for 2 hours"));
-  auto web = outbox_rows_of(w.db(), "web.post");
+  auto web = outbox_rows(w.db(), "web.post");
   CHECK(str(web.back().payload, "subject") == subject + ":escalation");
   clock.advance(1800);  // 2.5 h: nothing new
   CHECK(escalate().steps == 0);
   clock.advance(4 * 3600);  // 6.5 h: the director
   CHECK(escalate().steps == 1);
-  replies = outbox_rows_of(w.db(), "slack.post_message");
+  replies = outbox_rows(w.db(), "slack.post_message");
   REQUIRE(replies.size() == 3);
   CHECK_THAT(json::serialize(replies[2].payload), Contains("<@U0DIR>"));
   clock.advance(24 * 3600);
@@ -239,7 +241,7 @@ TEST_CASE("an acknowledgement before the deadline stops escalation and edits eve
   const std::string subject2 = "incident:" + std::to_string(id2);
   ManualClock c2(kT0);
   alerts::AlertDelivery(w2.db(), w2.config(), w2.templates(), c2.now()).run();
-  auto first = outbox_rows_of(w2.db(), "slack.post_message");
+  auto first = outbox_rows(w2.db(), "slack.post_message");
   testing::complete_slack_post(w2.db(), first[0].key, "C0FINOPS", "1700000000.000300", c2.now());
   c2.advance(3600);
   {
@@ -252,13 +254,13 @@ TEST_CASE("an acknowledgement before the deadline stops escalation and edits eve
     CHECK_FALSE(again.acknowledged);
     CHECK_THAT(again.message, Contains("Already acknowledged by oncall"));
   }
-  auto updates = outbox_rows_of(w2.db(), "slack.update_message");
+  auto updates = outbox_rows(w2.db(), "slack.update_message");
   REQUIRE(updates.size() == 1);
   CHECK_THAT(json::serialize(updates[0].payload), Contains("Acknowledged by oncall"));
   CHECK_THAT(json::serialize(updates[0].payload), !Contains("costbot.ack:"));
   c2.advance(10 * 3600);
   CHECK(alerts::run_escalation(w2.db(), w2.config(), w2.templates(), c2.now()).steps == 0);
-  CHECK(outbox_rows_of(w2.db(), "slack.post_message").size() == 1);
+  CHECK(outbox_rows(w2.db(), "slack.post_message").size() == 1);
 }
 
 TEST_CASE("daily and weekly digests per persona: top changes, open incidents, budget pace; once a day", "[alerts][digest]") {
@@ -274,7 +276,7 @@ personas:
   auto daily = alerts::send_digests(w.db(), w.config(), w.templates(), "daily", eight);
   // Daily: the FinOps analyst (digests: daily) and the engineering manager (frequency daily_digest).
   CHECK(daily.personas == 2);
-  auto web = outbox_rows_of(w.db(), "web.post");
+  auto web = outbox_rows(w.db(), "web.post");
   REQUIRE(web.size() == 2);
   std::set<std::string> feeds;
   for (const auto& r : web) feeds.insert(str(r.payload, "feed"));
@@ -289,18 +291,18 @@ personas:
   // The analyst's quiet hours end at 09:00 Berlin (07:00 UTC): its digest waits until then.
   for (const auto& r : web)
     if (str(r.payload, "feed") == "persona:finops_analyst") CHECK(r.next_attempt_at == *parse_instant("2024-09-19T07:00:00Z"));
-  auto dm = outbox_rows_of(w.db(), "slack.post_message");
+  auto dm = outbox_rows(w.db(), "slack.post_message");
   REQUIRE(dm.size() == 1);
   CHECK(str(dm[0].payload, "channel") == "U0PAYMGR");
   CHECK_THAT(json::serialize(dm[0].payload), Contains("Budget pace"));
 
   auto again = alerts::send_digests(w.db(), w.config(), w.templates(), "daily", eight + 600);
   CHECK(again.skipped == 2);
-  CHECK(outbox_rows_of(w.db()).size() == 3);
+  CHECK(outbox_rows(w.db()).size() == 3);
 
   auto weekly = alerts::send_digests(w.db(), w.config(), w.templates(), "weekly", eight);
   CHECK(weekly.personas == 3);  // cfo, finops_analyst, eng_manager
-  auto cfo_slack = outbox_rows_of(w.db(), "slack.post_message");
+  auto cfo_slack = outbox_rows(w.db(), "slack.post_message");
   bool cfo_found = false;
   for (const auto& r : cfo_slack)
     if (str(r.payload, "channel") == "#exec") {

@@ -42,6 +42,7 @@ personas:
   finops_analyst:
     min_severity: low
   eng_manager:
+    min_severity: low
     scope: [platform]
     frequency: daily_digest
   budget_watch:
