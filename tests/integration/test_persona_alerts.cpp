@@ -248,7 +248,7 @@ pagerduty:
   CHECK(problems.empty());
 }
 
-TEST_CASE("email: a digest goes through SMTP to a loopback server; a refused recipient fails the effect with the reason",
+TEST_CASE("email: a digest goes through SMTP to a loopback server, and a refused recipient fails the effect with the reason",
           "[integration][alerts][email]") {
   testing::FakeSmtpServer smtp;
   smtp.reject("nobody@example.com");

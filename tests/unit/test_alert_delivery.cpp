@@ -150,7 +150,7 @@ personas:
   CHECK(outbox_rows(w.db(), "web.post").size() == 1);
 }
 
-TEST_CASE("PagerDuty: a trigger for a critical incident, then resolve; dedup_key is the incident", "[alerts][delivery][pagerduty]") {
+TEST_CASE("PagerDuty: a trigger for a critical incident, then resolve, with the incident as dedup_key", "[alerts][delivery][pagerduty]") {
   testing::AlertsWorld w(R"(
 personas:
   cfo: {enabled: false}
@@ -191,7 +191,7 @@ pagerduty:
   CHECK(outbox_rows(w.db(), "pagerduty.event").size() == 2);
 }
 
-TEST_CASE("escalation: the manager after N hours, the director after M hours, each once; Acknowledge stops it",
+TEST_CASE("escalation: the manager after N hours, then the director after M hours, each once",
           "[alerts][escalation]") {
   const std::string yaml = kAnalystOnly + "alerts:\n  escalation: {manager_after_hours: 2, director_after_hours: 6}\n";
   ManualClock clock(kT0);
@@ -263,7 +263,7 @@ TEST_CASE("an acknowledgement before the deadline stops escalation and edits eve
   CHECK(outbox_rows(w2.db(), "slack.post_message").size() == 1);
 }
 
-TEST_CASE("daily and weekly digests per persona: top changes, open incidents, budget pace; once a day", "[alerts][digest]") {
+TEST_CASE("daily and weekly digests per persona (top changes, open incidents, budget pace), once a day", "[alerts][digest]") {
   testing::AlertsWorld w(R"(
 personas:
   cfo: {deliver: {slack: ["#exec"]}}
