@@ -34,7 +34,7 @@ std::string str(const json::value& v, const char* key) { return std::string(v.at
 
 }  // namespace
 
-TEST_CASE("costbot jobs lists runs with duration and outcome; jobs run runs one now", "[jobs][cli]") {
+TEST_CASE("costbot jobs lists runs with duration and outcome, jobs run runs one now", "[jobs][cli]") {
   Cli cli;
   auto empty = cli({"jobs"});
   REQUIRE(empty.exit_code == 0);
