@@ -5,7 +5,7 @@
 // the state machine, audit, queue the effects — in one transaction) and for "not an anomaly"
 // (detection feedback); it passes everything else to the handler installed before it, by default
 // RecordingActionHandler, which records the click and updates the message in place. A part that
-// installs its own handler should do the same: wrap service.shared_action_handler().
+// installs its own handler should do the same: wrap service.action_handler_ptr().
 #include <optional>
 #include <string>
 

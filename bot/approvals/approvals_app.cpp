@@ -23,7 +23,7 @@ void install(service::Service& svc, const std::string& templates_root) {
     spdlog::info("Jira is off (no jira.base_url / JIRA_BASE_URL): tickets go to the local ticket outbox as {}-N",
                  jira.local_key_prefix);
   }
-  svc.set_action_handler(make_action_handler(app, svc.shared_action_handler()));
+  svc.set_action_handler(make_action_handler(app, svc.action_handler_ptr()));
   register_commands(app);
   register_deliveries(app);
   add_jira_webhook_route(app);

@@ -30,8 +30,8 @@ approvals::FindingFacts finding_facts(const config::Config& config, const detect
   put("recommendation", f.remediation.text);
   put("scope", f.scope_dimension + "=" + f.scope_value);
   put("day", format_day(f.day));
-  const std::string& base = !config.server.public_url.empty() ? config.server.public_url : config.approvals.public_url;
-  if (!base.empty()) out.facts["chart_url"] = base + "/charts/" + std::to_string(f.id) + ".png";
+  if (auto base = config.public_base_url(); !base.empty())
+    out.facts["chart_url"] = base + "/charts/" + std::to_string(f.id) + ".png";
   return out;
 }
 

@@ -115,7 +115,7 @@ TEST_CASE("two approvers clicking at the same moment decide the stage once", "[a
   CHECK(f.count("SELECT COUNT(*) FROM outbox WHERE kind = 'jira.create_issue'") == 0);
 }
 
-TEST_CASE("Reject asks why in a modal; the reason is on every copy and feeds detection", "[approvals][http]") {
+TEST_CASE("Reject asks why in a modal, and the reason is on every copy and feeds detection", "[approvals][http]") {
   Flow f;
   auto finding = testing::seed_finding(f.db(), {}, f.clock.now());
   // Opened from chat: request ticket F<id> by the engineer who saw it.

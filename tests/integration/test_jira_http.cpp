@@ -149,7 +149,7 @@ TEST_CASE("without Jira the ticket goes to the local ticket outbox and the flow 
   CHECK_THAT(r.body, Catch::Contains("JIRA_WEBHOOK_SECRET"));
 }
 
-TEST_CASE("POST /jira/webhook moves the ticket on every copy and the incident; bad input changes nothing",
+TEST_CASE("POST /jira/webhook moves the ticket on every copy and the incident, and bad input changes nothing",
           "[jira][http][webhook]") {
   Flow f;
   auto finding = testing::seed_finding(f.db(), {}, f.clock.now());

@@ -183,7 +183,7 @@ TEST_CASE("Jira webhooks are verified by signature or token before anything is r
   }
 }
 
-TEST_CASE("Jira issue events are parsed; anything malformed is refused with the reason", "[jira][webhook]") {
+TEST_CASE("Jira issue events are parsed, and anything malformed is refused with the reason", "[jira][webhook]") {
   auto e = jira::parse_issue_event(testing::jira_issue_webhook("FIN-7", "Won't Do", "done", 1726653600123));
   REQUIRE(e);
   CHECK(e->event == "jira:issue_updated");

@@ -103,7 +103,7 @@ TEST_CASE("a local ticket is made once per label and moves like a Jira issue", "
   CHECK_THROWS_WITH(tickets::create_local_ticket(db, "LOCAL", "costbot-req-3", 0, json::object{}, T0), Catch::Contains("no summary"));
 }
 
-TEST_CASE("a rejected request dismisses its finding once; an SLA auto-reject or a free-text id does not", "[tickets][detect]") {
+TEST_CASE("a rejected request dismisses its finding once, but an SLA auto-reject or a free-text id does not", "[tickets][detect]") {
   ApprovalsFixture f;
   auto& db = *f.db;
   auto finding = testing::seed_finding(db, {}, T0);
@@ -135,7 +135,7 @@ TEST_CASE("a rejected request dismisses its finding once; an SLA auto-reject or 
   CHECK_FALSE(tickets::detection_finding_id("F-2024-0517"));
 }
 
-TEST_CASE("a ticket moving to done resolves its incident; won't do records accepted cost", "[tickets][detect]") {
+TEST_CASE("a ticket moving to done resolves its incident, and won't do records accepted cost", "[tickets][detect]") {
   ApprovalsFixture f;
   auto& db = *f.db;
   auto finding = testing::seed_finding(db, {}, T0);
