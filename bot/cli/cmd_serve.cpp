@@ -1,6 +1,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/cli/cli.hpp"
+#include "bot/detection/detection_commands.hpp"
 #include "bot/service/service.hpp"
 #include "bot/slack/slack_app.hpp"
 
@@ -17,6 +18,7 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     options.listen = *listen;
     service::Service service(std::move(config), options);
     slack_app::install(service);
+    detection_chat::install(service);
     service.run_until_signal();
   });
 }
