@@ -52,6 +52,10 @@ struct SeriesBatchDetector::State {
   double quantile_divisor = 1;
   std::size_t slots = 0, lag = 0, head = 0, ring_pushed = 0, sorted_size = 0;
   std::vector<std::uint8_t> season_count, season_next, season_stale;
+  struct {
+    std::size_t size = 0, lo = 0, hi = 0;  // for a window of `size` values
+    double frac = 0;
+  } quantile_at;
   // Per lane.
   Row level[2]{}, floor{}, initial_sigma{}, cool{}, run_sign{}, run_length{};
   std::vector<Row> season, season_median, run_res;
@@ -90,11 +94,8 @@ struct Lanes {
   static constexpr int W = static_cast<int>(sizeof(V) / sizeof(double));
   using M = decltype(V{} < V{});
 
-  [[gnu::always_inline]] static V splat(double x) {
-    V r{};
-    for (int i = 0; i < W; ++i) r[i] = x;
-    return r;
-  }
+  // x in every lane: x - 0 is exactly x for every x (-0.0 included), and compiles to a broadcast.
+  [[gnu::always_inline]] static V splat(double x) { return x - V{}; }
   [[gnu::always_inline]] static V load(const double* p) {
     V v;
     std::memcpy(&v, p, sizeof v);
@@ -108,9 +109,9 @@ struct Lanes {
     return __builtin_bit_cast(V, __builtin_bit_cast(M, x) & magnitude);
   }
   [[gnu::always_inline]] static bool any(const M& m) {
-    bool a = false;
-    for (int i = 0; i < W; ++i) a |= m[i] != 0;
-    return a;
+    std::int64_t a = 0;
+    for (int i = 0; i < W; ++i) a |= m[i];
+    return a != 0;
   }
 
   // Each lane's sorted window gains x (size n -> n + 1). Element i of the result is
@@ -252,13 +253,15 @@ struct Lanes {
       }
       if (p.season) store(s.season[p.season_row].v + lane, value - load(s.level[0].v + lane));
     }
+    // The flags and the kind, computed for all lanes at once, then narrowed lane by lane.
+    const V kind = shifted ? splat(static_cast<double>(PointKind::level_shift))
+                   : over  ? (zp > splat(0.0) ? splat(static_cast<double>(PointKind::spike))
+                                              : splat(static_cast<double>(PointKind::dip)))
+                           : splat(static_cast<double>(PointKind::normal));
     for (int i = 0; i < W; ++i) {
-      const int l = lane + i;
-      out.over_threshold[l] = over[i] != 0;
-      out.anomaly[l] = anomaly[i] != 0;
-      out.kind[l] = shifted[i] ? PointKind::level_shift
-                    : over[i]  ? (zp[i] > 0 ? PointKind::spike : PointKind::dip)
-                               : PointKind::normal;
+      out.over_threshold[lane + i] = over[i] != 0;
+      out.anomaly[lane + i] = anomaly[i] != 0;
+      out.kind[lane + i] = static_cast<PointKind>(static_cast<int>(kind[i]));
     }
   }
 };
@@ -278,10 +281,16 @@ Plan plan_step(State& s, bool learn) {
   p.sorted_size = s.sorted_size;
   p.quantile = s.sorted_size >= static_cast<std::size_t>(std::max(s.options.min_scale_points, 0));
   if (p.quantile && s.sorted_size > 0) {
-    const double pos = std::clamp(s.options.scale_quantile, 0.0, 1.0) * static_cast<double>(s.sorted_size - 1);
-    p.lo = static_cast<std::size_t>(std::floor(pos));
-    p.hi = std::min(p.lo + 1, s.sorted_size - 1);
-    p.frac = pos - static_cast<double>(p.lo);
+    if (s.quantile_at.size != s.sorted_size) {  // where the quantile sits moves only while the window fills
+      const double pos = std::clamp(s.options.scale_quantile, 0.0, 1.0) * static_cast<double>(s.sorted_size - 1);
+      s.quantile_at.lo = static_cast<std::size_t>(std::floor(pos));
+      s.quantile_at.hi = std::min(s.quantile_at.lo + 1, s.sorted_size - 1);
+      s.quantile_at.frac = pos - static_cast<double>(s.quantile_at.lo);
+      s.quantile_at.size = s.sorted_size;
+    }
+    p.lo = s.quantile_at.lo;
+    p.hi = s.quantile_at.hi;
+    p.frac = s.quantile_at.frac;
   }
   p.learn = learn;
   if (learn) {
@@ -402,6 +411,7 @@ void SeriesBatchDetector::take_over() {
   s.head = q0.head_;
   s.ring_pushed = q0.pushed_;
   s.sorted_size = q0.sorted_.size();
+  s.quantile_at.size = 0;
   s.season_count = first.season_count_;
   s.season_next = first.season_next_;
   s.season_stale = first.season_stale_;

@@ -145,12 +145,22 @@ void SeriesDetector::fit_from_history() {
   if (period_ > 0) {
     // Each point's level is the median of one cycle around it; what is left is its season.
     const auto p = static_cast<std::size_t>(period_);
+    std::size_t last_from = n;
+    double level_here = 0;
     for (std::size_t i = 0; i < n; ++i) {
       std::size_t from = i >= p / 2 ? i - p / 2 : 0;
       std::size_t to = std::min(n, from + p);
       from = to >= p ? to - p : 0;
-      scratch.assign(values.begin() + static_cast<std::ptrdiff_t>(from), values.begin() + static_cast<std::ptrdiff_t>(to));
-      remember_season(phase_of(history[i].first), values[i] - median_of(scratch));
+      if (from != last_from) {  // the first and last half cycle share one window
+        last_from = from;
+        if (to - from <= 16) {  // a week of days: no copy, no nth_element (the same value)
+          level_here = small_median(values.data() + from, static_cast<int>(to - from));
+        } else {
+          scratch.assign(values.begin() + static_cast<std::ptrdiff_t>(from), values.begin() + static_cast<std::ptrdiff_t>(to));
+          level_here = median_of(scratch);
+        }
+      }
+      remember_season(phase_of(history[i].first), values[i] - level_here);
     }
     scratch.assign(values.end() - static_cast<std::ptrdiff_t>(std::min(n, p)), values.end());
     level = median_of(scratch);
