@@ -89,6 +89,7 @@ def main():
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(json.dumps({"impl": impl, "series": n, "days": days, "seconds": round(seconds, 3),
                       "series_per_s": round(n / seconds), "points_per_s": round(n * days / seconds),
+                      "cpu_seconds": round(cpu, 3), "series_per_cpu_s": round(n / cpu),
                       "flagged": flagged, "peak_rss_mb": round(peak, 1)}))
 
 
