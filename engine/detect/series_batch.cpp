@@ -102,18 +102,17 @@ struct Lanes {
     return v;
   }
   [[gnu::always_inline]] static void store(double* p, V v) { std::memcpy(p, &v, sizeof v); }
+  [[gnu::always_inline]] static M sign_bit() {
+    M bit{};
+    for (int i = 0; i < W; ++i) bit[i] = std::numeric_limits<std::int64_t>::min();
+    return bit;
+  }
   // fabs: clears the sign bit (so -0.0 becomes +0.0, as std::abs does).
   [[gnu::always_inline]] static V abs_of(V x) {
     M magnitude{};
     for (int i = 0; i < W; ++i) magnitude[i] = std::numeric_limits<std::int64_t>::max();
     return __builtin_bit_cast(V, __builtin_bit_cast(M, x) & magnitude);
   }
-  [[gnu::always_inline]] static bool any(const M& m) {
-    std::int64_t a = 0;
-    for (int i = 0; i < W; ++i) a |= m[i];
-    return a != 0;
-  }
-
   // Each lane's sorted window gains x (size n -> n + 1). Element i of the result is
   // min(a[i], max(a[i - 1], x)) with a[-1] = -inf and a[n] = +inf: the elements below x stay, x
   // comes next, the rest move up one. No branch depends on the data.
@@ -200,49 +199,56 @@ struct Lanes {
     store(out.upper + lane, expected[0] + splat(thr) * scale[0]);
     store(out.z + lane, zp);
     store(out.score + lane, score);
-    const M over = score >= splat(0.5);
-    V cool = load(s.cool.v + lane);
-    const M anomaly = over & (cool == splat(0.0));
-    cool = anomaly ? splat(static_cast<double>(s.hold)) : cool;
-    cool = cool > splat(0.0) ? cool - splat(1.0) : cool;
+    // Only numbers are selected here, never flags made from comparisons ("c ? 1.0 : 0.0" and masks
+    // and-ed together): compilers turn those into per-lane scalar code. The flags themselves are
+    // derived lane by lane at the end, from these numbers.
+    const V half = splat(0.5);
+    const V cool_before = load(s.cool.v + lane);
+    // An alert (over the threshold with no cool-down running: cool is a whole number >= 0) starts one.
+    V cool = score >= half ? (cool_before < half ? splat(static_cast<double>(s.hold)) : cool_before) : cool_before;
+    cool = cool > half ? cool - splat(1.0) : cool;
     store(s.cool.v + lane, cool);
 
-    M shifted{};
+    V run_length = splat(0.0);  // after this point (shift_run: this point moved the series)
     if (p.learn) {
       const double k = o.huber_k;
       if (o.shift_run > 0) {
-        const V sign = abs_of(residual[0]) > splat(k) * scale[0]
-                           ? (residual[0] > splat(0.0) ? splat(1.0) : splat(-1.0))
-                           : splat(0.0);
-        const M nonzero = sign != splat(0.0);
-        const M same = nonzero & (sign == load(s.run_sign.v + lane));
-        const V run_length = same ? load(s.run_length.v + lane) + splat(1.0) : (nonzero ? splat(1.0) : splat(0.0));
+        // The sign of a residual beyond k scales (else 0): +1 or -1 from the residual's sign bit.
+        const V unit = __builtin_bit_cast(V, (__builtin_bit_cast(M, residual[0]) & sign_bit()) | __builtin_bit_cast(M, splat(1.0)));
+        const V big = abs_of(residual[0]) - splat(k) * scale[0];  // > 0: beyond k scales
+        const V sign = big > splat(0.0) ? unit : splat(0.0);
+        // A run that goes on (the same sign again: signs are -1, 0 or +1) grows; a new one starts
+        // at 1; no sign ends it.
+        const V previous = load(s.run_length.v + lane) + splat(1.0);
+        run_length = big > splat(0.0) ? (sign * load(s.run_sign.v + lane) > splat(0.0) ? previous : splat(1.0)) : splat(0.0);
         store(s.run_length.v + lane, run_length);
-        store(s.run_sign.v + lane, sign);  // a run that goes on keeps its sign; a new one takes this
-        for (int r = 0; r < o.shift_run; ++r) {
+        store(s.run_sign.v + lane, sign);
+        for (int r = 0; r < o.shift_run; ++r) {  // the run's residuals in order (run_length is a whole number)
           double* slot = s.run_res[static_cast<std::size_t>(r)].v + lane;
-          store(slot, (nonzero & (run_length == splat(r + 1.0))) ? residual[0] : load(slot));
+          const V held = load(slot);
+          store(slot, run_length > splat(r + 0.5) ? (run_length < splat(r + 1.5) ? residual[0] : held) : held);
         }
-        shifted = run_length >= splat(static_cast<double>(o.shift_run));
-        if (any(shifted)) {
-          // The series moved (rare): re-anchor those lanes, as SeriesDetector does.
-          for (int i = 0; i < W; ++i) {
-            if (!shifted[i]) continue;
-            const int l = lane + i;
-            s.scratch.clear();
-            for (int r = 0; r < o.shift_run; ++r) s.scratch.push_back(s.run_res[static_cast<std::size_t>(r)].v[l]);
-            s.level[0].v[l] += medians::median_of(s.scratch);
-            s.level[1].v[l] = s.level[0].v[l];
-            s.run_sign.v[l] = 0;
-            s.run_length.v[l] = 0;
-          }
+        double lengths[W];
+        std::memcpy(lengths, &run_length, sizeof run_length);
+        for (int i = 0; i < W; ++i) {
+          if (lengths[i] < o.shift_run) continue;
+          // The series moved (rare): re-anchor this lane, as SeriesDetector does.
+          const int l = lane + i;
+          s.scratch.clear();
+          for (int r = 0; r < o.shift_run; ++r) s.scratch.push_back(s.run_res[static_cast<std::size_t>(r)].v[l]);
+          s.level[0].v[l] += medians::median_of(s.scratch);
+          s.level[1].v[l] = s.level[0].v[l];
+          s.run_sign.v[l] = 0;
+          s.run_length.v[l] = 0;
         }
       }
       for (int j = 0; j < s.levels; ++j) {
         const double alpha = j == 0 ? o.fast_alpha : o.slow_alpha;
         const V clamped = min_of(max_of(residual[j], splat(-k) * scale[j]), splat(k) * scale[j]);
         const V level = load(s.level[j].v + lane);
-        store(s.level[j].v + lane, shifted ? level : level + splat(alpha) * clamped);
+        const V updated = level + splat(alpha) * clamped;
+        // Lanes re-anchored above (a whole run of shift_run) keep that level.
+        store(s.level[j].v + lane, o.shift_run > 0 ? (run_length > splat(o.shift_run - 0.5) ? level : updated) : updated);
         LaneWindow& w = s.scales[j];
         const V leaving = load(w.ring[p.newest].v + lane);
         store(w.ring[p.newest].v + lane, abs_of(residual[j]));
@@ -253,15 +259,20 @@ struct Lanes {
       }
       if (p.season) store(s.season[p.season_row].v + lane, value - load(s.level[0].v + lane));
     }
-    // The flags and the kind, computed for all lanes at once, then narrowed lane by lane.
-    const V kind = shifted ? splat(static_cast<double>(PointKind::level_shift))
-                   : over  ? (zp > splat(0.0) ? splat(static_cast<double>(PointKind::spike))
-                                              : splat(static_cast<double>(PointKind::dip)))
-                           : splat(static_cast<double>(PointKind::normal));
+    // The flags and the kind, lane by lane, as SeriesDetector::push decides them.
+    double score_lanes[W], cool_lanes[W], z_lanes[W], run_lanes[W];
+    std::memcpy(score_lanes, &score, sizeof score);
+    std::memcpy(cool_lanes, &cool_before, sizeof cool_before);
+    std::memcpy(z_lanes, &zp, sizeof zp);
+    std::memcpy(run_lanes, &run_length, sizeof run_length);
     for (int i = 0; i < W; ++i) {
-      out.over_threshold[lane + i] = over[i] != 0;
-      out.anomaly[lane + i] = anomaly[i] != 0;
-      out.kind[lane + i] = static_cast<PointKind>(static_cast<int>(kind[i]));
+      const bool over = score_lanes[i] >= 0.5;
+      const bool shifted = o.shift_run > 0 && run_lanes[i] >= o.shift_run;
+      out.over_threshold[lane + i] = over;
+      out.anomaly[lane + i] = over && cool_lanes[i] == 0;
+      out.kind[lane + i] = shifted ? PointKind::level_shift
+                           : over  ? (z_lanes[i] > 0 ? PointKind::spike : PointKind::dip)
+                                   : PointKind::normal;
     }
   }
 };
@@ -337,7 +348,10 @@ using V8 = double __attribute__((vector_size(8 * sizeof(double))));
 __attribute__((target("avx2"))) void step_avx2(State& s, const double* values, bool learn, Step& out) {
   step_lanes<V4>(s, values, learn, out);
 }
-__attribute__((target("avx512f"))) void step_avx512(State& s, const double* values, bool learn, Step& out) {
+// AVX-512 with DQ and VL (every AVX-512 CPU since Skylake-SP and Zen 4): without DQ a comparison's
+// mask cannot become a vector in one instruction, and the compiler goes lane by lane instead.
+__attribute__((target("avx512f,avx512dq,avx512vl"))) void step_avx512(State& s, const double* values, bool learn,
+                                                                      Step& out) {
   step_lanes<V8>(s, values, learn, out);
 }
 #endif
@@ -346,7 +360,8 @@ __attribute__((target("avx512f"))) void step_avx512(State& s, const double* valu
 StepFn choose_step() {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) return step_avx512;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+    return step_avx512;
   if (__builtin_cpu_supports("avx2")) return step_avx2;
 #endif
   return step_baseline;
