@@ -33,5 +33,10 @@ std::vector<std::string> add_configured_jobs(Scheduler& scheduler, const config:
 // The jobs, one file each.
 JobFn ingest_job();                                   // job_ingest.cpp: ingest.sources
 JobFn approvals_sla_job(std::string templates_root);  // job_approvals_sla.cpp: Approvals::tick
+JobFn detect_job();                                   // job_detect.cpp: every detector
+// job_alerts.cpp: persona alerts, escalation and digests (engine/alerts)
+JobFn alerts_job(std::string templates_root);
+JobFn alert_escalation_job(std::string templates_root);
+JobFn digest_job(std::string templates_root, std::string period);  // period: daily, weekly
 
 }  // namespace costbot::scheduler

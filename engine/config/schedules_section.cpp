@@ -14,6 +14,8 @@ std::map<std::string, JobSchedule> default_job_schedules() {
       {"ingest", {"*/30 * * * *", "", true}},         // ingest.sources
       {"detect", {"", "ingest", true}},               // every detector, after each ingest that changed data
       {"approvals_sla", {"* * * * *", "", true}},     // approval SLA reminders and escalations
+      {"alerts", {"*/15 * * * *", "detect", true}},  // persona alerts: after detect, and when quiet hours end
+      {"alert_escalation", {"*/5 * * * *", "", true}},  // unacknowledged critical alerts: manager, then director
       {"daily_digest", {"0 8 * * *", "", true}},      // the daily digest per persona
       {"weekly_digest", {"0 8 * * MON", "", true}},  // the weekly digest per persona
   };

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "bot/detection/detection_commands.hpp"
 #include "engine/detect/budgets.hpp"
 #include "engine/detect/detection_run.hpp"
 #include "engine/detect/finding_store.hpp"
@@ -38,6 +39,7 @@ struct ChatFixture {
     options.slack_api_url = slack.api_url();
     options.bot_token = slack.bot_token();
     options.clock = &clock;
+    options.install = [](service::Service& service) { detection_chat::install(service); };  // as `costbot serve` does
     options.configure = [](config::Config& c) {
       config::Config parsed;  // teams and detection from YAML; the harness keeps the rest
       auto issues = config::check_text(R"(

@@ -1,6 +1,5 @@
 #include "tests/support/service_harness.hpp"
 
-#include "bot/detection/detection_commands.hpp"
 #include "bot/slack/slack_app.hpp"
 
 namespace costbot::testing {
@@ -49,7 +48,7 @@ void ServiceHarness::start() {
 
   service_ = std::make_unique<service::Service>(std::move(config), so);
   slack_app::install(*service_);  // without a signing secret its routes answer 503
-  detection_chat::install(*service_);  // as `costbot serve` does
+  if (options_.install) options_.install(*service_);
   service_->start();
 }
 
