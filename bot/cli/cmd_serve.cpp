@@ -2,6 +2,7 @@
 
 #include "bot/alerts/alerts_app.hpp"
 #include "bot/cli/cli.hpp"
+#include "bot/detection/detection_commands.hpp"
 #include "bot/service/service.hpp"
 #include "bot/slack/slack_app.hpp"
 
@@ -18,6 +19,7 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     options.listen = *listen;
     service::Service service(std::move(config), options);
     slack_app::install(service);
+    detection_chat::install(service);
     alerts_app::install(service, Context::project_path("templates"));  // after the parts that set the action handler
     service.run_until_signal();
   });
