@@ -5,6 +5,7 @@ namespace costbot::scheduler {
 std::vector<JobDefinition> available_jobs(const JobSetup& setup) {
   return {
       {"ingest", "ingest every file of ingest.sources (changed files only)", ingest_job()},
+      {"detect", "every detector (cost anomalies, waste rules, budgets) over the store", detect_job()},
       {"approvals_sla", "approval SLA reminders, notifications and automatic decisions", approvals_sla_job(setup.templates_root)},
   };
 }
@@ -26,6 +27,7 @@ std::vector<std::string> add_configured_jobs(Scheduler& scheduler, const config:
       if (!schedule->cron.empty()) spec.cron = CronExpression::parse(schedule->cron);
       spec.after = schedule->after;
       spec.enabled = schedule->enabled;
+      spec.run_at_start = schedule->on_start;
     } else {
       spec.enabled = false;  // no schedule known: only `costbot jobs run` starts it
     }
