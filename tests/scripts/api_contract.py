@@ -225,7 +225,8 @@ def main():
             demo_request = listed["approvals"][-1]
             if demo_request.get("finding_id"):
                 c.check(svc, "POST", "/api/v1/approvals", 409, body={
-                    "title": "again", "amount": 10, "requester": "U1", "finding_id": demo_request["finding_id"]})
+                    "title": "again", "amount": 10, "requester": "U1", "team": demo_request["team"],
+                    "finding_id": demo_request["finding_id"]})
 
         # Authentication and rate limits
         _, hdrs, _ = c.check(svc, "GET", "/api/v1/findings", 401, token=None)
