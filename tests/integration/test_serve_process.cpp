@@ -92,7 +92,7 @@ TEST_CASE("costbot serve runs the scheduler; costbot jobs shows the runs; SIGTER
   REQUIRE(jobs.exit_code == 0);
   auto runs = boost::json::parse(jobs.out).as_array();
   std::map<std::string, std::string> trigger_of;
-  for (const auto& r : runs) trigger_of[std::string(r.at("job").as_string())] = r.at("trigger").as_string();
+  for (const auto& r : runs) trigger_of[std::string(r.at("job").as_string())] = std::string(r.at("trigger").as_string());
   CHECK(trigger_of["ingest"] == "start");
   CHECK(trigger_of["detect"] == "after:ingest");
 
