@@ -14,6 +14,7 @@
 #include "engine/detect/finding_store.hpp"
 #include "engine/ingest/ingest.hpp"
 #include "engine/outbox/outbox.hpp"
+#include "tests/support/approvals_support.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/http_test_client.hpp"
 #include "tests/support/png_image.hpp"
@@ -89,7 +90,7 @@ struct Web {
   std::string csrf_token() {
     auto page = get("/");
     std::smatch m;
-    std::regex re(R"(name="csrf-token" content="([0-9a-f]+)")");
+    std::regex re(R"re(name="csrf-token" content="([0-9a-f]+)")re");
     REQUIRE(std::regex_search(page.body, m, re));
     return m[1];
   }
@@ -294,7 +295,7 @@ TEST_CASE("GET /metrics counts requests by route pattern, method and status", "[
   };
   const std::string healthz = R"(costbot_http_requests_total{route="/healthz",method="GET",status="200"})";
   const std::string chart404 = R"(costbot_http_requests_total{route="/charts/{id}.png",method="GET",status="404"})";
-  const std::string nowhere = R"(costbot_http_requests_total{route="(no route)",method="GET",status="404"})";
+  const std::string nowhere = R"x(costbot_http_requests_total{route="(no route)",method="GET",status="404"})x";
   const double before = count(healthz), charts_before = count(chart404), nowhere_before = count(nowhere);
   web.get("/healthz");
   web.get("/healthz");
