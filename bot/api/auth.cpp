@@ -41,6 +41,9 @@ RateLimiter::Decision RateLimiter::take(const std::string& key, double per_minut
   const double rate = std::max(per_minute, 1e-9) / 60.0;  // per second
   const double size = std::max(burst, 1.0);
   std::lock_guard lock(mutex_);
+  // Keys include client addresses (bad-token limits): forget the idle ones so the map stays small.
+  if (buckets_.size() > kMaxBuckets)
+    std::erase_if(buckets_, [&](const auto& kv) { return now - kv.second.updated > std::chrono::minutes(10); });
   auto [it, created] = buckets_.try_emplace(key, Bucket{size, now});
   auto& b = it->second;
   if (!created) {

@@ -29,6 +29,7 @@ class RateLimiter {
   Decision take(const std::string& key, double per_minute, double burst, Clock::time_point now = Clock::now());
 
  private:
+  static constexpr std::size_t kMaxBuckets = 4096;
   struct Bucket {
     double tokens = 0;
     Clock::time_point updated;
