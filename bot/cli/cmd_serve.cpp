@@ -1,5 +1,6 @@
 #include <spdlog/spdlog.h>
 
+#include "bot/alerts/alerts_app.hpp"
 #include "bot/cli/cli.hpp"
 #include "bot/service/operations.hpp"
 #include "bot/service/service.hpp"
@@ -27,6 +28,7 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     service::Service service(std::move(config), options);
     slack_app::install(service);
     service::install_operations(service, Context::project_path("templates"));
+    alerts_app::install(service, Context::project_path("templates"));  // after the parts that set the action handler
     service.run_until_signal();
   });
 }

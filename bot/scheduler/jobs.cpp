@@ -5,8 +5,13 @@ namespace costbot::scheduler {
 std::vector<JobDefinition> available_jobs(const JobSetup& setup) {
   return {
       {"ingest", "ingest every file of ingest.sources (changed files only)", ingest_job()},
-      {"detect", "every detector (cost anomalies, waste rules, budgets) over the store", detect_job()},
       {"approvals_sla", "approval SLA reminders, notifications and automatic decisions", approvals_sla_job(setup.templates_root)},
+      {"detect", "every detector (cost anomalies, waste rules, budgets) over the store", detect_job()},
+      {"alerts", "route, render and queue new and changed persona alerts", alerts_job(setup.templates_root)},
+      {"alert_escalation", "mention the manager, then the director, under unacknowledged critical alerts",
+       alert_escalation_job(setup.templates_root)},
+      {"daily_digest", "each persona's daily digest", digest_job(setup.templates_root, "daily")},
+      {"weekly_digest", "each persona's weekly digest", digest_job(setup.templates_root, "weekly")},
   };
 }
 

@@ -204,9 +204,9 @@ class Channel {
   Response feeds(const Request& req) {
     check_reader(req);
     json::array feeds, personas;
-    // The built-in personas first (their feeds fill as alerts are routed), then any other
-    // persona feed that has posts.
-    std::vector<std::string> names{"cfo", "engineer", "finops_analyst", "eng_manager"};
+    // The configured personas first (their feeds fill as alerts are routed), then any other
+    // persona feed that has posts (a persona since switched off, a subscription's).
+    std::vector<std::string> names = svc_.config().personas.names();
     for (const auto& f : web::feeds(svc_.db())) {
       feeds.push_back({{"feed", f.feed}, {"posts", f.posts}, {"last_seq", f.last_seq}});
       if (f.feed.starts_with("persona:")) {

@@ -317,6 +317,90 @@ struct SchedulesConfig {
   const JobSchedule* find(const std::string& job) const;
 };
 
+
+// ---- personas and alert delivery (engine/config/personas_section.cpp, notify_section.cpp) ----
+
+// When a persona does not want to be disturbed, in its own time zone. A window may cross midnight
+// (22:00 to 07:00). Alerts found inside it are held and delivered when it ends; digests wait too.
+struct QuietHoursConfig {
+  bool enabled = false;
+  int start_minute = 0;              // minutes after local midnight, 0..1439
+  int end_minute = 0;
+  std::string timezone = "UTC";      // IANA name (tzdata), e.g. Europe/Berlin
+  std::string breakthrough = "critical";  // this severity and above are delivered anyway; "none" = nothing is
+  std::string text() const;          // "22:00-07:00 Europe/Berlin"
+};
+
+// Where a persona's messages go. Slack entries are channel names or ids (#finops, C0123), user ids
+// (U0123: a direct message) or "team" (the finding team's teams[].slack_channel); Teams entries are
+// conversation ids or "team" (teams[].teams_conversation).
+struct PersonaDelivery {
+  std::vector<std::string> slack;
+  std::vector<std::string> teams;
+  std::vector<std::string> email;  // addresses
+  bool pagerduty = false;          // page (Events API v2) for findings at pagerduty.min_severity and above
+  bool web = true;                 // the local web channel's feed persona:<name>
+};
+
+struct PersonaConfig {
+  std::string name;
+  std::string description;
+  bool enabled = true;
+  bool builtin = false;               // one of cfo, engineer, finops_analyst, eng_manager
+  std::string templates;              // template set: templates/<channel>/<templates>/<event>.*
+  std::vector<std::string> kinds;     // finding kinds or groups (cost_anomaly, waste, budget); empty = all
+  std::string min_severity = "medium";
+  std::string frequency = "real_time";  // real_time, daily_digest, weekly_digest
+  std::vector<std::string> digests;   // extra digests: daily, weekly
+  std::vector<std::string> teams;     // scope: empty = all teams
+  PersonaDelivery deliver;
+  QuietHoursConfig quiet_hours;
+
+  bool wants_digest(const std::string& period) const;  // "daily" or "weekly"
+};
+
+struct AlertEscalationConfig {
+  bool enabled = true;
+  std::string min_severity = "critical";  // alerts at or above this escalate while unacknowledged
+  double manager_after_hours = 2;         // then the team's manager is mentioned
+  double director_after_hours = 8;        // then the director
+  std::string manager_role = "manager";   // teams[].roles.<role>, else approvals.roles.<role>
+  std::string director_role = "director";
+};
+
+struct AlertsConfig {
+  int group_min_items = 3;   // this many new alerts for one persona and target in one run → one message
+  int group_top_items = 5;   // items listed in a grouped message; the rest is "N more"
+  AlertEscalationConfig escalation;
+};
+
+struct PagerDutyConfig {
+  Secret routing_key;  // env fallback PAGERDUTY_ROUTING_KEY; empty = paging off
+  std::string events_url = "https://events.pagerduty.com/v2/enqueue";  // env fallback PAGERDUTY_EVENTS_URL
+  std::string min_severity = "critical";
+  std::string source = "costbot";
+  bool enabled() const { return !routing_key.empty(); }
+};
+
+struct EmailConfig {
+  std::string smtp_url;   // smtp://host:587 or smtps://host:465; env fallback SMTP_URL; empty = email off
+  std::string tls = "required";  // required (STARTTLS or smtps), opportunistic, none
+  std::string username;   // env fallback SMTP_USERNAME
+  Secret password;        // env fallback SMTP_PASSWORD
+  std::string from = "costbot <costbot@localhost>";
+  std::int64_t timeout = 30;  // seconds for one message
+  bool enabled() const { return !smtp_url.empty(); }
+};
+
+// The four built-in personas with their defaults (config keys override them one by one).
+std::vector<PersonaConfig> builtin_personas();
+
+struct PersonasConfig {
+  std::vector<PersonaConfig> list = builtin_personas();  // built-ins first (cfo, engineer, finops_analyst, eng_manager), then config order
+  const PersonaConfig* find(const std::string& name) const;
+  std::vector<std::string> names(bool enabled_only = true) const;
+};
+
 // The local web channel (GET / and /web/*, bot/web): a page with the alert feeds, incidents,
 // approvals with their buttons, and the ticket outbox. It has no accounts: whoever reaches it may
 // act as any approver, so by default only this machine may (loopback clients and host names).
@@ -361,11 +445,18 @@ struct Config {
   CommandsConfig commands;
   DetectionConfig detection;
   SchedulesConfig schedules;
+  PersonasConfig personas;
+  AlertsConfig alerts;
+  PagerDutyConfig pagerduty;
+  EmailConfig email;
   WebConfig web;
   ApiConfig api;
 
   const TeamConfig* find_team(const std::string& name) const;
   const WorkflowConfig* find_workflow(const std::string& name) const;
+  // The base of links in messages: server.public_url (its deprecated alias approvals.public_url is
+  // folded into it at load; derived from server.listen when neither is set); no trailing slash.
+  std::string public_base_url() const;
 };
 
 // Parses and validates. On any issue, throws costbot::Error(invalid_input) listing all of them.
@@ -387,6 +478,8 @@ void read_service_sections(Reader& root, Config& config);  // server, http_clien
 void read_slack_section(Reader& root, Config& config);
 void read_detection_section(Reader& root, Config& config);
 void read_schedules_section(Reader& root, Config& config);
+void read_personas_section(Reader& root, Config& config);  // personas, alerts (after teams)
+void read_notify_section(Reader& root, Config& config);    // pagerduty, email
 void read_web_section(Reader& root, Config& config);
 void read_api_section(Reader& root, Config& config);  // also COSTBOT_API_TOKENS
 

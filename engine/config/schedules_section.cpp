@@ -14,6 +14,8 @@ std::map<std::string, JobSchedule> default_job_schedules() {
       {"ingest", {"*/30 * * * *", "", true, false}},         // ingest.sources
       {"detect", {"", "ingest", true, false}},               // every detector, after each ingest that changed data
       {"approvals_sla", {"* * * * *", "", true, false}},     // approval SLA reminders and escalations
+      {"alerts", {"*/15 * * * *", "detect", true, false}},  // persona alerts: after detect, and when quiet hours end
+      {"alert_escalation", {"*/5 * * * *", "", true, false}},  // unacknowledged critical alerts: manager, then director
       {"daily_digest", {"0 8 * * *", "", true, false}},      // the daily digest per persona
       {"weekly_digest", {"0 8 * * MON", "", true, false}},  // the weekly digest per persona
   };

@@ -32,6 +32,7 @@ struct HarnessOptions {
   int outbox_max_attempts = 5;
   const Clock* clock = nullptr;
   std::function<void(config::Config&)> configure;  // last word on the config
+  std::function<void(service::Service&)> install;   // more parts, after Slack (e.g. alerts_app::install)
 };
 
 class ServiceHarness {
