@@ -119,6 +119,7 @@ TEST_CASE("costbot serve writes JSON log lines with request ids and never a conf
       {"JIRA_API_TOKEN", "jira-api-token-secret-1618"},
       {"JIRA_WEBHOOK_SECRET", "jira-webhook-secret-1414"},
       {"PAGERDUTY_ROUTING_KEY", "pagerdutyroutingkeysecret1732"},
+      {"SMTP_PASSWORD", "smtp-password-secret-9265"},
       {"COSTBOT_API_TOKENS", "ci:api-token-secret-0123456789"},
   };
   const std::string api_token = "api-token-secret-0123456789";
