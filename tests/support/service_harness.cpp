@@ -1,5 +1,6 @@
 #include "tests/support/service_harness.hpp"
 
+#include "bot/service/operations.hpp"
 #include "bot/slack/slack_app.hpp"
 
 namespace costbot::testing {
@@ -48,6 +49,7 @@ void ServiceHarness::start() {
 
   service_ = std::make_unique<service::Service>(std::move(config), so);
   slack_app::install(*service_);  // without a signing secret its routes answer 503
+  if (options_.operations) service::install_operations(*service_, std::string(COSTBOT_SOURCE_DIR) + "/templates");
   if (options_.install) options_.install(*service_);
   service_->start();
 }
