@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   add_budgets_command(app, ctx);
   add_planned_command(app, ctx);
   add_jobs_command(app, ctx);
+  add_msteams_command(app, ctx);
   add_demo_command(app, ctx);
   app.parse_complete_callback([&] {
     if (!ctx.options.log_format.empty() || !ctx.options.log_level.empty())

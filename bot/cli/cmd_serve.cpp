@@ -3,6 +3,7 @@
 #include "bot/cli/cli.hpp"
 #include "bot/service/service.hpp"
 #include "bot/slack/slack_app.hpp"
+#include "bot/teams/teams_app.hpp"
 
 namespace costbot::cli {
 
@@ -17,6 +18,7 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     options.listen = *listen;
     service::Service service(std::move(config), options);
     slack_app::install(service);
+    teams_app::install(service);
     service.run_until_signal();
   });
 }
