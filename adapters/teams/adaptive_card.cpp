@@ -68,6 +68,10 @@ json::object execute(const chat::Button& b, const std::string& title, const std:
                       {"data", button_data(b, summary)}};
   if (b.style == chat::ButtonStyle::primary) action["style"] = "positive";
   if (b.style == chat::ButtonStyle::danger) action["style"] = "destructive";
+  // Microsoft's advice for clients without Universal Actions: the same click as Action.Submit.
+  json::object submit{{"type", "Action.Submit"}, {"title", action["title"]}, {"data", action["data"]}};
+  if (auto* style = action.if_contains("style")) submit["style"] = *style;
+  action["fallback"] = std::move(submit);
   return action;
 }
 

@@ -5,7 +5,8 @@
 // - title → a bold TextBlock; text → TextBlock (wrap; *bold* becomes **bold**); fields → FactSet;
 //   table → Table (header row, right-aligned number columns); context → small subtle TextBlock;
 //   divider → a separator on the next element; buttons → Action.Execute (verb "costbot.<verb>",
-//   data {costbot_verb, subject, summary}), which Teams answers with an adaptiveCard/action invoke.
+//   data {costbot_verb, subject, summary}), which Teams answers with an adaptiveCard/action invoke,
+//   with the same click as Action.Submit in `fallback` for clients without Universal Actions.
 // - A button with a confirm dialog becomes Action.ShowCard holding the question and the real
 //   button; Reject's also holds a required "Why?" input (id "reason:<subject>").
 // - Incoming webhooks cannot receive clicks: with interactive = false buttons are left out.

@@ -435,6 +435,7 @@ TEST_CASE("every Teams message kind renders as a valid Adaptive Card (written to
   CHECK(text.find("\"isRequired\":true") != std::string::npos);
   CHECK(text.find("\"separator\":true") != std::string::npos);
   CHECK(text.find("Action.ShowCard") != std::string::npos);  // the confirm dialogs
+  CHECK(text.find("\"fallback\":{\"type\":\"Action.Submit\"") != std::string::npos);  // older clients
   CHECK(json::serialize(teams::render_card(big)).find("shortened") != std::string::npos);
   CHECK(teams::render_activity(replies["failure"]).contains("text"));  // plain text goes as text
   CHECK(teams::render_activity(replies["top"]).contains("attachments"));
