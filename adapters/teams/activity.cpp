@@ -130,7 +130,7 @@ bool Activity::bot_removed() const {
   return type == "conversationUpdate" && contains_id(members_removed, recipient.id);
 }
 
-Activity parse_activity(std::string_view text) {
+Activity parse_activity(std::string_view text, bool strict) {
   boost::system::error_code ec;
   json::parse_options opts;
   opts.max_depth = 32;
@@ -144,14 +144,14 @@ Activity parse_activity(std::string_view text) {
   a.id = str(&o, "id");
   a.timestamp = str(&o, "timestamp");
   a.service_url = str(&o, "serviceUrl");
-  if (a.service_url.empty()) throw invalid_input("the activity has no serviceUrl");
+  if (strict && a.service_url.empty()) throw invalid_input("the activity has no serviceUrl");
   if (a.service_url.size() > 2048) throw invalid_input("the activity's serviceUrl is too long");
   a.channel_id = str(&o, "channelId");
   a.from = account(obj(o, "from"));
   a.recipient = account(obj(o, "recipient"));
   const auto* conv = obj(o, "conversation");
   a.conversation = {str(conv, "id"), str(conv, "name"), str(conv, "conversationType"), str(conv, "tenantId")};
-  if (a.conversation.id.empty()) throw invalid_input("the activity has no conversation.id");
+  if (strict && a.conversation.id.empty()) throw invalid_input("the activity has no conversation.id");
   a.text = str(&o, "text");
   a.reply_to_id = str(&o, "replyToId");
   a.name = str(&o, "name");
@@ -168,7 +168,7 @@ Activity parse_activity(std::string_view text) {
   a.channel_name = str(channel, "name");
   a.members_added = accounts(o, "membersAdded");
   a.members_removed = accounts(o, "membersRemoved");
-  if ((a.type == "message" || a.type == "invoke") && a.from.id.empty())
+  if (strict && (a.type == "message" || a.type == "invoke") && a.from.id.empty())
     throw invalid_input("the " + a.type + " activity has no from.id");
   return a;
 }

@@ -52,9 +52,9 @@ struct Activity {
   bool bot_removed() const;
 };
 
-// Parses one activity (JSON). Requires type, serviceUrl and conversation.id; messages and invokes
-// also need from.id.
-Activity parse_activity(std::string_view json);
+// Parses one activity (JSON). Bot Framework activities (strict) need type, serviceUrl and
+// conversation.id, and messages and invokes from.id; an Outgoing Webhook's only needs its type.
+Activity parse_activity(std::string_view json, bool strict = true);
 
 // "<at>costbot</at> top 5 by service 7d" → "top 5 by service 7d": every <at>…</at> mention removed,
 // other markup dropped, the usual HTML entities decoded, white space collapsed.

@@ -268,7 +268,7 @@ Response handle_messages(App& app, Request& req) {
 // POST /teams/webhook
 void handle_outgoing_webhook(const std::shared_ptr<App>& app, Request&& req, Respond respond) {
   teams::verify_outgoing_webhook(app->config.outgoing_webhook_secret.reveal(), req.header("authorization"), req.body);
-  auto activity = teams::parse_activity(req.body);
+  auto activity = teams::parse_activity(req.body, /*strict=*/false);
   auto text = teams::strip_mentions(activity.text);
   auto reply_json = [](const chat::Reply& reply) {
     return Response::json(200, teams::render_activity(reply, teams::CardOptions{false}));

@@ -384,6 +384,11 @@ TEST_CASE("Teams outgoing webhooks: HMAC checked, commands answered inside the r
   auto missing = send(std::nullopt);
   CHECK(missing.status == 401);
   CHECK(missing.body.find("missing Authorization") != std::string::npos);
+  // The smallest body Teams documents (no serviceUrl, no conversation) is answered too.
+  body = R"({"type":"message","text":"<at>Bot</at> help"})";
+  auto minimal = send(teams::outgoing_webhook_authorization(kWebhookToken, body));
+  CHECK(minimal.status == 200);
+  CHECK(minimal.body.find("top") != std::string::npos);
 }
 
 TEST_CASE("without Teams configuration both Teams routes answer 503 with the reason", "[teams]") {
