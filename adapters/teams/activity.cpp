@@ -108,7 +108,7 @@ std::optional<CardAction> from_data(const Activity& a, std::string_view execute_
   action.reason = reason_from(data, action.subject);
   action.actor = {"teams", user_id_of(a.from), a.from.name};
   action.message.platform = "teams";
-  action.message.channel = a.conversation.id;
+  action.message.channel = base_conversation_id(a.conversation.id);
   action.message.message_id = a.reply_to_id;
   action.team_id = a.tenant_id;
   return out;
@@ -227,6 +227,11 @@ std::optional<CardAction> card_action(const Activity& a) {
   }
   if (a.type == "message" && a.value.is_object()) return from_data(a, "", a.value.as_object());
   return std::nullopt;
+}
+
+std::string base_conversation_id(std::string_view conversation_id) {
+  auto thread = conversation_id.find(";messageid=");
+  return std::string(conversation_id.substr(0, thread));
 }
 
 std::string user_id_of(const ChannelAccount& account) {

@@ -78,6 +78,10 @@ struct CardAction {
 // Error(invalid_input) when costbot data is malformed (unknown verb, no subject).
 std::optional<CardAction> card_action(const Activity& activity);
 
+// A channel conversation as Teams names it inside a thread, "19:abc@thread.tacv2;messageid=123",
+// without the thread part: the channel, as a proactive post names it and posted_messages records it.
+std::string base_conversation_id(std::string_view conversation_id);
+
 // The user id costbot records for a person: the Azure AD object id when Teams sends one (stable
 // across apps, what admins see), else the Teams user id (29:...).
 std::string user_id_of(const ChannelAccount& account);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "adapters/slack/block_kit.hpp"
+#include "adapters/teams/activity.hpp"
 #include "adapters/teams/adaptive_card.hpp"
 #include "engine/outbox/outbox.hpp"
 
@@ -24,9 +25,15 @@ UpdateCount enqueue_message_update(storage::Database& db, const std::string& sub
     else if (kind == "teams") teams_copies[{q.getColumn(1).getString(), q.getColumn(2).getString()}] = q.getColumn(3).getString();
     else ++count.skipped;
   }
-  // The Teams card that was clicked (its service URL is looked up at delivery when not recorded).
-  if (origin.platform == "teams" && !origin.channel.empty() && !origin.message_id.empty())
-    teams_copies.emplace(std::make_pair(origin.channel, origin.message_id), "");
+  // The Teams card that was clicked (its service URL is looked up at delivery when not recorded),
+  // unless it is one of the recorded copies (the same activity id in the same channel).
+  if (origin.platform == "teams" && !origin.channel.empty() && !origin.message_id.empty()) {
+    bool recorded = false;
+    for (const auto& [where, url] : teams_copies)
+      recorded = recorded || (where.second == origin.message_id &&
+                              teams::base_conversation_id(where.first) == teams::base_conversation_id(origin.channel));
+    if (!recorded) teams_copies.emplace(std::make_pair(origin.channel, origin.message_id), "");
+  }
   bool origin_is_slack = origin.platform == "slack" && !origin.channel.empty() && !origin.message_id.empty();
   if (origin_is_slack && !origin.ephemeral) slack_copies.emplace(origin.channel, origin.message_id);
 

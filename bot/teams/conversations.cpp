@@ -55,7 +55,7 @@ void remember(storage::Database& db, const teams::Activity& a, UnixSeconds now) 
                       "installed = CASE WHEN excluded.last_activity IN ('installationUpdate', 'conversationUpdate') "
                       "THEN excluded.installed ELSE 1 END, "
                       "last_seen = excluded.last_seen, last_activity = excluded.last_activity");
-  q.bind(1, a.conversation.id);
+  q.bind(1, teams::base_conversation_id(a.conversation.id));  // one row per channel, not per thread
   q.bind(2, a.service_url);
   q.bind(3, a.tenant_id);
   q.bind(4, a.conversation.conversation_type);
@@ -109,7 +109,7 @@ Destination resolve(storage::Database& db, const config::MsTeamsConfig& config, 
   if (d.conversation_id.empty()) throw invalid_input("the Teams effect names no conversation");
   d.service_url = service_url_hint;
   if (d.service_url.empty())
-    if (auto captured = find(db, d.conversation_id)) d.service_url = captured->service_url;
+    if (auto captured = find(db, teams::base_conversation_id(d.conversation_id))) d.service_url = captured->service_url;
   if (d.service_url.empty()) d.service_url = configured_url;
   if (d.service_url.empty()) d.service_url = config.default_service_url;
   return d;

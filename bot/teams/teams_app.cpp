@@ -110,8 +110,8 @@ std::optional<json::object> refreshed_card(storage::Database& db, const std::str
     auto* conv = p.if_contains("conversation");
     auto* activity = p.if_contains("activity");
     if (!conv || !conv->is_string() || !activity || !activity->is_object()) continue;
-    // The effect may name the conversation by its configured name: compare what it resolves to.
-    if (conv->as_string() != conversation) continue;
+    // A click inside a channel thread names the conversation with ";messageid=": compare channels.
+    if (teams::base_conversation_id(conv->as_string()) != teams::base_conversation_id(conversation)) continue;
     if (const auto* card = teams::card_of(activity->as_object())) return *card;
   }
   return std::nullopt;

@@ -320,7 +320,9 @@ TEST_CASE("Teams card clicks: Action.Execute invokes and Action.Submit messages 
   CHECK(click->action.actor.platform == "teams");
   CHECK(click->action.actor.user_id == "aad-dana");
   CHECK(click->action.actor.name == "Dana Kim");
-  CHECK(click->action.message.channel == "19:abc@thread.tacv2;messageid=1726650000000");
+  CHECK(click->action.message.channel == "19:abc@thread.tacv2");  // the channel, not the thread
+  CHECK(teams::base_conversation_id("19:abc@thread.tacv2;messageid=1726650000000") == "19:abc@thread.tacv2");
+  CHECK(teams::base_conversation_id("a:1personal") == "a:1personal");
   CHECK(click->action.message.message_id == "1:card-activity");
   CHECK(click->action.message.text == "EC2 +38%");
   CHECK(click->action.team_id == "tenant-1");
