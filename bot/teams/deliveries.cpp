@@ -177,7 +177,14 @@ void register_deliveries(service::Service& svc, const std::shared_ptr<teams::Con
     inv.workspace = text_of(item.payload, "tenant_id");
     inv.db = &ctx.db;
     inv.now = ctx.now;
-    auto reply = svc.commands().run(text_of(item.payload, "text"), inv);
+    chat::Reply reply;
+    try {
+      reply = svc.commands().run(text_of(item.payload, "text"), inv);
+    } catch (const Error& e) {
+      // A refusal is the answer; a failure of ours is retried by the outbox (the data may be busy).
+      if (e.kind() == ErrorKind::internal || e.kind() == ErrorKind::unavailable) throw;
+      reply.text(e.what());
+    }
     json::object payload{{"conversation", inv.channel},
                          {"service_url", text_of(item.payload, "service_url")},
                          {"reply_to_id", text_of(item.payload, "reply_to_id")},

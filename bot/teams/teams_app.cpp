@@ -171,8 +171,24 @@ Response handle_card_action(App& app, const teams::Activity& a, const teams::Car
   return Response::empty(200);
 }
 
+// Runs a command; what goes wrong becomes the answer (a 4xx to Teams would show the person nothing).
+chat::Reply run_safely(App& app, const commands::Command& command, commands::Invocation& inv, const std::string& request_id) {
+  try {
+    return app.svc.commands().dispatch(command, inv);
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::internal) {
+      spdlog::error("{}: {}", commands::to_text(command), e.what());
+      return commands::failure(request_id);
+    }
+    return text_reply(e.what());
+  } catch (const std::exception& e) {
+    spdlog::error("{}: {}", commands::to_text(command), e.what());
+    return commands::failure(request_id);
+  }
+}
+
 // A message written to the bot: the shared command grammar; the answer goes out through the connector.
-Response handle_message(App& app, const teams::Activity& a) {
+Response handle_message(App& app, const teams::Activity& a, const std::string& request_id) {
   auto& db = app.svc.db();
   auto now = app.svc.clock().now();
   {
@@ -192,7 +208,7 @@ Response handle_message(App& app, const teams::Activity& a) {
   std::string key = "teams.reply:" + a.conversation.id + ":" + (a.id.empty() ? hash::random_hex(8) : a.id);
   std::optional<chat::Reply> reply;
   if (!parsed.ok()) reply = dispatcher.help_for(parsed.error);
-  else if (dispatcher.speed_of(*parsed.command) == commands::Speed::quick) reply = dispatcher.dispatch(*parsed.command, inv);
+  else if (dispatcher.speed_of(*parsed.command) == commands::Speed::quick) reply = run_safely(app, *parsed.command, inv, request_id);
   else if (auto hit = dispatcher.cached(*parsed.command, inv)) reply = hit->reply();
 
   auto tx = db.begin_write();
@@ -220,12 +236,16 @@ Response handle_message(App& app, const teams::Activity& a) {
 Response handle_activity(App& app, const teams::Activity& a, const std::string& request_id) {
   auto click = teams::card_action(a);  // malformed costbot data: 400 before anything is stored
   if (click || a.is_text_message()) {
-    if (!click) return handle_message(app, a);
+    if (!click) return handle_message(app, a, request_id);
     {
       auto& db = app.svc.db();
+      auto now = app.svc.clock().now();
       auto tx = db.begin_write();
-      remember(db, a, app.svc.clock().now());
+      remember(db, a, now);
+      // An Action.Submit arrives as a message, which Teams may deliver again; an invoke is answered, not retried.
+      bool first = click->invoke || a.id.empty() || app.first_time(db, a.conversation.id + ":" + a.id, now);
       tx.commit();
+      if (!first) return Response::empty(200);
     }
     return handle_card_action(app, a, *click, request_id);
   }
@@ -279,7 +299,7 @@ void handle_outgoing_webhook(const std::shared_ptr<App>& app, Request&& req, Res
   auto command = *parsed.command;
   auto now = app->svc.clock().now();
   auto inv = app->invocation(activity, app->svc.db(), now);
-  if (dispatcher.speed_of(command) == commands::Speed::quick) return respond(reply_json(dispatcher.dispatch(command, inv)));
+  if (dispatcher.speed_of(command) == commands::Speed::quick) return respond(reply_json(run_safely(*app, command, inv, req.id)));
   if (auto hit = dispatcher.cached(command, inv)) return respond(reply_json(hit->reply()));
 
   // Teams waits 5 s and offers no later channel: answer within the budget, or say so (the
@@ -304,13 +324,7 @@ void handle_outgoing_webhook(const std::shared_ptr<App>& app, Request&& req, Res
   net::post(app->svc.work_pool(), [app, pending, command, inv, request_id, reply_json]() mutable {
     log::ScopedRequestId scope(request_id);
     inv.db = &app->svc.db();  // this thread's connection
-    chat::Reply reply;
-    try {
-      reply = app->svc.commands().dispatch(command, inv);
-    } catch (const std::exception& e) {
-      spdlog::error("{}: {}", commands::to_text(command), e.what());
-      reply = commands::failure(request_id);
-    }
+    auto reply = run_safely(*app, command, inv, request_id);
     int running = 0;
     if (pending->state.compare_exchange_strong(running, 1)) {
       if (pending->timer) pending->timer->cancel();
