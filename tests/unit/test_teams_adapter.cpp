@@ -411,6 +411,18 @@ TEST_CASE("every Teams message kind renders as a valid Adaptive Card (written to
   click.message.text = "Approval needed: stop 14 idle instances";
   replies["decided"] = actions::decided_message(click, {1, "approval:42", "approve", "teams", "aad-dana", "Dana Kim", "", "", "", kNow});
 
+  // Details, as the action handler answers it once a decision is recorded (a table).
+  actions::RecordingActionHandler handler;
+  chat::ChatAction ack = click;
+  ack.verb = chat::ActionVerb::ack;
+  ack.actor = {"teams", "aad-dana", "Dana Kim"};
+  handler.handle(ack, db, kNow);
+  chat::ChatAction details = ack;
+  details.verb = chat::ActionVerb::details;
+  auto details_reply = handler.handle(details, db, kNow).reply_to_actor;
+  REQUIRE(details_reply);
+  replies["details"] = *details_reply;
+
   chat::Reply big;
   big.title = "A very long answer";
   for (int i = 0; i < 400; ++i) big.text("line " + std::to_string(i) + ": " + std::string(100, 'x'));
