@@ -26,22 +26,24 @@ build_pkgs=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev
   libsqlitecpp-dev libsqlite3-dev catch2 libyaml-cpp-dev libkainjow-mustache-dev
   libspdlog-dev libfmt-dev libcli11-dev libcairo2-dev libjwt-dev zlib1g-dev libxxhash-dev
+  libhowardhinnant-date-dev libcurl4-openssl-dev
 )
 # Tools the tests drive: sqlite3 and python3 compute independent reference figures, clang +
 # compiler-rt build the sanitizer and fuzzer targets, node/npm run the message validators and the
 # browser test, chromium is the headless browser, promtool checks /metrics, wrk drives load,
-# systemd checks the unit file, python3-yaml parses the deploy manifests, util-linux's setpriv
-# runs the binary as an unprivileged user.
+# systemd checks the unit file, python3-yaml parses the deploy manifests and the OpenAPI file,
+# python3-jsonschema checks real REST API answers against it, util-linux's setpriv runs the binary
+# as an unprivileged user.
 test_pkgs=(
-  sqlite3 python3 python3-numpy python3-yaml clang libclang-rt-14-dev
+  sqlite3 python3 python3-numpy python3-yaml python3-jsonschema clang libclang-rt-14-dev
   chromium prometheus wrk systemd procps curl util-linux
 )
 # The shared libraries the binary links (one package per library CMake links; checked against the
 # link line and `ldd` by tests/scripts/check_deploy.py), plus data the process reads at run time:
-# CA certificates for HTTPS, a font for chart labels, time zones for quiet hours.
+# CA certificates for HTTPS, a font for chart labels, time zones for quiet hours (read by libdate-tz3).
 runtime_pkgs=(
   libboost-json1.81.0 libboost-url1.81.0 libboost-container1.81.0 libssl3 libsqlite3-0
-  libyaml-cpp0.7 libspdlog1.10 libfmt9 libcairo2 libjwt0 zlib1g libxxhash0
+  libyaml-cpp0.7 libspdlog1.10 libfmt9 libcairo2 libjwt0 zlib1g libxxhash0 libdate-tz3 libcurl4
   ca-certificates fonts-dejavu-core tzdata
 )
 

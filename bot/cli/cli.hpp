@@ -60,6 +60,11 @@ void add_planned_command(CLI::App& app, Context& ctx);
 void add_jobs_command(CLI::App& app, Context& ctx);
 void add_msteams_command(CLI::App& app, Context& ctx);
 void add_demo_command(CLI::App& app, Context& ctx);
+// Persona alerts (cmd_route.cpp, cmd_render.cpp, cmd_alerts.cpp).
+void add_route_command(CLI::App& app, Context& ctx);
+void add_render_command(CLI::App& app, Context& ctx);
+void add_personas_command(CLI::App& app, Context& ctx);
+void add_alerts_command(CLI::App& app, Context& ctx);
 
 // The scheduler with every job of this build, as `costbot jobs` and `costbot demo` run them
 // (cmd_jobs.cpp). `unavailable`: configured jobs this build does not have yet.

@@ -21,7 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 
 struct DemoCliOptions {
-  std::string db;
   int days = 90;
   std::uint64_t seed = 42;
   std::string data_dir;
@@ -92,7 +91,6 @@ std::vector<std::string> create_demo_requests(Context& ctx, const demo::DemoHist
 std::string team_label(const std::string& team) { return team.empty() ? "(unallocated)" : team; }
 
 void run_demo(Context& ctx, const DemoCliOptions& o) {
-  if (!o.db.empty()) ctx.options.db_path = o.db;
   const auto& config = ctx.config();
   auto& db = ctx.database();
   const Clock& clock = default_clock();
@@ -176,7 +174,9 @@ void add_demo_command(CLI::App& app, Context& ctx) {
       "Fill a database with a realistic multi-cloud history (FOCUS 1.0 from the shipped sample rows: AWS,\n"
       "Microsoft, Oracle) ending today, with injected anomalies and waste and usage metrics, ingest it,\n"
       "run detection, and open a few approval requests. Deterministic for a seed and day (COSTBOT_NOW pins today).");
-  cmd->add_option("--db", o->db, "Database file (the same as the global --db)");
+  // `costbot demo --db PATH` reads as naturally as `costbot --db PATH demo`: the global option
+  // is accepted after the command too (one option, not a copy of it).
+  cmd->fallthrough();
   cmd->add_option("--days", o->days, "Days of history, ending today (default 90)")->check(CLI::Range(30, 400));
   cmd->add_option("--seed", o->seed, "Random seed: the same seed and day give the same history (default 42)");
   cmd->add_option("--data-dir", o->data_dir,

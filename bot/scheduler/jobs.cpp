@@ -6,6 +6,12 @@ std::vector<JobDefinition> available_jobs(const JobSetup& setup) {
   return {
       {"ingest", "ingest every file of ingest.sources (changed files only)", ingest_job()},
       {"approvals_sla", "approval SLA reminders, notifications and automatic decisions", approvals_sla_job(setup.templates_root)},
+      {"detect", "every detector (cost anomalies, waste rules, budgets) over the store", detect_job()},
+      {"alerts", "route, render and queue new and changed persona alerts", alerts_job(setup.templates_root)},
+      {"alert_escalation", "mention the manager, then the director, under unacknowledged critical alerts",
+       alert_escalation_job(setup.templates_root)},
+      {"daily_digest", "each persona's daily digest", digest_job(setup.templates_root, "daily")},
+      {"weekly_digest", "each persona's weekly digest", digest_job(setup.templates_root, "weekly")},
   };
 }
 
@@ -26,6 +32,7 @@ std::vector<std::string> add_configured_jobs(Scheduler& scheduler, const config:
       if (!schedule->cron.empty()) spec.cron = CronExpression::parse(schedule->cron);
       spec.after = schedule->after;
       spec.enabled = schedule->enabled;
+      spec.run_at_start = schedule->on_start;
     } else {
       spec.enabled = false;  // no schedule known: only `costbot jobs run` starts it
     }

@@ -1,7 +1,7 @@
 #pragma once
 // The jobs this build can run, and how `schedules:` binds them to the scheduler.
 //
-// To add a job (detect and the digests when they land): write its JobFn in a file of its own
+// To add a job: write its JobFn in a file of its own
 // (bot/scheduler/job_<name>.cpp), list it in available_jobs(), and give it a default schedule in
 // config::default_job_schedules() (engine/config/schedules_section.cpp) — the name is the key.
 #include <string>
@@ -33,5 +33,10 @@ std::vector<std::string> add_configured_jobs(Scheduler& scheduler, const config:
 // The jobs, one file each.
 JobFn ingest_job();                                   // job_ingest.cpp: ingest.sources
 JobFn approvals_sla_job(std::string templates_root);  // job_approvals_sla.cpp: Approvals::tick
+JobFn detect_job();                                   // job_detect.cpp: every detector
+// job_alerts.cpp: persona alerts, escalation and digests (engine/alerts)
+JobFn alerts_job(std::string templates_root);
+JobFn alert_escalation_job(std::string templates_root);
+JobFn digest_job(std::string templates_root, std::string period);  // period: daily, weekly
 
 }  // namespace costbot::scheduler

@@ -77,6 +77,8 @@ class Service {
   commands::Dispatcher& commands() { return *dispatcher_; }
   void set_action_handler(std::shared_ptr<actions::ActionHandler> handler) { action_handler_ = std::move(handler); }
   actions::ActionHandler& action_handler() { return *action_handler_; }
+  // The current handler, for a part that wraps it (handles some clicks, passes on the rest).
+  std::shared_ptr<actions::ActionHandler> action_handler_ptr() const { return action_handler_; }
   void add_component(std::shared_ptr<Component> component) { components_.push_back(std::move(component)); }
 
   // Shared services.

@@ -1,6 +1,8 @@
 // `approvals:` (who approves, tiers, triggers, Jira ticket settings) and `workflows:` (named,
 // ordered stages). Every reference (group, role, workflow, severity) is checked here, at load
 // time, naming the valid choices, so a request never fails later on a typo.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <set>
 
@@ -293,8 +295,15 @@ void read_approvals_section(Reader& root, Config& config) {
   approvals.string("slack_channel", ac.slack_channel);
   approvals.string("teams_conversation", ac.teams_conversation);
   approvals.string("web_feed", ac.web_feed);
-  approvals.string("public_url", ac.public_url);
-  while (!ac.public_url.empty() && ac.public_url.back() == '/') ac.public_url.pop_back();
+  // Deprecated alias of server.public_url (one base URL for every link); the server section,
+  // read after this one, reports a conflict between the two.
+  std::string legacy_url;
+  if (approvals.string("public_url", legacy_url)) {
+    config.server.public_url = legacy_url;
+    config.server.public_url_alias = approvals.path_of("public_url");
+    spdlog::warn("{} is deprecated: write it as server.public_url (one base URL for every link)",
+                 approvals.path_of("public_url"));
+  }
 
   auto jira = approvals.section("jira");
   read_ticket_fields(jira, ac.jira);

@@ -147,7 +147,8 @@ struct ApprovalsConfig {
   std::string slack_channel;                // default: the request team's slack_channel
   std::string teams_conversation;           // default: the request team's teams_conversation
   std::string web_feed = "approvals";
-  std::string public_url = "http://127.0.0.1:8080";  // base of links in messages and tickets
+  // (The base of links in messages and tickets is server.public_url; `approvals.public_url` is
+  // read as its deprecated alias.)
   JiraTicketConfig jira;                             // global ticket settings
   std::string jira_label_prefix = "costbot-req-";    // + request id = the per-request idempotency label
   std::map<std::string, std::string> jira_account_ids;  // chat user id → Jira accountId (assignee rule)
@@ -157,7 +158,10 @@ struct ApprovalsConfig {
 // The HTTP service (bot/server): where it listens and the limits every request is held to.
 struct ServerConfig {
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; `serve --listen` overrides
-  std::string public_url;                 // the URL Slack/Teams reach this service at (for docs and links)
+  // The URL people and Slack/Teams reach this service at: the base of every link in messages and
+  // tickets ({public_url}/charts/F12.png, {public_url}/approvals/42). No trailing slash. When not
+  // configured it is derived from `listen` (http://127.0.0.1:8080) and public_url_derived is set.
+  std::string public_url;
   std::int64_t body_limit_bytes = 1 << 20;
   std::int64_t header_limit_bytes = 16 << 10;
   std::int64_t read_timeout = 10;         // seconds for one request's headers + body to arrive
@@ -168,6 +172,11 @@ struct ServerConfig {
   int threads = 2;                        // I/O threads; handlers run on them and must be quick
   int work_threads = 2;                   // threads for slow work (queries that miss Slack's 3 s)
   bool access_log = true;
+  bool public_url_derived = false;        // public_url was not configured: it follows `listen`
+  std::string public_url_alias;           // set when the deprecated approvals.public_url gave it
+
+  // http://HOST:PORT for a listen address (0.0.0.0 and :: become 127.0.0.1).
+  static std::string url_for_listen(const std::string& listen);
 };
 
 // The one outbound HTTPS client (adapters/http).
@@ -297,6 +306,7 @@ struct JobSchedule {
   std::string cron;   // 5-field cron expression or @alias; empty = no time trigger
   std::string after;  // also run after each run of this job that changed data; empty = none
   bool enabled = true;
+  bool on_start = false;  // also run once when `costbot serve` starts (e.g. ingest at once after a restart)
 };
 
 // Every job `schedules:` knows, by name, with its default schedule.
@@ -350,6 +360,114 @@ struct MsTeamsConfig {
   const TeamsIncomingWebhookConfig* find_incoming_webhook(const std::string& name) const;
 };
 
+// ---- personas and alert delivery (engine/config/personas_section.cpp, notify_section.cpp) ----
+
+// When a persona does not want to be disturbed, in its own time zone. A window may cross midnight
+// (22:00 to 07:00). Alerts found inside it are held and delivered when it ends; digests wait too.
+struct QuietHoursConfig {
+  bool enabled = false;
+  int start_minute = 0;              // minutes after local midnight, 0..1439
+  int end_minute = 0;
+  std::string timezone = "UTC";      // IANA name (tzdata), e.g. Europe/Berlin
+  std::string breakthrough = "critical";  // this severity and above are delivered anyway; "none" = nothing is
+  std::string text() const;          // "22:00-07:00 Europe/Berlin"
+};
+
+// Where a persona's messages go. Slack entries are channel names or ids (#finops, C0123), user ids
+// (U0123: a direct message) or "team" (the finding team's teams[].slack_channel); Teams entries are
+// conversation ids or "team" (teams[].teams_conversation).
+struct PersonaDelivery {
+  std::vector<std::string> slack;
+  std::vector<std::string> teams;
+  std::vector<std::string> email;  // addresses
+  bool pagerduty = false;          // page (Events API v2) for findings at pagerduty.min_severity and above
+  bool web = true;                 // the local web channel's feed persona:<name>
+};
+
+struct PersonaConfig {
+  std::string name;
+  std::string description;
+  bool enabled = true;
+  bool builtin = false;               // one of cfo, engineer, finops_analyst, eng_manager
+  std::string templates;              // template set: templates/<channel>/<templates>/<event>.*
+  std::vector<std::string> kinds;     // finding kinds or groups (cost_anomaly, waste, budget); empty = all
+  std::string min_severity = "medium";
+  std::string frequency = "real_time";  // real_time, daily_digest, weekly_digest
+  std::vector<std::string> digests;   // extra digests: daily, weekly
+  std::vector<std::string> teams;     // scope: empty = all teams
+  PersonaDelivery deliver;
+  QuietHoursConfig quiet_hours;
+
+  bool wants_digest(const std::string& period) const;  // "daily" or "weekly"
+};
+
+struct AlertEscalationConfig {
+  bool enabled = true;
+  std::string min_severity = "critical";  // alerts at or above this escalate while unacknowledged
+  double manager_after_hours = 2;         // then the team's manager is mentioned
+  double director_after_hours = 8;        // then the director
+  std::string manager_role = "manager";   // teams[].roles.<role>, else approvals.roles.<role>
+  std::string director_role = "director";
+};
+
+struct AlertsConfig {
+  int group_min_items = 3;   // this many new alerts for one persona and target in one run → one message
+  int group_top_items = 5;   // items listed in a grouped message; the rest is "N more"
+  AlertEscalationConfig escalation;
+};
+
+struct PagerDutyConfig {
+  Secret routing_key;  // env fallback PAGERDUTY_ROUTING_KEY; empty = paging off
+  std::string events_url = "https://events.pagerduty.com/v2/enqueue";  // env fallback PAGERDUTY_EVENTS_URL
+  std::string min_severity = "critical";
+  std::string source = "costbot";
+  bool enabled() const { return !routing_key.empty(); }
+};
+
+struct EmailConfig {
+  std::string smtp_url;   // smtp://host:587 or smtps://host:465; env fallback SMTP_URL; empty = email off
+  std::string tls = "required";  // required (STARTTLS or smtps), opportunistic, none
+  std::string username;   // env fallback SMTP_USERNAME
+  Secret password;        // env fallback SMTP_PASSWORD
+  std::string from = "costbot <costbot@localhost>";
+  std::int64_t timeout = 30;  // seconds for one message
+  bool enabled() const { return !smtp_url.empty(); }
+};
+
+// The four built-in personas with their defaults (config keys override them one by one).
+std::vector<PersonaConfig> builtin_personas();
+
+struct PersonasConfig {
+  std::vector<PersonaConfig> list = builtin_personas();  // built-ins first (cfo, engineer, finops_analyst, eng_manager), then config order
+  const PersonaConfig* find(const std::string& name) const;
+  std::vector<std::string> names(bool enabled_only = true) const;
+};
+
+// The local web channel (GET / and /web/*, bot/web): a page with the alert feeds, incidents,
+// approvals with their buttons, and the ticket outbox. It has no accounts: whoever reaches it may
+// act as any approver, so by default only this machine may (loopback clients and host names).
+struct WebConfig {
+  std::string access = "local";  // local (loopback only), open (anyone who reaches the server), off
+  std::int64_t poll_ms = 3000;   // how often the page asks for news
+};
+
+// One REST API bearer token (api.tokens[] or COSTBOT_API_TOKENS).
+struct ApiToken {
+  std::string name;                  // who uses it, for logs and the audit trail: "ci", "dashboard"
+  Secret token;
+  std::string actor;                 // decisions through this token count as this user; "" = the body's actor
+  std::int64_t requests_per_minute = 0;  // 0 = api.requests_per_minute
+  std::int64_t burst = 0;                // 0 = api.burst
+};
+
+// The REST API under /api/v1 (bot/api). Off (503 with the reason) while no token is configured.
+struct ApiConfig {
+  std::vector<ApiToken> tokens;
+  std::int64_t requests_per_minute = 120;  // per token, sustained
+  std::int64_t burst = 30;                 // per token, requests allowed at once above the rate
+  bool enabled() const { return !tokens.empty(); }
+};
+
 struct Config {
   std::string source_path;  // the file this was loaded from
   DatabaseConfig database;
@@ -370,9 +488,18 @@ struct Config {
   DetectionConfig detection;
   SchedulesConfig schedules;
   MsTeamsConfig msteams;
+  PersonasConfig personas;
+  AlertsConfig alerts;
+  PagerDutyConfig pagerduty;
+  EmailConfig email;
+  WebConfig web;
+  ApiConfig api;
 
   const TeamConfig* find_team(const std::string& name) const;
   const WorkflowConfig* find_workflow(const std::string& name) const;
+  // The base of links in messages: server.public_url (its deprecated alias approvals.public_url is
+  // folded into it at load; derived from server.listen when neither is set); no trailing slash.
+  std::string public_base_url() const;
 };
 
 // Parses and validates. On any issue, throws costbot::Error(invalid_input) listing all of them.
@@ -396,5 +523,9 @@ void read_detection_section(Reader& root, Config& config);
 void read_schedules_section(Reader& root, Config& config);
 // `msteams:` (after teams and approvals, whose teams_conversation names it checks).
 void read_msteams_section(Reader& root, Config& config);
+void read_personas_section(Reader& root, Config& config);  // personas, alerts (after teams)
+void read_notify_section(Reader& root, Config& config);    // pagerduty, email
+void read_web_section(Reader& root, Config& config);
+void read_api_section(Reader& root, Config& config);  // also COSTBOT_API_TOKENS
 
 }  // namespace costbot::config

@@ -40,6 +40,10 @@ Issues check_text(const std::string& yaml_text, Config* out) {
     read_detection_section(reader, config);
     read_schedules_section(reader, config);
     read_msteams_section(reader, config);
+    read_web_section(reader, config);
+    read_api_section(reader, config);
+    read_personas_section(reader, config);
+    read_notify_section(reader, config);
     reader.finish();
   } catch (const YAML::Exception& e) {
     // The readers check types before converting; this is the net for YAML shapes they missed.

@@ -34,7 +34,7 @@ std::string str(const json::value& v, const char* key) { return std::string(v.at
 
 }  // namespace
 
-TEST_CASE("costbot jobs lists runs with duration and outcome; jobs run runs one now", "[jobs][cli]") {
+TEST_CASE("costbot jobs lists runs with duration and outcome, jobs run runs one now", "[jobs][cli]") {
   Cli cli;
   auto empty = cli({"jobs"});
   REQUIRE(empty.exit_code == 0);
@@ -56,16 +56,21 @@ TEST_CASE("costbot jobs lists runs with duration and outcome; jobs run runs one 
   auto listed = cli({"jobs", "--format", "json"});
   REQUIRE(listed.exit_code == 0);
   auto runs = parse_array(listed.out);
-  REQUIRE(runs.size() == 3);
-  CHECK(str(runs[0], "job") == "approvals_sla");  // newest first
-  CHECK(str(runs[2], "job") == "ingest");
+  // Newest first: the SLA run, the unchanged ingest, the detection the first ingest triggered
+  // (it landed data), the first ingest.
+  REQUIRE(runs.size() == 4);
+  CHECK(str(runs[0], "job") == "approvals_sla");
+  CHECK(str(runs[1], "job") == "ingest");
+  CHECK(str(runs[2], "job") == "detect");
+  CHECK(str(runs[2], "trigger") == "after:ingest");
+  CHECK(str(runs[3], "job") == "ingest");
   for (const auto& r : runs) {
     CHECK(str(r, "outcome") == "succeeded");
-    CHECK(str(r, "trigger") == "manual");
+    if (str(r, "job") != "detect") CHECK(str(r, "trigger") == "manual");
     CHECK(str(r, "started_at") == "2024-09-18T10:07:00Z");
     CHECK(r.at("duration_ms").as_int64() >= 0);
   }
-  CHECK(runs[2].at("changed_data").as_bool());
+  CHECK(runs[3].at("changed_data").as_bool());
   CHECK_FALSE(runs[1].at("changed_data").as_bool());
 
   auto one = cli({"jobs", "--job", "ingest", "--limit", "1", "--format", "json"});
@@ -78,7 +83,7 @@ TEST_CASE("costbot jobs lists runs with duration and outcome; jobs run runs one 
   REQUIRE(table.exit_code == 0);
   CHECK_THAT(table.out, Catch::Contains("duration"));
   CHECK_THAT(table.out, Catch::Contains("outcome"));
-  CHECK_THAT(table.out, Catch::Contains("ingest         manual   2024-09-18T10:07:00Z"));
+  CHECK_THAT(table.out, Catch::Contains("detect         after:ingest  2024-09-18T10:07:00Z"));
 }
 
 TEST_CASE("a failing job exits non-zero, says why and is listed as failed", "[jobs][cli]") {

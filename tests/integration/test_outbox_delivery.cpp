@@ -177,7 +177,7 @@ TEST_CASE("after a restart delivery resumes, and nothing is posted twice", "[out
   }
 }
 
-TEST_CASE("only kinds with a handler are claimed; others wait for a process that serves them", "[outbox]") {
+TEST_CASE("only kinds with a handler are claimed, others wait for a process that serves them", "[outbox]") {
   OutboxFixture f;
   f.start();
   {

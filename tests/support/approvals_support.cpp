@@ -11,9 +11,10 @@ teams:
       team_lead: [U_LEAD]
       manager: [U_MGR]
     slack_channel: "#payments"
+server:
+  public_url: https://costbot.example.com
 approvals:
   post_to: [web, slack]
-  public_url: https://costbot.example.com
   roles:
     finops: [U_F1, U_F2, U_F3]
     cfo: [U_CFO]
@@ -129,12 +130,13 @@ std::int64_t count_rows(storage::Database& db, const std::string& sql) {
 }
 
 std::vector<OutboxRow> outbox_rows(storage::Database& db, const std::string& kind) {
-  SQLite::Statement q(db.sql(), "SELECT kind, idempotency_key, payload FROM outbox WHERE ?1 = '' OR kind = ?1 ORDER BY id");
+  SQLite::Statement q(db.sql(),
+                      "SELECT kind, idempotency_key, payload, next_attempt_at FROM outbox WHERE ?1 = '' OR kind = ?1 ORDER BY id");
   q.bind(1, kind);
   std::vector<OutboxRow> rows;
   while (q.executeStep())
     rows.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
-                    boost::json::parse(q.getColumn(2).getString()).as_object()});
+                    boost::json::parse(q.getColumn(2).getString()).as_object(), q.getColumn(3).getInt64()});
   return rows;
 }
 

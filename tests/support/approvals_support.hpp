@@ -43,6 +43,7 @@ std::int64_t count_rows(storage::Database& db, const std::string& sql);
 struct OutboxRow {
   std::string kind, key;
   boost::json::object payload;
+  UnixSeconds next_attempt_at = 0;  // when it is due (a delayed effect: later than its creation)
 };
 std::vector<OutboxRow> outbox_rows(storage::Database& db, const std::string& kind = "");
 

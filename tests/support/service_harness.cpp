@@ -1,5 +1,6 @@
 #include "tests/support/service_harness.hpp"
 
+#include "bot/service/operations.hpp"
 #include "bot/slack/slack_app.hpp"
 #include "bot/teams/teams_app.hpp"
 
@@ -51,6 +52,8 @@ void ServiceHarness::start() {
   service_ = std::make_unique<service::Service>(std::move(config), so);
   slack_app::install(*service_);  // without a signing secret its routes answer 503
   teams_app::install(*service_);  // without msteams.app_id / a webhook secret its routes answer 503
+  if (options_.operations) service::install_operations(*service_, std::string(COSTBOT_SOURCE_DIR) + "/templates");
+  if (options_.install) options_.install(*service_);
   service_->start();
 }
 

@@ -117,7 +117,7 @@ TEST_CASE("subscribe stores the user's persona and unsubscribe removes it", "[co
   CHECK(count() == 0);
 }
 
-TEST_CASE("registered handlers take over a command; unregistered ones say they are not available", "[commands][dispatcher]") {
+TEST_CASE("registered handlers take over a command, unregistered ones say they are not available", "[commands][dispatcher]") {
   Fixture f;
   commands::Dispatcher d({});
   CHECK(f.all_text(d.run("anomalies", f.inv)).find("not available") != std::string::npos);

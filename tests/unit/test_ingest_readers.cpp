@@ -165,7 +165,7 @@ TEST_CASE("a file without the required columns names every missing one", "[inges
   CHECK_THAT(read_error(SourceType::gcp, "{\"billing_account_id\": \n"), Catch::Contains("in.csv:1: not newline-delimited JSON"));
 }
 
-TEST_CASE("a bad row names the column and value; the next row still maps", "[ingest][readers]") {
+TEST_CASE("a bad row names the column and value, the next row still maps", "[ingest][readers]") {
   std::string header =
       "BilledCost,EffectiveCost,ChargePeriodStart,BillingPeriodStart,ChargeCategory,ProviderName,ServiceName,"
       "BillingAccountId,BillingCurrency\n";

@@ -234,7 +234,7 @@ TEST_CASE("resources keep their latest tags, team and environment and when they 
   CHECK(q.getColumn(4).getString() == "2024-09-05T00:00:00Z");
 }
 
-TEST_CASE("usage metrics land keyed by resource, metric and time; bad rows are quarantined", "[ingest][store][usage]") {
+TEST_CASE("usage metrics land keyed by resource, metric and time, bad rows are quarantined", "[ingest][store][usage]") {
   testing::IngestFixture f;
   auto path = testing::source_path("tests/fixtures/usage/metrics_2024-09.csv");
   auto r = f.ingest(SourceType::usage, path);

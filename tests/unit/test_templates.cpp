@@ -16,7 +16,7 @@ TEST_CASE("JSON templates escape values as JSON strings and render lists with se
   CHECK(v.at("items").as_array()[1].as_string() == "y\\z");
 }
 
-TEST_CASE("HTML templates escape markup; text templates do not", "[templates]") {
+TEST_CASE("HTML templates escape markup, text templates do not", "[templates]") {
   testing::TempDir dir;
   dir.write("a.html", "<p>{{v}}</p>");
   dir.write("a.txt", "{{v}} {{n}}");

@@ -1,0 +1,89 @@
+#include "bot/alerts/subscription_commands.hpp"
+
+#include "engine/util/error.hpp"
+#include "engine/util/strings.hpp"
+
+namespace costbot::alerts_app {
+
+namespace {
+
+chat::Reply plain_reply(std::string text) {
+  chat::Reply r;
+  r.text(std::move(text));
+  r.fallback = r.summary();
+  return r;
+}
+
+std::string where_for(const std::string& platform) {
+  if (platform == "slack") return "in a direct message from costbot";
+  if (platform == "teams") return "in this conversation";
+  return "in the persona's web feed";
+}
+
+}  // namespace
+
+std::string persona_brief(const config::PersonaConfig& p) {
+  std::string kinds = p.kinds.empty() ? "every finding" : text::join(p.kinds, ", ");
+  std::string when = p.frequency == "real_time" ? "as they happen" : p.frequency == "daily_digest" ? "in the daily digest" : "in the weekly digest";
+  std::string s = kinds + ", " + p.min_severity + " severity and up, " + when;
+  for (const auto& d : p.digests)
+    if (d + "_digest" != p.frequency) s += "; the " + d + " digest";
+  if (!p.teams.empty()) s += "; teams " + text::join(p.teams, ", ");
+  if (p.quiet_hours.enabled) s += "; quiet hours " + p.quiet_hours.text();
+  return s;
+}
+
+chat::Reply run_subscribe(const config::Config& config, const commands::Subscribe& s, commands::Invocation& inv) {
+  const config::PersonaConfig* persona = nullptr;
+  for (const auto& p : config.personas.list)
+    if (p.enabled && text::iequals(p.name, s.persona)) persona = &p;
+  auto names = config.personas.names();
+  for (const auto& p : config.personas.list)
+    if (!p.enabled && text::iequals(p.name, s.persona))
+      return plain_reply("The *" + p.name + "* persona is switched off in this service (personas." + p.name +
+                         ".enabled: false). Personas: " + text::join(names, ", ") + ".");
+  if (!persona) {
+    auto guess = text::closest(text::to_lower(s.persona), names);
+    return plain_reply("There is no persona \"" + s.persona + "\"." + (guess ? " Did you mean `" + *guess + "`?" : "") +
+                       " Personas: " + text::join(names, ", ") + ".");
+  }
+  if (inv.actor.user_id.empty()) throw invalid_input("subscribe needs to know who is asking");
+  SQLite::Statement ins(inv.db->sql(),
+                        "INSERT INTO chat_subscriptions(platform, user_id, persona, user_name, channel, workspace, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(platform, user_id, persona) DO UPDATE SET "
+                        "user_name = excluded.user_name, channel = excluded.channel, workspace = excluded.workspace");
+  ins.bind(1, inv.actor.platform);
+  ins.bind(2, inv.actor.user_id);
+  ins.bind(3, persona->name);
+  ins.bind(4, inv.actor.name);
+  ins.bind(5, inv.channel);
+  ins.bind(6, inv.workspace);
+  ins.bind(7, static_cast<std::int64_t>(inv.now));
+  ins.exec();
+  chat::Reply r;
+  r.text("You are subscribed to *" + persona->name + "* alerts (" + persona->description + "), " + where_for(inv.actor.platform) + ".");
+  r.text("You will get " + persona_brief(*persona) + ".");
+  r.context("`" + config.slack.command + " unsubscribe " + persona->name + "` stops them.");
+  r.fallback = "Subscribed to " + persona->name;
+  return r;
+}
+
+chat::Reply run_unsubscribe(const config::Config& config, const commands::Unsubscribe& s, commands::Invocation& inv) {
+  if (inv.actor.user_id.empty()) throw invalid_input("unsubscribe needs to know who is asking");
+  std::string persona = s.persona;
+  for (const auto& p : config.personas.list)
+    if (text::iequals(p.name, s.persona)) persona = p.name;
+  SQLite::Statement del(inv.db->sql(), persona.empty()
+                                           ? "DELETE FROM chat_subscriptions WHERE platform = ? AND user_id = ?"
+                                           : "DELETE FROM chat_subscriptions WHERE platform = ? AND user_id = ? AND persona = ?");
+  del.bind(1, inv.actor.platform);
+  del.bind(2, inv.actor.user_id);
+  if (!persona.empty()) del.bind(3, persona);
+  int removed = del.exec();
+  if (removed == 0)
+    return plain_reply(persona.empty() ? "You had no subscriptions." : "You were not subscribed to *" + persona + "*.");
+  return plain_reply(persona.empty() ? "Unsubscribed from everything (" + std::to_string(removed) + ")."
+                                     : "Unsubscribed from *" + persona + "*.");
+}
+
+}  // namespace costbot::alerts_app

@@ -1,4 +1,0 @@
-#define CATCH_CONFIG_MAIN
-#include <catch2/catch.hpp>
-
-#include "engine/util/lsan_suppressions.hpp"

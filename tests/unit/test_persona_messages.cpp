@@ -1,0 +1,234 @@
+// One fact set per finding, read differently by each persona; every template renders on every
+// channel (tests/scripts/persona_messages.cmake then checks the JSON with the shared validators).
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "engine/alerts/alert_effects.hpp"
+#include "engine/alerts/digest.hpp"
+#include "engine/alerts/facts.hpp"
+#include "engine/alerts/kinds.hpp"
+#include "engine/alerts/message_render.hpp"
+#include "engine/alerts/subject_view.hpp"
+#include "engine/detect/finding_store.hpp"
+#include "tests/support/alerts_support.hpp"
+
+using namespace costbot;
+using Catch::Contains;
+namespace json = boost::json;
+
+namespace {
+
+std::string str(const json::object& o, const char* key) {
+  auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+// The spike finding detection made from AlertsWorld::seed_spike.
+detect::Finding spike(storage::Database& db) {
+  for (const auto& f : detect::FindingStore(db).findings(detect::FindingQuery().with_kind("cost_spike")))
+    if (f.team == "payments") return f;
+  FAIL("no cost_spike finding for payments");
+  return {};
+}
+
+std::string render_text(testing::AlertsWorld& w, const std::string& persona, alerts::Channel channel,
+                        const json::object& ctx, const std::string& event) {
+  alerts::MessageRenderer renderer(w.templates(), w.config());
+  auto m = renderer.render(*w.config().personas.find(persona), channel, event, ctx);
+  return m.json.is_null() ? m.email_subject + "\n" + m.text : json::serialize(m.json);
+}
+
+}  // namespace
+
+TEST_CASE("the fact set of a detected spike: scope, expected vs actual, impact, cause, budget, fix, links", "[alerts][facts]") {
+  testing::AlertsWorld w;
+  w.seed_spike(9000);
+  auto f = spike(w.db());
+  auto incident = detect::FindingStore(w.db()).incident(f.incident_id);
+  auto facts = alerts::finding_facts(w.db(), w.config(), f, incident);
+  INFO(json::serialize(facts));
+  CHECK(str(facts, "subject") == "incident:" + std::to_string(f.incident_id));
+  CHECK(str(facts, "event") == "anomaly");
+  CHECK(str(facts, "scope_label") == "team payments");
+  CHECK(str(facts, "day_text") == "Sep 18");
+  CHECK(std::regex_match(str(facts, "impact_day_text"), std::regex(R"(\$\d{1,3}(,\d{3})*/day)")));
+  CHECK(std::regex_match(str(facts, "impact_month_text"), std::regex(R"(\$\d{1,3}(,\d{3})*/month)")));
+  CHECK(std::regex_match(str(facts, "percent_change_text"), std::regex(R"(\+\d{1,3}(,\d{3})*%)")));
+  CHECK(std::regex_match(str(facts, "interval_text"), std::regex(R"(\$[\d,.]+ to \$[\d,.]+)")));
+  CHECK_THAT(str(facts, "cause_sentence"), Contains("gpu"));
+  CHECK_THAT(str(facts, "cause_sentence"), Contains("of the change"));
+  CHECK(facts.at("has_budget").as_bool());
+  const auto& budget = facts.at("budget").as_object();
+  CHECK(str(budget, "monthly_text") == "$30,000");
+  CHECK_THAT(str(budget, "pace_text"), Contains("% of pace"));
+  CHECK(str(facts, "chart_url") == "https://costbot.example.com/charts/" + std::to_string(f.id) + ".png");
+  CHECK(str(facts, "open_url") == "https://costbot.example.com/#incident:" + std::to_string(f.incident_id));
+  CHECK(str(facts, "resource") == "payments-gpu-1");
+  CHECK(str(facts, "sku") == "sku-gpu");
+  CHECK_THAT(str(facts, "fix_command"), Contains("costbot costs --by resource"));
+  CHECK(facts.at("has_team_drivers").as_bool());
+  CHECK_THAT(str(facts, "allocation_text"), Contains("payments"));
+}
+
+TEST_CASE("every finding kind has at least one actionable recommendation", "[alerts][facts]") {
+  for (const auto& kind : alerts::known_kinds()) {
+    detect::Finding f;
+    f.id = 5;
+    f.kind = kind;
+    f.scope_dimension = "team";
+    f.scope_value = "payments";
+    f.team = "payments";
+    f.day = *parse_day("2024-09-18");
+    auto recs = alerts::recommendations_for(f);  // no remediation text: the kind's own advice
+    INFO(kind);
+    REQUIRE_FALSE(recs.empty());
+    CHECK(recs.front().text.size() > 20);
+    CHECK(alerts::kind_label(kind).find('_') == std::string::npos);
+    CHECK_FALSE(alerts::event_for_kind(kind).empty());
+  }
+}
+
+TEST_CASE("one anomaly reads differently for the CFO, the engineer, the FinOps analyst and the engineering manager",
+          "[alerts][render][personas]") {
+  testing::AlertsWorld w;
+  w.seed_spike(9000);
+  auto f = spike(w.db());
+  alerts::SubjectCache cache(w.db(), w.config());
+  auto* s = cache.get(alerts::subject_of(f));
+  REQUIRE(s);
+  auto ctx = alerts::item_context(w.config(), *s, 1);
+  const auto& facts = s->facts;
+  const auto& budget = facts.at("budget").as_object();
+  for (auto channel : {alerts::Channel::web, alerts::Channel::slack, alerts::Channel::email, alerts::Channel::teams}) {
+    INFO("channel " << alerts::to_string(channel));
+    auto cfo = render_text(w, "cfo", channel, ctx, "anomaly");
+    auto engineer = render_text(w, "engineer", channel, ctx, "anomaly");
+    auto analyst = render_text(w, "finops_analyst", channel, ctx, "anomaly");
+    auto manager = render_text(w, "eng_manager", channel, ctx, "anomaly");
+    // CFO: money in business terms — impact per month against budget and forecast, one sentence of cause.
+    CHECK_THAT(cfo, Contains(str(facts, "impact_month_text")));
+    CHECK_THAT(cfo, Contains(str(budget, "forecast_text")));
+    CHECK_THAT(cfo, Contains(str(budget, "monthly_text")));
+    CHECK_THAT(cfo, Contains("Why:"));
+    CHECK_THAT(cfo, !Contains(str(facts, "fix_command")));
+    CHECK_THAT(cfo, !Contains("Variance"));
+    // Engineer: resource, account, region, SKU, the fix and the command.
+    CHECK_THAT(engineer, Contains("payments-gpu-1"));
+    CHECK_THAT(engineer, Contains("111111111111"));
+    CHECK_THAT(engineer, Contains("us-east-1"));
+    CHECK_THAT(engineer, Contains("sku-gpu"));
+    CHECK_THAT(engineer, Contains("Fix:"));
+    CHECK_THAT(engineer, Contains(str(facts, "fix_command")));
+    CHECK_THAT(engineer, !Contains(str(budget, "forecast_text")));
+    // FinOps analyst: variance, allocation, detector confidence.
+    CHECK_THAT(analyst, Contains("Variance"));
+    CHECK_THAT(analyst, Contains(str(facts, "variance_text")));
+    CHECK_THAT(analyst, Contains(str(facts, "allocation_text")));
+    CHECK_THAT(analyst, Contains(str(facts, "confidence_text")));
+    CHECK_THAT(analyst, Contains("onfidence"));
+    // Engineering manager: the team's budget pace and top drivers.
+    CHECK_THAT(manager, Contains(str(budget, "pace_text")));
+    CHECK_THAT(manager, Contains("Top drivers"));
+    CHECK_THAT(manager, Contains(str(facts.at("team_drivers").as_array()[0].as_object(), "change_text")));
+    CHECK_THAT(manager, !Contains(str(facts, "fix_command")));
+    // Each leads with its own subject: the CFO's first words are money, the engineer's the resource's kind.
+    CHECK(cfo != engineer);
+    CHECK(analyst != manager);
+  }
+  // Slack text is escaped for mrkdwn, URLs are not.
+  auto slack = render_text(w, "cfo", alerts::Channel::slack, ctx, "anomaly");
+  CHECK_THAT(slack, Contains("<https://costbot.example.com/charts/"));
+}
+
+TEST_CASE("every persona template renders for every channel and event (written to build/rendered/personas)",
+          "[alerts][render][templates]") {
+  testing::TempDir scratch;
+  const char* env = std::getenv("COSTBOT_RENDER_DIR");
+  std::filesystem::path out = env && *env ? std::filesystem::path(env) : scratch.path();
+
+  testing::AlertsWorld w;
+  w.seed_spike(9000);
+  // Awkward text on purpose: markup, quotes, ampersands and non-ASCII in names.
+  testing::FindingSpec waste;
+  waste.kind = "idle_compute";
+  waste.severity = "medium";
+  waste.resource = "i-0idle <prod> & \"legacy\" Zürich";
+  waste.impact_per_day = 142.5;
+  auto waste_incident = w.add_finding(waste);
+
+  alerts::SubjectCache cache(w.db(), w.config());
+  auto* anomaly = cache.get(alerts::subject_of(spike(w.db())));
+  auto* idle = cache.get("incident:" + std::to_string(waste_incident));
+  alerts::SubjectView* budget = nullptr;
+  for (const auto& f : detect::FindingStore(w.db()).findings(detect::FindingQuery::open()))
+    if (alerts::kind_group(f.kind) == "budget") budget = cache.get(alerts::subject_of(f));
+  REQUIRE(anomaly);
+  REQUIRE(idle);
+  REQUIRE(budget);
+
+  auto escalation = [&](json::object ctx, bool slack) {
+    ctx["escalation"] = json::object{{"level", "manager"}, {"is_manager", true}, {"role", "manager"}, {"hours_text", "2 hours"},
+                                     {"since_text", "Sep 18 12:00 UTC"}, {"people", json::array{json::object{{"user", "U0PAYMGR"}}}},
+                                     {"has_people", true}, {"names_text", "U0PAYMGR"},
+                                     {"raw_mentions", slack ? "<@U0PAYMGR>" : "@U0PAYMGR"}};
+    return ctx;
+  };
+  struct Case {
+    std::string name, event;
+    json::object ctx;
+  };
+  auto resolved = alerts::item_context(w.config(), *anomaly, 3);
+  resolved["is_resolved"] = true;
+  resolved["show_ack"] = false;
+  resolved["has_buttons"] = false;
+  resolved["acknowledged"] = json::object{{"by", "Alice <admin>"}, {"at_text", "Sep 18 14:02 UTC"}};
+  std::size_t written = 0, checked = 0;
+  for (const auto& persona : {"cfo", "engineer", "finops_analyst", "eng_manager"}) {
+    const auto& p = *w.config().personas.find(persona);
+    for (const auto& channel_name : alerts::channel_names()) {
+      const auto channel = *alerts::parse_channel(channel_name);
+      std::vector<Case> cases{
+          {"anomaly", "anomaly", alerts::item_context(w.config(), *anomaly, 1)},
+          {"anomaly-resolved-acknowledged", "anomaly", resolved},
+          {"waste", "waste", alerts::item_context(w.config(), *idle, 1)},
+          {"budget", "budget", alerts::item_context(w.config(), *budget, 2)},
+          {"group", "group", alerts::group_context(w.config(), {anomaly, idle, budget})},
+          {"digest-daily", "digest", alerts::digest_context(w.db(), w.config(), p, "daily", 1726660800)},
+          {"digest-weekly", "digest", alerts::digest_context(w.db(), w.config(), p, "weekly", 1726660800)},
+          {"escalation", "escalation", escalation(alerts::item_context(w.config(), *anomaly, 1), channel == alerts::Channel::slack)},
+      };
+      alerts::MessageRenderer renderer(w.templates(), w.config());
+      for (const auto& c : cases) {
+        INFO(persona << " " << channel_name << " " << c.name);
+        auto m = renderer.render(p, channel, c.event, c.ctx);
+        ++checked;
+        const std::string base = std::string(persona) + "-" + c.name;
+        if (channel == alerts::Channel::email || channel == alerts::Channel::web) {
+          CHECK(m.text.size() > 40);
+          CHECK(m.text.find("{{") == std::string::npos);
+          CHECK(m.text.find("\n\n\n") == std::string::npos);
+          if (channel == alerts::Channel::email) CHECK_FALSE(m.email_subject.empty());
+          continue;
+        }
+        json::value file = m.json;
+        if (channel == alerts::Channel::slack) {
+          auto body = alerts::slack_post_payload(m, "C0PAYMENTS", "x");
+          body.erase("subject");  // the worker keeps costbot's own fields away from Slack
+          file = body;
+          CHECK_FALSE(str(body, "text").empty());
+        } else if (channel == alerts::Channel::teams) {
+          file = alerts::teams_activity(m.json, m.text);
+        }
+        std::filesystem::create_directories(out / channel_name);
+        std::ofstream(out / channel_name / (base + ".json")) << json::serialize(file);
+        ++written;
+      }
+    }
+  }
+  CHECK(checked == 4 * 5 * 8);
+  CHECK(written == 4 * 3 * 8);
+}
