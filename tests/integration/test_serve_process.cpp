@@ -74,7 +74,7 @@ TEST_CASE("costbot serve takes Slack settings from the environment and never log
   CHECK(log.find("xoxb-env-token-1234") == std::string::npos);
 }
 
-TEST_CASE("costbot serve runs the scheduler; costbot jobs shows the runs; SIGTERM stops it", "[serve][scheduler]") {
+TEST_CASE("costbot serve runs the scheduler, costbot jobs shows the runs, SIGTERM stops it", "[serve][scheduler]") {
   testing::TempDir dir;
   auto config = dir.write("costbot.yaml", "ingest:\n  sources:\n    - name: sample\n      type: focus\n      paths: [\"" +
                                               testing::source_path("tests/fixtures/focus/focus_sample.csv") +
