@@ -240,7 +240,7 @@ TEST_CASE("an Approve click on a Teams card runs the action handler and refreshe
   CHECK(f.count("SELECT COUNT(*) FROM chat_decisions") == 1);
 }
 
-TEST_CASE("Teams Reject needs a reason; Action.Submit clicks and Details work too", "[teams][actions]") {
+TEST_CASE("Teams Reject needs a reason, Action.Submit clicks and Details work too", "[teams][actions]") {
   TeamsFixture f;
   auto card_id = f.post_card("approval:43", approval_card());
   // Reject with the reason box empty: told to write one, the handler never runs.
@@ -286,7 +286,7 @@ TEST_CASE("Teams Reject needs a reason; Action.Submit clicks and Details work to
   CHECK(bad.body.find("unknown costbot card action") != std::string::npos);
 }
 
-TEST_CASE("proactive Teams posts and edits go through the connector with a cached token; 429 is retried later",
+TEST_CASE("proactive Teams posts and edits go through the connector with a cached token, 429 is retried later",
           "[teams][outbox]") {
   TeamsFixture f;
   // Retry-After longer than the deliveries' 1 s patience: handed back to the outbox, which reschedules.

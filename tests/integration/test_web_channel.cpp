@@ -236,7 +236,7 @@ TEST_CASE("approval requests reach the web feed, and the page's buttons decide t
   }
 }
 
-TEST_CASE("web.access off serves no page; open serves every client", "[web]") {
+TEST_CASE("web.access off serves no page, open serves every client", "[web]") {
   Web off(example_config([](config::Config& c) { c.web.access = "off"; }));
   CHECK(off.get("/").status == 404);
   CHECK(off.get("/web/feeds").status == 404);
@@ -244,7 +244,7 @@ TEST_CASE("web.access off serves no page; open serves every client", "[web]") {
   CHECK(open.get("/", {{"Host", "costbot.internal.example"}}).status == 200);
 }
 
-TEST_CASE("the page's views: findings, incidents with charts, tickets; charts are PNGs, cached", "[web][charts]") {
+TEST_CASE("the page's views: findings, incidents with charts, tickets, charts are PNGs, cached", "[web][charts]") {
   Web web(example_config(), true);
   auto findings = json::parse(web.get("/web/findings").body).as_object().at("findings").as_array();
   REQUIRE_FALSE(findings.empty());

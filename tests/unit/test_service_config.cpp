@@ -83,7 +83,7 @@ TEST_CASE("Slack secrets and the API URL fall back to the usual environment vari
   CHECK(none.slack.api_url == "https://slack.com/api");
 }
 
-TEST_CASE("server.public_url is the one base of links; approvals.public_url is its deprecated alias", "[config][service]") {
+TEST_CASE("server.public_url is the one base of links, approvals.public_url is its deprecated alias", "[config][service]") {
   config::Config derived;
   REQUIRE(config::check_text("server: {listen: 0.0.0.0:9090}", &derived).empty());
   CHECK(derived.server.public_url == "http://127.0.0.1:9090");

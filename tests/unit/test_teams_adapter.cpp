@@ -151,7 +151,7 @@ TEST_CASE("Teams JWT: RS256 verifies with the key rebuilt from the JWK's n and e
   CHECK_THROWS_WITH(teams::rsa_public_key_pem(key.n, "***"), Catch::Contains("not base64url"));
 }
 
-TEST_CASE("Teams OpenID metadata and JWKS are parsed; unusable keys are skipped", "[teams][jwt]") {
+TEST_CASE("Teams OpenID metadata and JWKS are parsed, unusable keys are skipped", "[teams][jwt]") {
   auto m = teams::parse_openid_metadata(
       R"({"issuer":"https://api.botframework.com","jwks_uri":"https://login.botframework.com/v1/.well-known/keys","id_token_signing_alg_values_supported":["RS256"]})");
   CHECK(m.jwks_uri == "https://login.botframework.com/v1/.well-known/keys");
@@ -172,7 +172,7 @@ TEST_CASE("Teams OpenID metadata and JWKS are parsed; unusable keys are skipped"
   CHECK_THROWS_WITH(teams::parse_jwks(R"({"nokeys":[]})"), Catch::Contains("keys"));
 }
 
-TEST_CASE("Teams authenticator: a valid Bot Framework token passes; every forged or stale one is refused", "[teams][jwt]") {
+TEST_CASE("Teams authenticator: a valid Bot Framework token passes, every forged or stale one is refused", "[teams][jwt]") {
   AuthFixture f;
   const auto& key = testing::test_rsa_key("key-1");
   auto ok = f.verify(testing::sign_rs256(key, good_claims()));
