@@ -6,6 +6,7 @@
 #include "bot/service/operations.hpp"
 #include "bot/service/service.hpp"
 #include "bot/slack/slack_app.hpp"
+#include "bot/teams/teams_app.hpp"
 
 namespace costbot::cli {
 
@@ -28,6 +29,7 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     options.listen = *listen;
     service::Service service(std::move(config), options);
     slack_app::install(service);
+    teams_app::install(service);
     detection_chat::install(service);
     service::install_operations(service, Context::project_path("templates"));
     alerts_app::install(service, Context::project_path("templates"));  // after the parts that set the action handler

@@ -317,6 +317,48 @@ struct SchedulesConfig {
   const JobSchedule* find(const std::string& job) const;
 };
 
+// ---- Microsoft Teams (engine/config/msteams_section.cpp) ----
+// The section is `msteams:` because `teams:` already lists the organisation's teams.
+
+// A Teams conversation known by name, so teams[].teams_conversation, approvals.teams_conversation
+// and personas can say "finops" instead of "19:abc...@thread.tacv2".
+struct TeamsConversationConfig {
+  std::string name;
+  std::string id;           // conversation id: 19:...@thread.tacv2 (channel), 19:...@thread.v2 (group), a:... (personal)
+  std::string service_url;  // empty: the one captured from Teams' activities, else msteams.default_service_url
+  std::string tenant_id;
+};
+
+struct TeamsIncomingWebhookConfig {
+  std::string name;
+  Secret url;  // the Workflows / Incoming Webhook URL: whoever has it can post, so it is a secret
+};
+
+struct MsTeamsConfig {
+  std::string app_id;                     // env fallback TEAMS_APP_ID; empty = /teams/messages answers 503
+  Secret app_password;                    // env fallback TEAMS_APP_PASSWORD; empty = no connector calls
+  std::string tenant_id;                  // single-tenant bots: the token URL uses it instead of botframework.com
+  std::string openid_metadata_url = "https://login.botframework.com/v1/.well-known/openidconfiguration";
+  std::string issuer = "https://api.botframework.com";
+  std::string token_url;                  // env fallback TEAMS_TOKEN_URL; empty = login.microsoftonline.com/{tenant}/...
+  std::string token_scope = "https://api.botframework.com/.default";
+  std::int64_t clock_skew = 300;          // seconds allowed on exp / nbf
+  std::vector<std::string> allowed_service_url_hosts{"smba.trafficmanager.net", "*.teams.microsoft.com",
+                                                     "*.teams.microsoft.us", "*.botframework.com"};
+  std::string default_service_url = "https://smba.trafficmanager.net/teams/";
+  Secret outgoing_webhook_secret;         // env fallback TEAMS_OUTGOING_WEBHOOK_SECRET; empty = /teams/webhook 503
+  std::vector<TeamsIncomingWebhookConfig> incoming_webhooks;
+  std::vector<TeamsConversationConfig> conversations;
+  std::int64_t webhook_ack_budget_ms = 4000;  // outgoing webhooks must be answered within 5 s
+  std::int64_t activity_dedupe_ttl = 7200;    // seconds an activity id is remembered
+  bool welcome = true;                        // post the help card when the app is installed
+
+  bool bot_enabled() const { return !app_id.empty(); }
+  bool webhook_enabled() const { return !outgoing_webhook_secret.empty(); }
+  std::string effective_token_url() const;
+  const TeamsConversationConfig* find_conversation(const std::string& name) const;
+  const TeamsIncomingWebhookConfig* find_incoming_webhook(const std::string& name) const;
+};
 
 // ---- personas and alert delivery (engine/config/personas_section.cpp, notify_section.cpp) ----
 
@@ -445,6 +487,7 @@ struct Config {
   CommandsConfig commands;
   DetectionConfig detection;
   SchedulesConfig schedules;
+  MsTeamsConfig msteams;
   PersonasConfig personas;
   AlertsConfig alerts;
   PagerDutyConfig pagerduty;
@@ -478,6 +521,8 @@ void read_service_sections(Reader& root, Config& config);  // server, http_clien
 void read_slack_section(Reader& root, Config& config);
 void read_detection_section(Reader& root, Config& config);
 void read_schedules_section(Reader& root, Config& config);
+// `msteams:` (after teams and approvals, whose teams_conversation names it checks).
+void read_msteams_section(Reader& root, Config& config);
 void read_personas_section(Reader& root, Config& config);  // personas, alerts (after teams)
 void read_notify_section(Reader& root, Config& config);    // pagerduty, email
 void read_web_section(Reader& root, Config& config);

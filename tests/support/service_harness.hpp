@@ -31,6 +31,7 @@ struct HarnessOptions {
   std::chrono::seconds outbox_backoff_base{1};
   int outbox_max_attempts = 5;
   const Clock* clock = nullptr;
+  std::string ca_file;  // extra CA for the outbound HTTPS client (a TLS fake's test CA)
   std::function<void(config::Config&)> configure;  // last word on the config
   std::function<void(service::Service&)> install;   // more parts, after Slack (e.g. alerts_app::install)
 };
