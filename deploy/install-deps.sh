@@ -31,10 +31,11 @@ build_pkgs=(
 # Tools the tests drive: sqlite3 and python3 compute independent reference figures, clang +
 # compiler-rt build the sanitizer and fuzzer targets, node/npm run the message validators and the
 # browser test, chromium is the headless browser, promtool checks /metrics, wrk drives load,
-# systemd checks the unit file, python3-yaml parses the deploy manifests, util-linux's setpriv
-# runs the binary as an unprivileged user.
+# systemd checks the unit file, python3-yaml parses the deploy manifests and the OpenAPI file,
+# python3-jsonschema checks real REST API answers against it, util-linux's setpriv runs the binary
+# as an unprivileged user.
 test_pkgs=(
-  sqlite3 python3 python3-numpy python3-yaml clang libclang-rt-14-dev
+  sqlite3 python3 python3-numpy python3-yaml python3-jsonschema clang libclang-rt-14-dev
   chromium prometheus wrk systemd procps curl util-linux
 )
 # The shared libraries the binary links (one package per library CMake links; checked against the

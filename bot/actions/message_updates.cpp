@@ -1,8 +1,11 @@
 #include "bot/actions/message_updates.hpp"
 
+#include <map>
 #include <set>
 
 #include "adapters/slack/block_kit.hpp"
+#include "adapters/teams/activity.hpp"
+#include "adapters/teams/adaptive_card.hpp"
 #include "engine/outbox/outbox.hpp"
 
 namespace costbot::actions {
@@ -12,12 +15,24 @@ UpdateCount enqueue_message_update(storage::Database& db, const std::string& sub
                                    const std::string& key, UnixSeconds now) {
   UpdateCount count;
   std::set<std::pair<std::string, std::string>> slack_copies;  // (channel, ts)
-  SQLite::Statement q(db.sql(), "SELECT channel_kind, channel, message_id FROM posted_messages WHERE subject = ?");
+  std::map<std::pair<std::string, std::string>, std::string> teams_copies;  // (conversation, activity id) → service url
+  SQLite::Statement q(db.sql(),
+                      "SELECT channel_kind, channel, message_id, service_url FROM posted_messages WHERE subject = ?");
   q.bind(1, subject);
   while (q.executeStep()) {
     auto kind = q.getColumn(0).getString();
     if (kind == "slack") slack_copies.emplace(q.getColumn(1).getString(), q.getColumn(2).getString());
+    else if (kind == "teams") teams_copies[{q.getColumn(1).getString(), q.getColumn(2).getString()}] = q.getColumn(3).getString();
     else ++count.skipped;
+  }
+  // The Teams card that was clicked (its service URL is looked up at delivery when not recorded),
+  // unless it is one of the recorded copies (the same activity id in the same channel).
+  if (origin.platform == "teams" && !origin.channel.empty() && !origin.message_id.empty()) {
+    bool recorded = false;
+    for (const auto& [where, url] : teams_copies)
+      recorded = recorded || (where.second == origin.message_id &&
+                              teams::base_conversation_id(where.first) == teams::base_conversation_id(origin.channel));
+    if (!recorded) teams_copies.emplace(std::make_pair(origin.channel, origin.message_id), "");
   }
   bool origin_is_slack = origin.platform == "slack" && !origin.channel.empty() && !origin.message_id.empty();
   if (origin_is_slack && !origin.ephemeral) slack_copies.emplace(origin.channel, origin.message_id);
@@ -29,6 +44,22 @@ UpdateCount enqueue_message_update(storage::Database& db, const std::string& sub
     payload["ts"] = ts;
     outbox::enqueue(db, {"slack.update_message", key + ":update:slack:" + channel + ":" + ts, std::move(payload), 0}, now);
     ++count.queued;
+  }
+  if (!teams_copies.empty()) {
+    // Always a card: the message being edited is one, and an invoke answer must be one.
+    auto activity = teams::card_activity(teams::render_card(message), message.summary());
+    for (const auto& [where, service_url] : teams_copies) {
+      outbox::enqueue(db,
+                      {"teams.update_activity", key + ":update:teams:" + where.first + ":" + where.second,
+                       {{"conversation", where.first},
+                        {"activity_id", where.second},
+                        {"service_url", service_url},
+                        {"subject", subject},
+                        {"activity", activity}},
+                       0},
+                      now);
+      ++count.queued;
+    }
   }
   if (origin_is_slack && origin.ephemeral && !response_url.empty()) {
     outbox::enqueue(db,

@@ -2,8 +2,9 @@
 // Queues the edits that redraw one message everywhere it was posted: every copy recorded in
 // posted_messages for the subject, plus the message the click came from. Slack copies become
 // slack.update_message effects (an ephemeral one, which chat.update cannot edit, a response_url
-// replace). Call inside the transaction that changed the state. Teams and web copies are left to
-// their adapters (they are listed in the returned count as skipped).
+// replace); Teams copies (and a clicked Teams card) teams.update_activity effects with the message
+// as an Adaptive Card. Call inside the transaction that changed the state. Web copies are left to
+// their adapter (they are listed in the returned count as skipped).
 #include <string>
 
 #include "engine/chat/action.hpp"

@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   add_budgets_command(app, ctx);
   add_planned_command(app, ctx);
   add_jobs_command(app, ctx);
+  add_msteams_command(app, ctx);
   add_demo_command(app, ctx);
   add_route_command(app, ctx);
   add_render_command(app, ctx);

@@ -58,6 +58,7 @@ void add_rules_command(CLI::App& app, Context& ctx);
 void add_budgets_command(CLI::App& app, Context& ctx);
 void add_planned_command(CLI::App& app, Context& ctx);
 void add_jobs_command(CLI::App& app, Context& ctx);
+void add_msteams_command(CLI::App& app, Context& ctx);
 void add_demo_command(CLI::App& app, Context& ctx);
 // Persona alerts (cmd_route.cpp, cmd_render.cpp, cmd_alerts.cpp).
 void add_route_command(CLI::App& app, Context& ctx);

@@ -1,15 +1,15 @@
 // `costbot demo`: a realistic 90-day multi-cloud history with injected anomalies and waste,
-// ingested through the real ingestion path, then detection (when this build has it) and a few
-// approval requests, so every command and the web page have something to show.
+// ingested through the real ingestion path, then detection, whose findings open approval requests
+// (approvals.triggers), so every command and the web page have something to show.
 #include <fmt/format.h>
 
-#include <cmath>
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
 #include "bot/cli/cli.hpp"
 #include "bot/scheduler/scheduler.hpp"
-#include "engine/approvals/approvals.hpp"
+#include "engine/approvals/records.hpp"
 #include "engine/demo/demo_history.hpp"
 #include "engine/ingest/ingest.hpp"
 #include "engine/query/costs.hpp"
@@ -21,78 +21,27 @@ namespace {
 namespace fs = std::filesystem;
 
 struct DemoCliOptions {
-  std::string db;
   int days = 90;
   std::uint64_t seed = 42;
   std::string data_dir;
 };
 
-const demo::Story* find_story(const demo::DemoHistory& h, const std::string& kind) {
-  for (const auto& s : h.stories)
-    if (s.kind == kind) return &s;
-  return nullptr;
-}
+std::string team_label(const std::string& team) { return team.empty() ? "(unallocated)" : team; }
 
-// The resource facts approval messages and tickets show.
-boost::json::object resource_facts(const demo::Story& s, const std::string& recommendation) {
-  return {{"summary", s.summary}, {"resource", s.resource_id}, {"recommendation", recommendation}};
-}
-
-// A few open requests through the approvals engine (one per workflow tier), so the web channel
-// has Approve / Reject buttons to show. Requests carry demo finding ids: a second demo run into
-// the same database finds them and creates nothing twice.
-std::vector<std::string> create_demo_requests(Context& ctx, const demo::DemoHistory& h) {
-  approvals::Approvals engine(ctx.config(), render::Templates(Context::project_path("templates")));
-  std::vector<approvals::RequestFacts> requests;
-  auto add = [&](const std::string& kind, std::string title, std::string severity, double amount, std::string recommendation) {
-    const auto* s = find_story(h, kind);
-    if (!s || (!s->team.empty() && !ctx.config().find_team(s->team))) return;
-    approvals::RequestFacts f;
-    f.title = std::move(title);
-    f.team = s->team;
-    f.amount = std::round(amount * 100) / 100;
-    f.severity = std::move(severity);
-    f.kind = kind;
-    f.requester = "costbot";
-    f.finding_id = "demo-" + kind;
-    f.facts = resource_facts(*s, recommendation);
-    requests.push_back(std::move(f));
-  };
-  constexpr double kMonth = 30.4;
-  if (const auto* s = find_story(h, "spike"))
-    add("spike", "Roll back the runaway GPU autoscaling of " + s->resource_name, "critical",
-        (s->daily_now - s->daily_before) * kMonth,
-        "Set the autoscaling group's max size back to its usual capacity and find what kept scaling it out.");
-  if (const auto* s = find_story(h, "unused_commitment"))
-    add("unused_commitment", "Exchange the unused reservation " + s->resource_name, "high", s->daily_now * 0.95 * kMonth,
-        "Exchange the reservation for the instance family the fleet runs on now, or list it on the RI marketplace.");
-  if (const auto* s = find_story(h, "idle_compute"))
-    add("idle_compute", "Stop the idle instance " + s->resource_name, "medium", s->daily_now * kMonth,
-        "Snapshot and stop the instance; terminate it after a week if nobody asks for it.");
-  if (const auto* s = find_story(h, "unattached_storage"))
-    add("unattached_storage", "Delete the unattached volume " + s->resource_name, "medium", s->daily_now * kMonth,
-        "Snapshot the volume, then delete it.");
-
+// The approval requests detection opened (approvals.triggers, through the approval_triggers job
+// that runs after detect), so the web channel has Approve / Reject buttons to show. They are keyed
+// by finding: a second demo run into the same database opens none twice.
+std::vector<std::string> describe_open_requests(Context& ctx) {
   std::vector<std::string> lines;
-  auto& db = ctx.database();
-  const UnixSeconds now = default_clock().now();
-  for (const auto& f : requests) {
-    try {
-      auto created = engine.create_request(db, f, now);
-      lines.push_back(fmt::format("#{} {} ({}, {}, workflow {})", created.id, f.title, f.team,
-                                  fmtx::money(f.amount, 0, ctx.config().currency.base), created.workflow));
-    } catch (const Error& e) {
-      if (e.kind() != ErrorKind::conflict) throw;
-      lines.push_back(f.title + ": already requested by an earlier demo run");
-    }
-  }
+  auto requests = approvals::list_requests(ctx.database(), true);
+  std::reverse(requests.begin(), requests.end());  // oldest first, as they were opened
+  for (const auto& r : requests)
+    lines.push_back(fmt::format("#{} {} ({}, {}, workflow {})", r.id, r.title, team_label(r.team),
+                                fmtx::money(r.amount, 0, ctx.config().currency.base), r.workflow));
   return lines;
 }
 
-std::string team_label(const std::string& team) { return team.empty() ? "(unallocated)" : team; }
-
 void run_demo(Context& ctx, const DemoCliOptions& o) {
-  if (!o.db.empty()) ctx.options.db_path = o.db;
   const auto& config = ctx.config();
   auto& db = ctx.database();
   const Clock& clock = default_clock();
@@ -158,9 +107,9 @@ void run_demo(Context& ctx, const DemoCliOptions& o) {
     std::cout << "  detection: not part of this build yet; the data is ready for `costbot detect`\n";
   }
 
-  auto requests = create_demo_requests(ctx, history);
+  auto requests = describe_open_requests(ctx);
   if (!requests.empty()) {
-    std::cout << "  approval requests:\n";
+    std::cout << "  approval requests (approvals.triggers):\n";
     for (const auto& line : requests) std::cout << "    " << line << "\n";
   }
   std::cout << "Next: costbot --db " << ctx.database_path() << " costs --by team --period 30d"
@@ -176,7 +125,9 @@ void add_demo_command(CLI::App& app, Context& ctx) {
       "Fill a database with a realistic multi-cloud history (FOCUS 1.0 from the shipped sample rows: AWS,\n"
       "Microsoft, Oracle) ending today, with injected anomalies and waste and usage metrics, ingest it,\n"
       "run detection, and open a few approval requests. Deterministic for a seed and day (COSTBOT_NOW pins today).");
-  cmd->add_option("--db", o->db, "Database file (the same as the global --db)");
+  // `costbot demo --db PATH` reads as naturally as `costbot --db PATH demo`: the global option
+  // is accepted after the command too (one option, not a copy of it).
+  cmd->fallthrough();
   cmd->add_option("--days", o->days, "Days of history, ending today (default 90)")->check(CLI::Range(30, 400));
   cmd->add_option("--seed", o->seed, "Random seed: the same seed and day give the same history (default 42)");
   cmd->add_option("--data-dir", o->data_dir,

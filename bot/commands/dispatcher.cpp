@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "bot/commands/team_lookup.hpp"
 #include "engine/query/costs.hpp"
 #include "engine/query/period.hpp"
 #include "engine/util/error.hpp"
@@ -183,31 +184,10 @@ chat::Reply Dispatcher::run_team(const TeamCost& tc, Invocation& inv) {
   if (!period) return error_reply("\"" + period_text + "\" is not a period I know (try 7d, 30d, mtd, last-month or 2024-09).");
   query::CostQuery q(*inv.db);
 
-  // The team as configured (name or alias), else as it appears in the cost data.
-  const config::TeamConfig* configured = nullptr;
-  for (const auto& team : options_.teams) {
-    if (text::iequals(team.name, tc.team)) configured = &team;
-    for (const auto& alias : team.aliases)
-      if (text::iequals(alias, tc.team)) configured = &team;
-    if (configured) break;
-  }
-  std::string name = configured ? configured->name : std::string();
-  std::vector<std::string> known;
-  for (const auto& team : options_.teams) known.push_back(team.name);
-  if (name.empty()) {
-    for (const auto& t : q.distinct(query::Dimension::team)) {
-      if (t.empty()) continue;
-      if (text::iequals(t, tc.team)) name = t;
-      known.push_back(t);
-    }
-  }
-  if (name.empty()) {
-    std::vector<std::string> lowered;
-    for (const auto& k : known) lowered.push_back(text::to_lower(k));
-    auto guess = text::closest(text::to_lower(tc.team), lowered);
-    return error_reply("I know no team \"" + tc.team + "\"." + (guess ? " Did you mean `" + *guess + "`?" : "") +
-                       (known.empty() ? "" : " Teams: " + text::join(known, ", ") + "."));
-  }
+  auto team = lookup_team(options_.teams, q, tc.team);
+  if (!team.found()) return error_reply(team.error);
+  const config::TeamConfig* configured = team.configured;
+  const std::string& name = team.name;
 
   query::Filters filters{{query::Dimension::team, name}};
   auto total = q.grand_total(*period, filters);

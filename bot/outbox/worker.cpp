@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/http/remote_error.hpp"
+#include "bot/metrics/service_metrics.hpp"
 
 namespace costbot::outbox {
 namespace {
@@ -77,6 +78,7 @@ bool Worker::deliver_one(storage::Database& db) {
     auto result = handlers_.at(item->kind)(*item, ctx);
     complete(db, item->id, result, clock_.now());
     ++delivered_;
+    metrics::service().record_delivery(item->kind, metrics::ServiceMetrics::Delivery::delivered);
     spdlog::debug("outbox {} #{} ({}) delivered", item->kind, item->id, item->idempotency_key);
     return true;
   } catch (...) {
@@ -87,12 +89,14 @@ bool Worker::deliver_one(storage::Database& db) {
                                       : verdict.error;
       fail(db, item->id, why, after);
       ++failed_;
+      metrics::service().record_delivery(item->kind, metrics::ServiceMetrics::Delivery::failed);
       spdlog::error("outbox {} #{} ({}) failed: {}", item->kind, item->id, item->idempotency_key, why);
       return true;
     }
     auto delay = verdict.retry_after ? std::max(*verdict.retry_after, std::chrono::seconds(1)) : backoff(item->attempts);
     retry_later(db, item->id, after + delay.count(), verdict.error);
     ++retried_;
+    metrics::service().record_delivery(item->kind, metrics::ServiceMetrics::Delivery::retry);
     spdlog::warn("outbox {} #{} ({}) attempt {} failed, retry in {}s{}: {}", item->kind, item->id, item->idempotency_key,
                  item->attempts, delay.count(), verdict.retry_after ? " (Retry-After)" : "", verdict.error);
     return true;

@@ -34,6 +34,7 @@ std::vector<std::string> add_configured_jobs(Scheduler& scheduler, const config:
       if (!schedule->cron.empty()) spec.cron = CronExpression::parse(schedule->cron);
       spec.after = schedule->after;
       spec.enabled = schedule->enabled;
+      spec.run_at_start = schedule->on_start;
     } else {
       spec.enabled = false;  // no schedule known: only `costbot jobs run` starts it
     }

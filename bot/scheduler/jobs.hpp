@@ -1,7 +1,7 @@
 #pragma once
 // The jobs this build can run, and how `schedules:` binds them to the scheduler.
 //
-// To add a job (detect and the digests when they land): write its JobFn in a file of its own
+// To add a job: write its JobFn in a file of its own
 // (bot/scheduler/job_<name>.cpp), list it in available_jobs(), and give it a default schedule in
 // config::default_job_schedules() (engine/config/schedules_section.cpp) — the name is the key.
 #include <string>

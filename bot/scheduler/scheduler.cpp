@@ -72,9 +72,19 @@ std::vector<JobStatus> Scheduler::status() const {
 }
 
 void Scheduler::start() {
-  std::lock_guard lock(mutex_);
-  if (loop_thread_.joinable() || stopping_) return;
-  loop_thread_ = std::thread([this] { loop(); });
+  std::vector<Start> at_start;
+  {
+    std::lock_guard lock(mutex_);
+    if (loop_thread_.joinable() || stopping_) return;
+    for (auto& j : jobs_) {
+      if (!j->spec.enabled || !j->spec.run_at_start || j->running) continue;
+      j->running = true;
+      ++running_;
+      at_start.push_back({j.get(), "start", std::nullopt});
+    }
+    loop_thread_ = std::thread([this] { loop(); });
+  }
+  dispatch(std::move(at_start));
 }
 
 void Scheduler::stop() {

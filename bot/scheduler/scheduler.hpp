@@ -59,6 +59,7 @@ struct JobSpec {
   std::optional<CronExpression> cron;  // time trigger, if any
   std::string after;      // the job this one follows, if any
   bool enabled = true;    // disabled: never triggered by time or by `after`; run_now still runs it
+  bool run_at_start = false;  // start() runs it once at once (trigger "start"), if enabled
   std::string description;
 };
 
@@ -94,7 +95,7 @@ class Scheduler {
   bool has(const std::string& name) const;
   std::vector<JobStatus> status() const;  // in the order added
 
-  void start();  // starts the loop thread (once)
+  void start();  // starts the loop thread (once) and the jobs that run at start
   void stop();   // no new runs, then waits for the loop and every running job; idempotent
   void wake();   // re-read the clock now (after moving a ManualClock)
 

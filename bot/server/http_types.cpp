@@ -17,6 +17,13 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
   return std::nullopt;
 }
 
+std::vector<std::string> Request::query_params(std::string_view name) const {
+  std::vector<std::string> out;
+  for (auto& [k, v] : http::decode_form(query))
+    if (k == name) out.push_back(v);
+  return out;
+}
+
 const std::string& Request::param(const std::string& name) const {
   static const std::string none;
   auto it = params.find(name);

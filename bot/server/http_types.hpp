@@ -28,6 +28,8 @@ struct Request {
   std::optional<std::string_view> header(std::string_view name) const;
   // A decoded query parameter (the first occurrence; '+' is a space).
   std::optional<std::string> query_param(std::string_view name) const;
+  // Every occurrence of a repeated query parameter (?where=a&where=b), decoded, in order.
+  std::vector<std::string> query_params(std::string_view name) const;
   const std::string& param(const std::string& name) const;
 };
 

@@ -99,6 +99,7 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
       continue;
     }
     match_segments(r, parts, &m.params);
+    m.pattern = &r.pattern;
     if (r.handler) m.handler = &r.handler;
     else m.async_handler = &r.async_handler;
     m.allow.clear();

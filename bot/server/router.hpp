@@ -20,6 +20,7 @@ class Router {
     const Handler* handler = nullptr;             // set when matched (sync)
     const AsyncHandler* async_handler = nullptr;  // set when matched (async)
     std::map<std::string, std::string> params;
+    const std::string* pattern = nullptr;         // the matched route's pattern (metrics label)
     int status = 200;                             // 404 or 405 when nothing matched
     std::string allow;                            // for 405: the methods that would match
     bool found() const { return handler || async_handler; }

@@ -69,6 +69,13 @@ bool sane_request_id(std::string_view id) {
   return true;
 }
 
+// Metrics labels must come from a small set: a client may send any method name.
+std::string_view method_label(std::string_view method) {
+  for (std::string_view known : {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"})
+    if (method == known) return known;
+  return "other";
+}
+
 const char* reason_for_parse_error(const beast::error_code& ec, int& status) {
   if (ec == http::error::body_limit) return status = 413, "request body too large";
   if (ec == http::error::header_limit) return status = 431, "request headers too large";
@@ -203,6 +210,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string message = reason ? reason : "malformed HTTP request: " + ec.message();
     if (status == 413) message += " (limit " + std::to_string(state_->options.body_limit) + " bytes)";
     request_id_ = state_->next_request_id();
+    route_ = "(bad request)";
     method_ = parser_ && parser_->is_header_done() ? std::string(parser_->get().method_string()) : "-";
     target_ = parser_ && parser_->is_header_done() ? std::string(parser_->get().target()) : "-";
     started_ = Clock::now();
@@ -240,6 +248,7 @@ class Session : public std::enable_shared_from_this<Session> {
     target_ = req.target;
 
     log::ScopedRequestId scope(request_id_);
+    route_ = "(bad request)";
     if (req.target.empty() || req.target.front() != '/')
       return send(error_response(400, "request target must be an absolute path", request_id_));
     Router::Match match;
@@ -248,6 +257,7 @@ class Session : public std::enable_shared_from_this<Session> {
     } catch (...) {
       return send(error_response_for(std::current_exception(), req));
     }
+    route_ = match.pattern ? *match.pattern : match.status == 405 ? "(method not allowed)" : "(no route)";
     if (!match.found()) {
       auto r = error_response(match.status,
                               match.status == 405 ? req.method + " is not allowed here (allowed: " + match.allow + ")"
@@ -323,9 +333,16 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_write(beast::error_code ec, std::size_t bytes) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_).count();
+    if (state_->options.on_response) {
+      try {
+        state_->options.on_response(route_, method_label(method_), status_, static_cast<double>(us) / 1e6);
+      } catch (const std::exception& e) {
+        spdlog::error("on_response: {}", e.what());
+      }
+    }
     if (state_->options.access_log) {
       log::ScopedRequestId scope(request_id_);
-      auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_).count();
       spdlog::info("{} {} {} {}B {}.{:03}ms {}{}", method_, target_, status_, bytes, us / 1000, us % 1000, remote_,
                    ec ? " (write failed: " + ec.message() + ")" : "");
     }
@@ -381,7 +398,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   unsigned version_ = 11;
   int status_ = 0;
-  std::string remote_, request_id_, method_, target_;
+  std::string remote_, request_id_, method_, target_, route_;
   Clock::time_point started_;
 };
 

@@ -10,8 +10,10 @@
 // idle connections, let requests in flight finish (keep-alive ends after their response).
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "bot/server/router.hpp"
 #include "engine/config/config.hpp"
@@ -29,6 +31,11 @@ struct ServerOptions {
   int threads = 2;
   std::size_t max_connections = 1024;
   bool access_log = true;
+  // Called once per answered request, on its I/O thread, after the response was written: the
+  // route pattern ("/charts/{id}.png"; "(no route)", "(method not allowed)" or "(bad request)"
+  // when none matched), the method (GET, POST, ...; "other" for unusual ones), the status and the
+  // seconds from the request's arrival. The service counts and times requests here (/metrics).
+  std::function<void(std::string_view route, std::string_view method, int status, double seconds)> on_response;
 
   // From the `server:` section; `listen` overrides server.listen when not empty.
   static ServerOptions from(const config::ServerConfig& config, const std::string& listen = {});

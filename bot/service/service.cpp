@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "bot/metrics/service_metrics.hpp"
 #include "bot/service/decision_commands.hpp"
 #include "engine/util/error.hpp"
 
@@ -30,6 +31,11 @@ Service::Service(config::Config config, ServiceOptions options)
       connections_(config_.database.path),
       router_(std::make_shared<server::Router>()),
       action_handler_(std::make_shared<actions::RecordingActionHandler>()) {
+  // `serve --listen` moves the service: links follow unless server.public_url was configured.
+  if (!options_.listen.empty()) {
+    config_.server.listen = options_.listen;
+    if (config_.server.public_url_derived) config_.server.public_url = config::ServerConfig::url_for_listen(options_.listen);
+  }
   http_client_ = std::make_unique<http::Client>(options_.http_client.value_or(http::ClientOptions::from(config_.http_client)));
   worker_ = std::make_unique<outbox::Worker>(config_.database.path, *clock_,
                                              options_.outbox.value_or(outbox::WorkerOptions::from(config_.outbox)));
@@ -56,6 +62,17 @@ void Service::add_health_routes() {
       return server::Response::json(503, {{"status", "not ready"}, {"reason", "database unavailable"}, {"request_id", req.id}});
     }
   });
+  // Prometheus text format: requests by route and status with latency histograms (counted by the
+  // server's on_response below), ingestion, findings, outbox and job instruments. The outbox depth
+  // is read from the database at every scrape, on this request's own connection.
+  router_->add("GET", "/metrics", [this](server::Request&) {
+    auto& m = metrics::service();
+    m.set_outbox(outbox::stats(db()));
+    server::Response r;
+    r.content_type = std::string(metrics::kContentType);
+    r.body = metrics::default_registry().render();
+    return r;
+  });
 }
 
 void Service::start() {
@@ -69,6 +86,10 @@ void Service::start() {
   auto server_options = options_.server.value_or(server::ServerOptions::from(config_.server, options_.listen));
   if (options_.server && !options_.listen.empty())
     config::parse_listen_address(options_.listen, server_options.host, server_options.port);
+  if (!server_options.on_response)
+    server_options.on_response = [](std::string_view route, std::string_view method, int status, double seconds) {
+      metrics::service().record_request(route, method, status, seconds);
+    };
   work_pool_ = std::make_unique<boost::asio::thread_pool>(static_cast<std::size_t>(config_.server.work_threads));
   server_ = std::make_unique<server::Server>(server_options, router_);
   server_->start();

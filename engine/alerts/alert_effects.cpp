@@ -20,6 +20,14 @@ std::optional<PostedRef> find_posted(storage::Database& db, const std::string& c
       PostedRef ref{str(result->as_object(), "channel"), str(result->as_object(), "ts"), ""};
       if (!ref.channel.empty() && !ref.message_id.empty()) return ref;
     }
+  } else if (channel_kind == "teams") {
+    // The same for Teams: a target may be a msteams.conversations name; the delivery's result holds
+    // the conversation id it resolved to, the activity id and the service URL.
+    if (auto result = outbox::result_of(db, post_key); result && result->is_object()) {
+      const auto& o = result->as_object();
+      PostedRef ref{str(o, "conversation"), str(o, "activity_id"), str(o, "service_url")};
+      if (!ref.channel.empty() && !ref.message_id.empty()) return ref;
+    }
   }
   SQLite::Statement q(db.sql(),
                       "SELECT channel, message_id, service_url FROM posted_messages WHERE subject = ? AND channel_kind = ? "

@@ -83,6 +83,7 @@ struct RequestFacts {
 struct FindingFacts {
   std::string id;
   std::string kind;      // idle_compute, spike, ...
+  std::string scope_dimension;  // team, service, resource, ... (approvals.triggers[].scopes)
   std::string severity;  // info, low, medium, high, critical
   std::string title;
   std::string team;

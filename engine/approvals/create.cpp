@@ -279,7 +279,9 @@ std::optional<CreateResult> Approvals::maybe_request_for_finding(storage::Databa
   for (const auto& rule : config_.approvals.triggers) {
     bool kind_ok = rule.kinds.empty();
     for (const auto& k : rule.kinds) kind_ok = kind_ok || text::glob_match(k, finding.kind);
-    if (kind_ok && rank(finding.severity) >= rank(rule.min_severity) && finding.amount >= rule.min_amount) {
+    const bool scope_ok = rule.scopes.empty() || std::find(rule.scopes.begin(), rule.scopes.end(),
+                                                           finding.scope_dimension) != rule.scopes.end();
+    if (kind_ok && scope_ok && rank(finding.severity) >= rank(rule.min_severity) && finding.amount >= rule.min_amount) {
       match = &rule;
       break;
     }

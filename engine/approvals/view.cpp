@@ -122,7 +122,7 @@ boost::json::object build_view(const config::Config& config, const RequestRecord
   v["stage_count"] = static_cast<std::int64_t>(r.stages.size());
   v["created_at"] = r.created_at;
   v["created_text"] = when_text(r.created_at);
-  v["request_url"] = config.approvals.public_url + "/approvals/" + std::to_string(r.id);
+  v["request_url"] = config.server.public_url + "/approvals/" + std::to_string(r.id);
 
   boost::json::array stages, trail;
   for (const auto& s : r.stages) {

@@ -1,10 +1,13 @@
 // `approvals:` (who approves, tiers, triggers, Jira ticket settings) and `workflows:` (named,
 // ordered stages). Every reference (group, role, workflow, severity) is checked here, at load
 // time, naming the valid choices, so a request never fails later on a typo.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <set>
 
 #include "engine/config/config.hpp"
+#include "engine/query/costs.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::config {
@@ -229,6 +232,16 @@ void read_triggers(Reader& approvals, Config& config) {
   approvals.list("triggers", [&](Reader& r) {
     auto& rule = config.approvals.triggers.emplace_back();
     r.strings("kinds", rule.kinds);
+    // The cost dimensions anomaly series use, and the two scopes only rules produce.
+    static const std::vector<std::string> kScopes = [] {
+      auto v = query::dimension_names();
+      v.insert(v.end(), {"resource", "budget"});
+      return v;
+    }();
+    if (r.strings("scopes", rule.scopes))
+      for (const auto& s : rule.scopes)
+        if (std::find(kScopes.begin(), kScopes.end(), s) == kScopes.end())
+          r.error("scopes", unknown_name("scope", s, kScopes));
     r.choice("min_severity", rule.min_severity, severity_levels());
     r.number("min_amount", rule.min_amount);
     if (rule.min_amount < 0) r.error("min_amount", "must not be negative");
@@ -293,8 +306,15 @@ void read_approvals_section(Reader& root, Config& config) {
   approvals.string("slack_channel", ac.slack_channel);
   approvals.string("teams_conversation", ac.teams_conversation);
   approvals.string("web_feed", ac.web_feed);
-  approvals.string("public_url", ac.public_url);
-  while (!ac.public_url.empty() && ac.public_url.back() == '/') ac.public_url.pop_back();
+  // Deprecated alias of server.public_url (one base URL for every link); the server section,
+  // read after this one, reports a conflict between the two.
+  std::string legacy_url;
+  if (approvals.string("public_url", legacy_url)) {
+    config.server.public_url = legacy_url;
+    config.server.public_url_alias = approvals.path_of("public_url");
+    spdlog::warn("{} is deprecated: write it as server.public_url (one base URL for every link)",
+                 approvals.path_of("public_url"));
+  }
 
   auto jira = approvals.section("jira");
   read_ticket_fields(jira, ac.jira);

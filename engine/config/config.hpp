@@ -133,6 +133,9 @@ struct TierConfig {
 // Which findings open an approval request on their own.
 struct TriggerRule {
   std::vector<std::string> kinds;  // finding kinds (globs); empty = every kind
+  // Scope dimensions (team, service, account, provider, ..., resource, budget); empty = every scope. One
+  // spike shows in the team, service, account and provider series at once: `[team]` asks once.
+  std::vector<std::string> scopes;
   std::string min_severity = "low";
   double min_amount = 0;
   std::string workflow = "tiered";  // a workflow name, or "tiered" to choose by amount
@@ -147,7 +150,8 @@ struct ApprovalsConfig {
   std::string slack_channel;                // default: the request team's slack_channel
   std::string teams_conversation;           // default: the request team's teams_conversation
   std::string web_feed = "approvals";
-  std::string public_url = "http://127.0.0.1:8080";  // base of links in messages and tickets
+  // (The base of links in messages and tickets is server.public_url; `approvals.public_url` is
+  // read as its deprecated alias.)
   JiraTicketConfig jira;                             // global ticket settings
   std::string jira_label_prefix = "costbot-req-";    // + request id = the per-request idempotency label
   std::map<std::string, std::string> jira_account_ids;  // chat user id → Jira accountId (assignee rule)
@@ -157,7 +161,10 @@ struct ApprovalsConfig {
 // The HTTP service (bot/server): where it listens and the limits every request is held to.
 struct ServerConfig {
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; `serve --listen` overrides
-  std::string public_url;                 // the URL Slack/Teams reach this service at (for docs and links)
+  // The URL people and Slack/Teams reach this service at: the base of every link in messages and
+  // tickets ({public_url}/charts/F12.png, {public_url}/approvals/42). No trailing slash. When not
+  // configured it is derived from `listen` (http://127.0.0.1:8080) and public_url_derived is set.
+  std::string public_url;
   std::int64_t body_limit_bytes = 1 << 20;
   std::int64_t header_limit_bytes = 16 << 10;
   std::int64_t read_timeout = 10;         // seconds for one request's headers + body to arrive
@@ -168,6 +175,11 @@ struct ServerConfig {
   int threads = 2;                        // I/O threads; handlers run on them and must be quick
   int work_threads = 2;                   // threads for slow work (queries that miss Slack's 3 s)
   bool access_log = true;
+  bool public_url_derived = false;        // public_url was not configured: it follows `listen`
+  std::string public_url_alias;           // set when the deprecated approvals.public_url gave it
+
+  // http://HOST:PORT for a listen address (0.0.0.0 and :: become 127.0.0.1).
+  static std::string url_for_listen(const std::string& listen);
 };
 
 // The one outbound HTTPS client (adapters/http).
@@ -297,6 +309,7 @@ struct JobSchedule {
   std::string cron;   // 5-field cron expression or @alias; empty = no time trigger
   std::string after;  // also run after each run of this job that changed data; empty = none
   bool enabled = true;
+  bool on_start = false;  // also run once when `costbot serve` starts (e.g. ingest at once after a restart)
 };
 
 // Every job `schedules:` knows, by name, with its default schedule.
@@ -307,6 +320,48 @@ struct SchedulesConfig {
   const JobSchedule* find(const std::string& job) const;
 };
 
+// ---- Microsoft Teams (engine/config/msteams_section.cpp) ----
+// The section is `msteams:` because `teams:` already lists the organisation's teams.
+
+// A Teams conversation known by name, so teams[].teams_conversation, approvals.teams_conversation
+// and personas can say "finops" instead of "19:abc...@thread.tacv2".
+struct TeamsConversationConfig {
+  std::string name;
+  std::string id;           // conversation id: 19:...@thread.tacv2 (channel), 19:...@thread.v2 (group), a:... (personal)
+  std::string service_url;  // empty: the one captured from Teams' activities, else msteams.default_service_url
+  std::string tenant_id;
+};
+
+struct TeamsIncomingWebhookConfig {
+  std::string name;
+  Secret url;  // the Workflows / Incoming Webhook URL: whoever has it can post, so it is a secret
+};
+
+struct MsTeamsConfig {
+  std::string app_id;                     // env fallback TEAMS_APP_ID; empty = /teams/messages answers 503
+  Secret app_password;                    // env fallback TEAMS_APP_PASSWORD; empty = no connector calls
+  std::string tenant_id;                  // single-tenant bots: the token URL uses it instead of botframework.com
+  std::string openid_metadata_url = "https://login.botframework.com/v1/.well-known/openidconfiguration";
+  std::string issuer = "https://api.botframework.com";
+  std::string token_url;                  // env fallback TEAMS_TOKEN_URL; empty = login.microsoftonline.com/{tenant}/...
+  std::string token_scope = "https://api.botframework.com/.default";
+  std::int64_t clock_skew = 300;          // seconds allowed on exp / nbf
+  std::vector<std::string> allowed_service_url_hosts{"smba.trafficmanager.net", "*.teams.microsoft.com",
+                                                     "*.teams.microsoft.us", "*.botframework.com"};
+  std::string default_service_url = "https://smba.trafficmanager.net/teams/";
+  Secret outgoing_webhook_secret;         // env fallback TEAMS_OUTGOING_WEBHOOK_SECRET; empty = /teams/webhook 503
+  std::vector<TeamsIncomingWebhookConfig> incoming_webhooks;
+  std::vector<TeamsConversationConfig> conversations;
+  std::int64_t webhook_ack_budget_ms = 4000;  // outgoing webhooks must be answered within 5 s
+  std::int64_t activity_dedupe_ttl = 7200;    // seconds an activity id is remembered
+  bool welcome = true;                        // post the help card when the app is installed
+
+  bool bot_enabled() const { return !app_id.empty(); }
+  bool webhook_enabled() const { return !outgoing_webhook_secret.empty(); }
+  std::string effective_token_url() const;
+  const TeamsConversationConfig* find_conversation(const std::string& name) const;
+  const TeamsIncomingWebhookConfig* find_incoming_webhook(const std::string& name) const;
+};
 
 // ---- personas and alert delivery (engine/config/personas_section.cpp, notify_section.cpp) ----
 
@@ -408,6 +463,31 @@ struct JiraConfig {
   bool enabled() const { return !base_url.empty() && !email.empty() && !api_token.empty(); }
 };
 
+// The local web channel (GET / and /web/*, bot/web): a page with the alert feeds, incidents,
+// approvals with their buttons, and the ticket outbox. It has no accounts: whoever reaches it may
+// act as any approver, so by default only this machine may (loopback clients and host names).
+struct WebConfig {
+  std::string access = "local";  // local (loopback only), open (anyone who reaches the server), off
+  std::int64_t poll_ms = 3000;   // how often the page asks for news
+};
+
+// One REST API bearer token (api.tokens[] or COSTBOT_API_TOKENS).
+struct ApiToken {
+  std::string name;                  // who uses it, for logs and the audit trail: "ci", "dashboard"
+  Secret token;
+  std::string actor;                 // decisions through this token count as this user; "" = the body's actor
+  std::int64_t requests_per_minute = 0;  // 0 = api.requests_per_minute
+  std::int64_t burst = 0;                // 0 = api.burst
+};
+
+// The REST API under /api/v1 (bot/api). Off (503 with the reason) while no token is configured.
+struct ApiConfig {
+  std::vector<ApiToken> tokens;
+  std::int64_t requests_per_minute = 120;  // per token, sustained
+  std::int64_t burst = 30;                 // per token, requests allowed at once above the rate
+  bool enabled() const { return !tokens.empty(); }
+};
+
 struct Config {
   std::string source_path;  // the file this was loaded from
   DatabaseConfig database;
@@ -427,15 +507,19 @@ struct Config {
   CommandsConfig commands;
   DetectionConfig detection;
   SchedulesConfig schedules;
+  MsTeamsConfig msteams;
   PersonasConfig personas;
   AlertsConfig alerts;
   PagerDutyConfig pagerduty;
   EmailConfig email;
   JiraConfig jira;
+  WebConfig web;
+  ApiConfig api;
 
   const TeamConfig* find_team(const std::string& name) const;
   const WorkflowConfig* find_workflow(const std::string& name) const;
-  // The base of links in messages: server.public_url, else approvals.public_url; no trailing slash.
+  // The base of links in messages: server.public_url (its deprecated alias approvals.public_url is
+  // folded into it at load; derived from server.listen when neither is set); no trailing slash.
   std::string public_base_url() const;
 };
 
@@ -458,8 +542,12 @@ void read_service_sections(Reader& root, Config& config);  // server, http_clien
 void read_slack_section(Reader& root, Config& config);
 void read_detection_section(Reader& root, Config& config);
 void read_schedules_section(Reader& root, Config& config);
+// `msteams:` (after teams and approvals, whose teams_conversation names it checks).
+void read_msteams_section(Reader& root, Config& config);
 void read_personas_section(Reader& root, Config& config);  // personas, alerts (after teams)
 void read_notify_section(Reader& root, Config& config);    // pagerduty, email
 void read_jira_section(Reader& root, Config& config);
+void read_web_section(Reader& root, Config& config);
+void read_api_section(Reader& root, Config& config);  // also COSTBOT_API_TOKENS
 
 }  // namespace costbot::config

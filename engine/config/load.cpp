@@ -39,6 +39,9 @@ Issues check_text(const std::string& yaml_text, Config* out) {
     read_slack_section(reader, config);
     read_detection_section(reader, config);
     read_schedules_section(reader, config);
+    read_msteams_section(reader, config);
+    read_web_section(reader, config);
+    read_api_section(reader, config);
     read_personas_section(reader, config);
     read_notify_section(reader, config);
     read_jira_section(reader, config);

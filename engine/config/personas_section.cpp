@@ -37,7 +37,7 @@ std::vector<std::string> PersonasConfig::names(bool enabled_only) const {
 }
 
 std::string Config::public_base_url() const {
-  std::string url = !server.public_url.empty() ? server.public_url : approvals.public_url;
+  std::string url = server.public_url;  // approvals.public_url is its deprecated alias (service_section.cpp)
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
 }

@@ -11,15 +11,15 @@ namespace costbot::config {
 
 std::map<std::string, JobSchedule> default_job_schedules() {
   return {
-      {"ingest", {"*/30 * * * *", "", true}},         // ingest.sources
-      {"detect", {"", "ingest", true}},               // every detector, after each ingest that changed data
-      {"approvals_sla", {"* * * * *", "", true}},     // approval SLA reminders and escalations
-      {"alerts", {"*/15 * * * *", "detect", true}},  // persona alerts: after detect, and when quiet hours end
-      {"alert_escalation", {"*/5 * * * *", "", true}},  // unacknowledged critical alerts: manager, then director
-      {"approval_triggers", {"*/15 * * * *", "detect", true}},  // findings matching approvals.triggers open requests
-      {"ticket_sync", {"*/10 * * * *", "detect", true}},  // tickets follow their incidents (after detect, and every 10 min)
-      {"daily_digest", {"0 8 * * *", "", true}},      // the daily digest per persona
-      {"weekly_digest", {"0 8 * * MON", "", true}},  // the weekly digest per persona
+      {"ingest", {"*/30 * * * *", "", true, false}},         // ingest.sources
+      {"detect", {"", "ingest", true, false}},               // every detector, after each ingest that changed data
+      {"approvals_sla", {"* * * * *", "", true, false}},     // approval SLA reminders and escalations
+      {"alerts", {"*/15 * * * *", "detect", true, false}},  // persona alerts: after detect, and when quiet hours end
+      {"alert_escalation", {"*/5 * * * *", "", true, false}},  // unacknowledged critical alerts: manager, then director
+      {"approval_triggers", {"*/15 * * * *", "detect", true, false}},  // findings matching approvals.triggers open requests
+      {"ticket_sync", {"*/10 * * * *", "detect", true, false}},  // tickets follow their incidents (after detect, and every 10 min)
+      {"daily_digest", {"0 8 * * *", "", true, false}},      // the daily digest per persona
+      {"weekly_digest", {"0 8 * * MON", "", true, false}},  // the weekly digest per persona
   };
 }
 
@@ -51,6 +51,7 @@ void read_schedules_section(Reader& root, Config& config) {
       }
     }
     r.boolean("enabled", schedule.enabled);
+    r.boolean("on_start", schedule.on_start);
     if (schedule.enabled && schedule.cron.empty() && schedule.after.empty())
       section.error(name, "needs cron (a time schedule) or after (a job it follows), or enabled: false");
     r.finish();

@@ -15,6 +15,15 @@ bool parse_listen_address(std::string_view text, std::string& host, unsigned sho
   return true;
 }
 
+std::string ServerConfig::url_for_listen(const std::string& listen) {
+  std::string host;
+  unsigned short port = 0;
+  if (!parse_listen_address(listen, host, port)) return "http://127.0.0.1:8080";
+  if (host == "0.0.0.0" || host == "::") host = "127.0.0.1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(port);
+}
+
 namespace {
 
 void positive(Reader& r, const std::string& key, std::int64_t value, std::int64_t minimum = 1) {
@@ -29,10 +38,24 @@ void read_server(Reader& root, ServerConfig& c) {
     if (!parse_listen_address(c.listen, host, port))
       r.error("listen", "expected HOST:PORT such as 127.0.0.1:8080, got \"" + c.listen + "\"");
   }
-  r.string("public_url", c.public_url);
-  if (!c.public_url.empty() && !text::starts_with_icase(c.public_url, "http://") &&
-      !text::starts_with_icase(c.public_url, "https://"))
-    r.error("public_url", "expected an http(s) URL such as https://costbot.example.com");
+  std::string own;
+  if (r.string("public_url", own) && !own.empty()) {
+    if (!c.public_url_alias.empty() && text::trim(own) != text::trim(c.public_url))
+      r.error("public_url", "differs from the deprecated " + c.public_url_alias + " (\"" + c.public_url +
+                                "\"): keep server.public_url only");
+    c.public_url = own;
+  }
+  c.public_url = std::string(text::trim(c.public_url));
+  while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+  if (c.public_url.empty()) {
+    c.public_url = ServerConfig::url_for_listen(c.listen);
+    c.public_url_derived = true;
+  } else if (!text::starts_with_icase(c.public_url, "http://") && !text::starts_with_icase(c.public_url, "https://")) {
+    if (c.public_url_alias.empty() || r.has("public_url"))
+      r.error("public_url", "expected an http(s) URL such as https://costbot.example.com");
+    else
+      r.issues().add(c.public_url_alias, "expected an http(s) URL such as https://costbot.example.com");
+  }
   if (r.integer("body_limit_bytes", c.body_limit_bytes)) positive(r, "body_limit_bytes", c.body_limit_bytes, 1024);
   if (r.integer("header_limit_bytes", c.header_limit_bytes)) positive(r, "header_limit_bytes", c.header_limit_bytes, 1024);
   if (r.duration("read_timeout", c.read_timeout)) positive(r, "read_timeout", c.read_timeout);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 
 namespace costbot::detect {
@@ -14,9 +15,10 @@ using std::chrono::days;
 // Month-end and month-start days get a position that repeats every month: 1..3 for the first
 // days, 0, -1, -2 for the last day and the two before it. Other days have none.
 std::optional<int> month_position(Day d) {
-  std::chrono::year_month_day ymd{d};
-  int dom = static_cast<int>(static_cast<unsigned>(ymd.day()));
-  int to_end = days_in_month(d) - dom;
+  const std::chrono::year_month_day ymd{d};
+  const int dom = static_cast<int>(static_cast<unsigned>(ymd.day()));
+  const int to_end =
+      static_cast<int>(static_cast<unsigned>(std::chrono::year_month_day_last(ymd.year(), std::chrono::month_day_last(ymd.month())).day())) - dom;
   if (to_end <= 2) return -to_end;
   if (dom <= 3) return dom;
   return std::nullopt;
@@ -88,7 +90,14 @@ CostAnalysis analyze_cost_series(Day first_day, std::span<const double> values, 
   SeriesDetector detector(daily_cost_options(c, tuning.threshold_factor));
 
   std::vector<double> raw_relative(n, 0.0);
-  std::vector<bool> scored(n, false), gated(n, false), shift_at(n, false);
+  // Bytes, not vector<bool>: the weekly loop below reads these 35 times per day.
+  std::vector<std::uint8_t> scored(n, 0), gated(n, 0), shift_at(n, 0), holiday_at(n, 0), planned_at(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Day d = first_day + days{static_cast<int>(i)};
+    holiday_at[i] = calendar.is_holiday(d);
+    planned_at[i] = calendar.is_planned(d);
+  }
+  std::vector<double> same_direction;
   auto passes_gates = [&](double impact, double expected) {
     if (impact < 0 && !c.alert_on_decrease) return false;
     return std::abs(impact) >= min_impact && std::abs(relative(impact, expected)) >= c.min_relative_change;
@@ -97,8 +106,8 @@ CostAnalysis analyze_cost_series(Day first_day, std::span<const double> values, 
   for (std::size_t i = 0; i < n; ++i) {
     const Day d = first_day + days{static_cast<int>(i)};
     const double v = values[i];
-    const bool holiday = calendar.is_holiday(d);
-    const bool planned = calendar.is_planned(d);
+    const bool holiday = holiday_at[i];
+    const bool planned = planned_at[i];
     auto r = detector.push(v, !holiday);
     DayResult& day = out.days[i];
     day.day = d;
@@ -118,7 +127,7 @@ CostAnalysis analyze_cost_series(Day first_day, std::span<const double> values, 
 
     // A month-end (or month-start) bump that earlier months had too raises the baseline.
     if (auto pos = month_position(d); pos && c.recurrence_months > 0) {
-      std::vector<double> same_direction;
+      same_direction.clear();
       for (int m = 1; m <= c.recurrence_months; ++m) {
         Day past = same_position_months_ago(d, *pos, m);
         if (past < first_day) break;
@@ -148,12 +157,12 @@ CostAnalysis analyze_cost_series(Day first_day, std::span<const double> values, 
     } else if (!passes_gates(impact, day.expected)) {
       if (day.note.empty()) day.note = "below the minimum impact or change";
     } else {
-      gated[i] = true;
+      gated[i] = 1;
     }
   }
 
   // Level shifts: the detector re-anchored after shift_days one-sided days.
-  std::vector<bool> covered(n, false);
+  std::vector<std::uint8_t> covered(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
     if (!shift_at[i]) continue;
     std::size_t start = i + 1 >= static_cast<std::size_t>(std::max(c.shift_days, 1))
@@ -163,8 +172,7 @@ CostAnalysis analyze_cost_series(Day first_day, std::span<const double> values, 
     bool excused = false;
     double sum = 0, expected_sum = 0, best_score = 0;
     for (std::size_t j = start; j <= i; ++j) {
-      const Day d = out.days[j].day;
-      excused = excused || calendar.is_holiday(d) || calendar.is_planned(d);
+      excused = excused || holiday_at[j] || planned_at[j];
       sum += values[j];
       expected_sum += out.days[j].expected;
       best_score = std::max(best_score, out.days[j].score);
@@ -193,7 +201,7 @@ CostAnalysis analyze_cost_series(Day first_day, std::span<const double> values, 
     det.score = std::max(best_score, 0.5);
     det.note = fmt::format("moved from about {:.0f} to {:.0f} per day and stayed", baseline, level);
     out.detections.push_back(det);
-    for (std::size_t j = start; j <= i; ++j) covered[j] = true;
+    for (std::size_t j = start; j <= i; ++j) covered[j] = 1;
   }
 
   for (std::size_t i = 0; i < n; ++i) {
@@ -211,7 +219,7 @@ CostAnalysis analyze_cost_series(Day first_day, std::span<const double> values, 
     det.score = day.score;
     det.note = day.note;
     out.detections.push_back(det);
-    covered[i] = true;
+    covered[i] = 1;
   }
   for (std::size_t i = 0; i < n; ++i) out.days[i].anomalous = covered[i];
 
@@ -220,20 +228,23 @@ CostAnalysis analyze_cost_series(Day first_day, std::span<const double> values, 
   constexpr std::size_t kNone = static_cast<std::size_t>(-1);
   std::size_t open_episode = kNone;
   std::string open_kind;
+  // Whether any day of a stretch is excused (holiday, planned, not scored) or already part of a
+  // detection: counts before each day, so a stretch is answered in O(1), not 7 * (weeks + 1) reads.
+  std::vector<int> excused_before(n + 1, 0), covered_before(n + 1, 0);
+  for (std::size_t j = 0; j < n; ++j) {
+    excused_before[j + 1] = excused_before[j] + (holiday_at[j] || planned_at[j] || !scored[j]);
+    covered_before[j + 1] = covered_before[j] + covered[j];
+  }
+  std::vector<double> weekly(static_cast<std::size_t>(weeks + 1));
   for (std::size_t i = static_cast<std::size_t>(7 * (weeks + 1) - 1); i < n; ++i) {
-    std::vector<double> weekly(static_cast<std::size_t>(weeks + 1));
-    bool excused = false, interrupted = false;
     for (int w = 0; w <= weeks; ++w) {
       double sum = 0;
-      for (int k = 0; k < 7; ++k) {
-        std::size_t j = i - static_cast<std::size_t>(7 * (weeks - w) + k);
-        sum += values[j];
-        const Day d = out.days[j].day;
-        excused = excused || calendar.is_holiday(d) || calendar.is_planned(d) || !scored[j];
-        interrupted = interrupted || covered[j];
-      }
+      for (int k = 0; k < 7; ++k) sum += values[i - static_cast<std::size_t>(7 * (weeks - w) + k)];
       weekly[static_cast<std::size_t>(w)] = sum / 7.0;
     }
+    const std::size_t from = i - static_cast<std::size_t>(7 * weeks + 6);
+    const bool excused = excused_before[i + 1] != excused_before[from];
+    const bool interrupted = covered_before[i + 1] != covered_before[from];
     std::string kind;
     std::size_t first_week = 0;
     if (!excused && !interrupted) {

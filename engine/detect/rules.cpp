@@ -82,7 +82,8 @@ void read_rule_config(config::Reader& r, config::RuleConfig& rule) {
 
   for (const auto& spec : kind->thresholds) rule.thresholds[spec.key] = spec.default_value;
   for (const auto& [key, value] : thresholds) {
-    auto spec = std::find_if(kind->thresholds.begin(), kind->thresholds.end(), [&](const auto& s) { return s.key == key; });
+    // clang 14 cannot capture a structured binding: name it through an init-capture.
+    auto spec = std::find_if(kind->thresholds.begin(), kind->thresholds.end(), [&k = key](const auto& s) { return s.key == k; });
     std::string at = r.path_of("thresholds") + "." + key;
     if (spec == kind->thresholds.end()) {
       r.issues().add(at, "unknown threshold for kind " + kind->name + " (valid: " + spec_keys(kind->thresholds) + ")");
@@ -96,7 +97,7 @@ void read_rule_config(config::Reader& r, config::RuleConfig& rule) {
   }
   for (const auto& spec : kind->options) rule.options[spec.key] = spec.default_value;
   for (const auto& [key, values] : options) {
-    auto spec = std::find_if(kind->options.begin(), kind->options.end(), [&](const auto& s) { return s.key == key; });
+    auto spec = std::find_if(kind->options.begin(), kind->options.end(), [&k = key](const auto& s) { return s.key == k; });
     std::string at = r.path_of("options") + "." + key;
     if (spec == kind->options.end()) {
       r.issues().add(at, "unknown option for kind " + kind->name + " (valid: " + option_keys(kind->options) + ")");

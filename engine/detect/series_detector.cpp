@@ -4,8 +4,21 @@
 #include <cmath>
 #include <set>
 
+#include "engine/detect/small_medians.hpp"
+
+// Multiply and add round separately, as in the many-series detector (series_batch.cpp), even in a
+// build for a CPU with fused multiply-add: the two must agree bit for bit.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 namespace costbot::detect {
 namespace {
+
+using medians::median_of;
+using medians::small_median;
 
 // |z| of a standard normal below which a fraction q of the mass lies (two-sided), by bisection:
 // a quantile of |residual| divided by it estimates the scale of Gaussian noise.
@@ -17,29 +30,6 @@ double two_sided_normal_quantile(double q) {
     else hi = mid;
   }
   return (lo + hi) / 2;
-}
-
-double median_of(std::vector<double>& v) {
-  if (v.empty()) return 0;
-  auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  double m = *mid;
-  if (v.size() % 2 == 0) m = (m + *std::max_element(v.begin(), mid)) / 2;
-  return m;
-}
-
-// Median of a handful of values without allocating (season_cycles is small).
-double small_median(const double* values, int count) {
-  double tmp[16];
-  count = std::min(count, 16);
-  for (int i = 0; i < count; ++i) {
-    double v = values[i];
-    int j = i;
-    for (; j > 0 && tmp[j - 1] > v; --j) tmp[j] = tmp[j - 1];
-    tmp[j] = v;
-  }
-  if (count == 0) return 0;
-  return count % 2 ? tmp[count / 2] : (tmp[count / 2 - 1] + tmp[count / 2]) / 2;
 }
 
 int effective_lag(const DetectorOptions& o) {
@@ -57,6 +47,19 @@ SeriesDetector::SeriesDetector(DetectorOptions options)
                               static_cast<std::size_t>(effective_lag(options_)))} {
   options_.season_cycles = std::clamp(options_.season_cycles, 1, 16);
   options_.warmup = std::max(options_.warmup, 3);
+  season_k_ = options_.season_cycles;
+  quantile_divisor_ = two_sided_normal_quantile(options_.scale_quantile);
+  if (options_.period == 0 && options_.find_period) {
+    std::set<std::int64_t> at;
+    for (std::int64_t c = 64; c <= std::max(options_.history, 64); c *= 2) at.insert(c);
+    for (int h : options_.period_hints)
+      if (h >= 2) at.insert(2 * static_cast<std::int64_t>(h) + h / 4);
+    checks_.assign(at.begin(), at.end());
+  }
+  history_capacity_ = (options_.period == 0 && options_.find_period)
+                          ? static_cast<std::size_t>(std::max(options_.history, options_.warmup))
+                          : static_cast<std::size_t>(options_.warmup);
+  history_.reserve(2 * history_capacity_ + 1);
   reset();
 }
 
@@ -64,7 +67,9 @@ void SeriesDetector::reset() {
   period_ = options_.period;
   n_ = 0;
   pushed_ = 0;
+  phase_ = 0;
   history_.clear();
+  history_head_ = 0;
   fitted_ = false;
   level_[0] = level_[1] = 0;
   scales_[0].clear();
@@ -74,39 +79,45 @@ void SeriesDetector::reset() {
   cool_ = 0;
   run_sign_ = run_length_ = 0;
   run_residuals_.clear();
-  quantile_divisor_ = two_sided_normal_quantile(options_.scale_quantile);
-  checks_.clear();
-  if (options_.period == 0 && options_.find_period) {
-    std::set<std::int64_t> at;
-    for (std::int64_t c = 64; c <= std::max(options_.history, 64); c *= 2) at.insert(c);
-    for (int h : options_.period_hints)
-      if (h >= 2) at.insert(2 * static_cast<std::int64_t>(h) + h / 4);
-    checks_.assign(at.begin(), at.end());
-  }
   next_check_ = 0;
-  history_capacity_ = (options_.period == 0 && options_.find_period)
-                          ? static_cast<std::size_t>(std::max(options_.history, options_.warmup))
-                          : static_cast<std::size_t>(options_.warmup);
   season_.clear();
+  season_median_.clear();
   season_count_.clear();
   season_next_.clear();
+  season_stale_.clear();
 }
 
-double SeriesDetector::season_at(std::int64_t t) const {
+void SeriesDetector::remember_history(std::int64_t t, double value) {
+  // A window over a buffer twice its size: appending is O(1), and once the dropped front reaches
+  // the capacity it is erased in one move, so the window stays contiguous for the fit.
+  history_.emplace_back(t, value);
+  if (history_.size() - history_head_ > history_capacity_) ++history_head_;
+  if (history_head_ >= history_capacity_) {
+    history_.erase(history_.begin(), history_.begin() + static_cast<std::ptrdiff_t>(history_head_));
+    history_head_ = 0;
+  }
+}
+
+double SeriesDetector::season_at(int at_phase) {
   if (period_ <= 0) return 0;
-  auto phase = static_cast<std::size_t>(t % period_);
-  int count = season_count_[phase];
-  if (count == 0) return 0;
-  return small_median(&season_[phase * static_cast<std::size_t>(options_.season_cycles)], count);
+  const auto phase = static_cast<std::size_t>(at_phase);
+  if (season_stale_[phase]) {
+    const double* v = &season_[phase * static_cast<std::size_t>(season_k_)];
+    const int count = season_count_[phase];
+    season_median_[phase] = count == 5 ? medians::median_of_five(v[0], v[1], v[2], v[3], v[4]) : small_median(v, count);
+    season_stale_[phase] = 0;
+  }
+  return season_median_[phase];
 }
 
-void SeriesDetector::remember_season(std::int64_t t, double detrended) {
+void SeriesDetector::remember_season(int at_phase, double detrended) {
   if (period_ <= 0) return;
-  auto phase = static_cast<std::size_t>(t % period_);
-  const auto k = static_cast<std::size_t>(options_.season_cycles);
+  const auto phase = static_cast<std::size_t>(at_phase);
+  const auto k = static_cast<std::size_t>(season_k_);
   season_[phase * k + season_next_[phase]] = detrended;
-  season_next_[phase] = static_cast<std::uint8_t>((season_next_[phase] + 1) % k);
+  season_next_[phase] = static_cast<std::uint8_t>(season_next_[phase] + 1u == k ? 0 : season_next_[phase] + 1);
   if (season_count_[phase] < k) ++season_count_[phase];
+  season_stale_[phase] = 1;
 }
 
 double SeriesDetector::sigma(int level) const {
@@ -117,24 +128,39 @@ double SeriesDetector::sigma(int level) const {
 }
 
 void SeriesDetector::fit_from_history() {
-  const std::size_t n = history_.size();
-  std::vector<double> values(n);
-  for (std::size_t i = 0; i < n; ++i) values[i] = history_[i].second;
-  const auto k = static_cast<std::size_t>(options_.season_cycles);
-  season_.assign(static_cast<std::size_t>(std::max(period_, 0)) * k, 0.0);
-  season_count_.assign(static_cast<std::size_t>(std::max(period_, 0)), 0);
-  season_next_.assign(static_cast<std::size_t>(std::max(period_, 0)), 0);
-  std::vector<double> scratch;
+  const auto* history = history_.data() + history_head_;
+  const std::size_t n = history_.size() - history_head_;
+  std::vector<double>& values = fit_values_;
+  std::vector<double>& scratch = fit_scratch_;
+  values.resize(n);
+  for (std::size_t i = 0; i < n; ++i) values[i] = history[i].second;
+  const auto k = static_cast<std::size_t>(season_k_);
+  const auto phases = static_cast<std::size_t>(std::max(period_, 0));
+  season_.assign(phases * k, 0.0);
+  season_median_.assign(phases, 0.0);
+  season_count_.assign(phases, 0);
+  season_next_.assign(phases, 0);
+  season_stale_.assign(phases, 0);
   double level = 0;
   if (period_ > 0) {
     // Each point's level is the median of one cycle around it; what is left is its season.
     const auto p = static_cast<std::size_t>(period_);
+    std::size_t last_from = n;
+    double level_here = 0;
     for (std::size_t i = 0; i < n; ++i) {
       std::size_t from = i >= p / 2 ? i - p / 2 : 0;
       std::size_t to = std::min(n, from + p);
       from = to >= p ? to - p : 0;
-      scratch.assign(values.begin() + static_cast<std::ptrdiff_t>(from), values.begin() + static_cast<std::ptrdiff_t>(to));
-      remember_season(history_[i].first, values[i] - median_of(scratch));
+      if (from != last_from) {  // the first and last half cycle share one window
+        last_from = from;
+        if (to - from <= 16) {  // a week of days: no copy, no nth_element (the same value)
+          level_here = small_median(values.data() + from, static_cast<int>(to - from));
+        } else {
+          scratch.assign(values.begin() + static_cast<std::ptrdiff_t>(from), values.begin() + static_cast<std::ptrdiff_t>(to));
+          level_here = median_of(scratch);
+        }
+      }
+      remember_season(phase_of(history[i].first), values[i] - level_here);
     }
     scratch.assign(values.end() - static_cast<std::ptrdiff_t>(std::min(n, p)), values.end());
     level = median_of(scratch);
@@ -144,8 +170,9 @@ void SeriesDetector::fit_from_history() {
   }
   level_[0] = level_[1] = level;
 
-  std::vector<double> residuals;
-  for (std::size_t i = n > 256 ? n - 256 : 0; i < n; ++i) residuals.push_back(values[i] - level - season_at(history_[i].first));
+  std::vector<double>& residuals = fit_residuals_;
+  residuals.clear();
+  for (std::size_t i = n > 256 ? n - 256 : 0; i < n; ++i) residuals.push_back(values[i] - level - season_at(phase_of(history[i].first)));
   double mid = median_of(residuals);
   for (auto& r : residuals) r = std::abs(r - mid);
   initial_sigma_ = 1.4826 * median_of(residuals);
@@ -158,17 +185,23 @@ void SeriesDetector::fit_from_history() {
   fitted_ = true;
 }
 
+int SeriesDetector::phase_of(std::int64_t t) const { return period_ > 0 ? static_cast<int>(t % period_) : 0; }
+
 void SeriesDetector::skip(int count) {
-  if (count > 0) n_ += count;
+  if (count <= 0) return;
+  n_ += count;
+  phase_ = phase_of(n_);
 }
 
 PointResult SeriesDetector::push(double value, bool learn) {
   const std::int64_t t = n_++;
+  int phase = phase_;
+  if (period_ > 0 && ++phase_ == period_) phase_ = 0;
   ++pushed_;
   PointResult r;
   r.value = value;
-  history_.emplace_back(t, value);
-  if (history_.size() > history_capacity_) history_.pop_front();
+  // The history is read by the fit and by period checks only: none is left once fitted.
+  if (!fitted_ || next_check_ < checks_.size()) remember_history(t, value);
 
   if (pushed_ < options_.warmup) {
     r.expected = r.lower = r.upper = value;
@@ -180,20 +213,21 @@ PointResult SeriesDetector::push(double value, bool learn) {
     int found = period_;
     if (due) {
       while (next_check_ < checks_.size() && pushed_ >= checks_[next_check_]) ++next_check_;
-      std::vector<double> values;
-      values.reserve(history_.size());
-      for (const auto& h : history_) values.push_back(h.second);
+      fit_values_.clear();
+      for (std::size_t i = history_head_; i < history_.size(); ++i) fit_values_.push_back(history_[i].second);
       PeriodOptions po;
       po.hints = options_.period_hints;
-      found = find_period(values, po);
+      found = find_period(fit_values_, po);
     }
     if (!fitted_ || found != period_) {
       period_ = found;
       fit_from_history();
+      phase = phase_of(t);
+      phase_ = phase_of(n_);
     }
   }
 
-  const double season = season_at(t);
+  const double season = season_at(phase);
   double expected[2], residual[2], scale[2], z[2];
   const int levels = options_.slow_alpha > 0 ? 2 : 1;
   for (int j = 0; j < levels; ++j) {
@@ -249,7 +283,7 @@ PointResult SeriesDetector::push(double value, bool learn) {
                                std::clamp(residual[j], -k * scale[j], k * scale[j]);
     scales_[j].push(std::abs(residual[j]));
   }
-  remember_season(t, value - level_[0]);
+  remember_season(phase, value - level_[0]);
   return r;
 }
 

@@ -19,8 +19,10 @@
 //  - level shift: `shift_run` consecutive points beyond huber_k on the same side re-anchor the
 //    level at once (the series moved; keep measuring against where it is now).
 // Online: a point's result depends only on the points before it and itself.
+// Cost: O(log scale_window) per point plus a short memmove (sliding_quantile.hpp), no division
+// and no allocation per point; reset() keeps every buffer, so one detector reused over many
+// series allocates nothing after the first.
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -29,6 +31,8 @@
 #include "engine/detect/sliding_quantile.hpp"
 
 namespace costbot::detect {
+
+class SeriesBatchDetector;
 
 struct DetectorOptions {
   int period = 0;                    // seasonal period in points; 0 = find it from the data
@@ -82,33 +86,49 @@ class SeriesDetector {
   void reset();
 
  private:
+  friend class SeriesBatchDetector;  // takes over the state after the warm-up (series_batch.hpp)
   void fit_from_history();
-  double season_at(std::int64_t t) const;
-  void remember_season(std::int64_t t, double detrended);
+  int phase_of(std::int64_t t) const;  // t % period_ (0 without a period)
+  double season_at(int phase);
+  void remember_season(int phase, double detrended);
   double sigma(int level) const;
+  void remember_history(std::int64_t t, double value);
 
   DetectorOptions options_;
+  // Derived from the options once (reset() does no work that depends on them only).
+  std::vector<std::int64_t> checks_;  // push counts at which the period is (re)examined
+  std::size_t history_capacity_ = 0;
+  double quantile_divisor_ = 1;
+  int season_k_ = 0;                  // options_.season_cycles
+
   int period_ = 0;
   int hold_ = 0;
   std::int64_t n_ = 0;            // index of the next point (skipped points count)
   std::int64_t pushed_ = 0;       // points actually pushed
-  std::vector<std::int64_t> checks_;  // push counts at which the period is (re)examined
+  int phase_ = 0;                 // n_ % period_, kept incrementally (no division per point)
   std::size_t next_check_ = 0;
-  std::deque<std::pair<std::int64_t, double>> history_;  // (index, value), for period finding
-  std::size_t history_capacity_ = 0;
-  double quantile_divisor_ = 1;
+  // (index, value) of the latest points, for fitting and period finding: a ring, oldest at
+  // history_head_. Not kept once fitted with no period check left (nothing would read it).
+  std::vector<std::pair<std::int64_t, double>> history_;
+  std::size_t history_head_ = 0;
   bool fitted_ = false;
   double level_[2] = {0, 0};
   SlidingQuantile scales_[2];
   double initial_sigma_ = 0;
   double floor_ = 1e-9;
-  std::vector<double> season_;    // period_ * season_cycles ring per phase
+  // Per phase: a ring of the last season_k_ detrended values, and its median, recomputed only
+  // when the phase is next read after a change.
+  std::vector<double> season_;
+  std::vector<double> season_median_;
   std::vector<std::uint8_t> season_count_;
   std::vector<std::uint8_t> season_next_;
+  std::vector<std::uint8_t> season_stale_;
   int cool_ = 0;
   int run_sign_ = 0;
   int run_length_ = 0;
   std::vector<double> run_residuals_;
+  // Scratch for fit_from_history, kept so that a reused detector does not allocate per series.
+  std::vector<double> fit_values_, fit_scratch_, fit_residuals_;
 };
 
 // Score every point of a whole series (convenience over push()).

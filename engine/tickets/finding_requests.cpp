@@ -14,6 +14,7 @@ approvals::FindingFacts finding_facts(const config::Config& config, const detect
   approvals::FindingFacts out;
   out.id = finding_ref(f);
   out.kind = f.kind;
+  out.scope_dimension = f.scope_dimension;
   out.severity = f.severity;
   out.title = f.title.empty() ? f.kind + " " + out.id : f.title;
   out.team = f.team;

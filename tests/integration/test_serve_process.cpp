@@ -2,6 +2,11 @@
 
 #include <signal.h>
 
+#include <boost/json.hpp>
+#include <map>
+#include <regex>
+#include <sstream>
+
 #include "tests/support/fake_slack.hpp"
 #include "tests/support/http_test_client.hpp"
 #include "tests/support/process.hpp"
@@ -67,4 +72,129 @@ TEST_CASE("costbot serve takes Slack settings from the environment and never log
   auto log = serve.output();
   CHECK(log.find(secret) == std::string::npos);
   CHECK(log.find("xoxb-env-token-1234") == std::string::npos);
+}
+
+TEST_CASE("costbot serve runs the scheduler, costbot jobs shows the runs, SIGTERM stops it", "[serve][scheduler]") {
+  testing::TempDir dir;
+  auto config = dir.write("costbot.yaml", "ingest:\n  sources:\n    - name: sample\n      type: focus\n      paths: [\"" +
+                                              testing::source_path("tests/fixtures/focus/focus_sample.csv") +
+                                              "\"]\nschedules:\n  ingest:\n    on_start: true\n");
+  std::vector<std::string> base{testing::costbot_binary(), "--config", config, "--db", dir.file("serve.db")};
+  auto args = base;
+  for (auto a : {"serve", "--listen", "127.0.0.1:0"}) args.push_back(a);
+  testing::ChildProcess serve(args, {"SLACK_SIGNING_SECRET=", "SLACK_BOT_TOKEN=", "COSTBOT_API_TOKENS="}, dir.file("serve.log"));
+  REQUIRE(serve.wait_for_output("listening on"));
+  CHECK(serve.wait_for_output("job ingest: */30 * * * *"));
+  CHECK(serve.wait_for_output("job detect: after ingest"));
+  REQUIRE(serve.wait_for_output("job detect (after:ingest) succeeded", std::chrono::seconds(60)));
+
+  auto jobs = testing::run_costbot({"--config", config, "--db", dir.file("serve.db"), "jobs", "--format", "json"});
+  REQUIRE(jobs.exit_code == 0);
+  auto runs = boost::json::parse(jobs.out).as_array();
+  std::map<std::string, std::string> trigger_of;
+  for (const auto& r : runs) trigger_of[std::string(r.at("job").as_string())] = std::string(r.at("trigger").as_string());
+  CHECK(trigger_of["ingest"] == "start");
+  CHECK(trigger_of["detect"] == "after:ingest");
+
+  serve.signal(SIGTERM);
+  REQUIRE(serve.wait(std::chrono::seconds(20)) == 0);
+  auto log = serve.output();
+  auto stopping = log.find("stopping scheduler"), stopped = log.find("scheduler stopped"),
+       server = log.find("finishing requests in flight");
+  REQUIRE(stopping != std::string::npos);
+  REQUIRE(stopped != std::string::npos);
+  CHECK(stopping < stopped);
+  CHECK(stopped < server);  // the jobs end before the server stops taking requests
+}
+
+TEST_CASE("costbot serve writes JSON log lines with request ids and never a configured secret", "[serve][secrets]") {
+  testing::TempDir dir;
+  testing::FakeSlack slack("xoxb-bot-token-secret-4711");
+  // Every secret the service reads from its environment, each a distinct value to look for.
+  const std::vector<std::pair<std::string, std::string>> secrets{
+      {"SLACK_SIGNING_SECRET", "slack-signing-secret-0815"},
+      {"SLACK_BOT_TOKEN", "xoxb-bot-token-secret-4711"},
+      {"TEAMS_APP_PASSWORD", "teams-app-password-secret-2718"},
+      {"TEAMS_OUTGOING_WEBHOOK_SECRET", "dGVhbXMtd2ViaG9vay1zZWNyZXQtMzE0MTU5"},
+      {"JIRA_API_TOKEN", "jira-api-token-secret-1618"},
+      {"JIRA_WEBHOOK_SECRET", "jira-webhook-secret-1414"},
+      {"PAGERDUTY_ROUTING_KEY", "pagerdutyroutingkeysecret1732"},
+      {"SMTP_PASSWORD", "smtp-password-secret-9265"},
+      {"COSTBOT_API_TOKENS", "ci:api-token-secret-0123456789"},
+  };
+  const std::string api_token = "api-token-secret-0123456789";
+  std::vector<std::string> env{"SLACK_API_URL=" + slack.api_url(),
+                               "TEAMS_APP_ID=00000000-0000-0000-0000-00000000c057",
+                               "TEAMS_OPENID_METADATA_URL=http://127.0.0.1:9/openid",
+                               "TEAMS_TOKEN_URL=http://127.0.0.1:9/token",
+                               "JIRA_BASE_URL=http://127.0.0.1:9",
+                               "JIRA_EMAIL=costbot@example.com",
+                               "PAGERDUTY_EVENTS_URL=http://127.0.0.1:9/v2/enqueue"};
+  for (const auto& [name, value] : secrets) env.push_back(name + "=" + value);
+  testing::ChildProcess serve({testing::costbot_binary(), "--db", dir.file("serve.db"), "--log-format", "json", "--log-level",
+                               "debug", "serve", "--listen", "127.0.0.1:0"},
+                              env, dir.file("serve.log"));
+  REQUIRE(serve.wait_for_output("listening on"));
+  auto port = testing::port_from_log(serve.output());
+  REQUIRE(port != 0);
+  auto request = [&](const std::string& method, const std::string& target, const testing::Headers& headers = {},
+                     const std::string& body = "") { return testing::http_request("127.0.0.1", port, method, target, headers, body); };
+
+  auto traced = request("GET", "/healthz", {{"X-Request-Id", "trace-check-42"}});
+  CHECK(traced.header("X-Request-Id") == "trace-check-42");
+  // A client that puts secrets where the access log looks: the target, the request id.
+  CHECK(request("GET", "/api/v1/findings?token=" + api_token, {{"Authorization", "Bearer " + api_token}}).status == 200);
+  CHECK(request("GET", "/healthz", {{"X-Request-Id", "slack-signing-secret-0815"}}).status == 200);
+  CHECK(request("GET", "/api/v1/findings", {{"Authorization", "Bearer slack-signing-secret-0815"}}).status == 401);
+  CHECK(request("GET", "/api/v1/findings", {{"Authorization", "Bearer " + api_token + "x"}}).status == 401);
+  // Slack with bad signatures (one made with the bot token), then a good one.
+  auto body = testing::slash_command_body("top 3 last 7d");
+  auto now = static_cast<std::int64_t>(std::time(nullptr));
+  CHECK(request("POST", "/slack/commands", testing::slack_headers("xoxb-bot-token-secret-4711", now, body), body).status == 401);
+  CHECK(request("POST", "/slack/commands", testing::slack_headers("slack-signing-secret-0815", now - 3600, body), body).status == 401);
+  CHECK(request("POST", "/slack/commands", testing::slack_headers("slack-signing-secret-0815", now, body), body).status == 200);
+  // The web channel with a forged token; Teams and Jira webhooks with bad credentials.
+  CHECK(request("POST", "/web/actions", {{"Content-Type", "application/json"}, {"X-CSRF-Token", api_token}},
+                R"({"verb":"approve","subject":"approval:1:0","actor":"U1"})").status == 403);
+  for (const char* path : {"/teams/messages", "/teams/webhook", "/jira/webhook"}) {
+    auto r = request("POST", path, {{"Authorization", "Bearer jira-api-token-secret-1618"}, {"Content-Type", "application/json"}}, "{}");
+    CHECK(r.status >= 400);  // refused (or not part of this build); what matters is what the log shows
+  }
+  CHECK(request("GET", "/metrics").status == 200);
+  CHECK(request("GET", "/").status == 200);
+
+  serve.signal(SIGTERM);
+  REQUIRE(serve.wait(std::chrono::seconds(20)) == 0);
+  const auto log = serve.output();
+  for (const auto& [name, value] : secrets) {
+    INFO(name);
+    CHECK(log.find(value) == std::string::npos);
+    auto colon = value.find(':');  // COSTBOT_API_TOKENS: the token after its name
+    if (colon != std::string::npos) CHECK(log.find(value.substr(colon + 1)) == std::string::npos);
+  }
+  CHECK_THAT(log, Catch::Contains("[redacted]"));  // the token in the target was logged, redacted
+
+  // Every line is a JSON object; every access line carries the request id the client got.
+  std::size_t lines = 0, access = 0;
+  bool traced_line = false;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    ++lines;
+    boost::json::value v;
+    REQUIRE_NOTHROW(v = boost::json::parse(line));
+    const auto& o = v.as_object();
+    CHECK(o.contains("ts"));
+    CHECK(o.contains("level"));
+    const std::string msg(o.at("msg").as_string());
+    if (std::regex_search(msg, std::regex(R"(^(GET|POST) /\S* \d{3} \d+B )"))) {
+      ++access;
+      CHECK(o.contains("request_id"));
+      if (msg.starts_with("GET /healthz 200") && o.contains("request_id") && o.at("request_id").as_string() == "trace-check-42")
+        traced_line = true;
+    }
+  }
+  CHECK(lines > 20);
+  CHECK(access >= 12);
+  CHECK(traced_line);
 }

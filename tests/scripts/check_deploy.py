@@ -19,8 +19,8 @@ What is checked, by CHECK:
   healthcheck   deploy/healthcheck.sh is healthy only on an HTTP 200
   unprivileged  the image's file layout, staged from the Dockerfile's own COPY lines, runs as the
                 image's uid: --help, config check, migrate into the volume; a root-owned dir is refused
-  serve         (skipped, exit 77, until `costbot serve` exists) the staged image serves /healthz
-                and /readyz as the image's uid
+  serve         the staged image's own CMD (`serve`, with its port moved) runs as the image's uid:
+                /healthz, /readyz, the web page at / and /metrics answer 200
 """
 import argparse
 import fnmatch
@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import zipfile
 
 import yaml
@@ -326,6 +327,12 @@ def check_compose(opts):
     p.expect(str(service.get("user", "")).split(":")[0] == facts["uid"], path,
              f"user {service.get('user')} differs from the image's USER {facts['uid']}")
     p.expect(service.get("read_only") is True, path, "read_only: true expected (the database is on the volume)")
+    command = [str(c) for c in service.get("command") or []]
+    if option_value(command, "--web-access") == "open":
+        # The web channel has no log-in: open to the container's network only when the host
+        # publishes the port on its own loopback.
+        p.expect(all(str(port).startswith("127.0.0.1:") for port in service.get("ports") or []), path,
+                 "--web-access open needs every published port bound to 127.0.0.1")
     p.expect("ALL" in (service.get("cap_drop") or []), path, "cap_drop: [ALL] expected")
     p.expect(any("no-new-privileges" in str(o) for o in service.get("security_opt") or []), path,
              "security_opt no-new-privileges expected")
@@ -946,7 +953,14 @@ def check_serve(opts):
         return SKIP
     image = ImageLayout(opts.repo, opts.binary)
     port = free_port()
-    proc = image.run_as_user(["serve", "--listen", f"127.0.0.1:{port}"], popen=True)
+    # The container's own command line, as `docker run IMAGE` runs it, on a free loopback port.
+    cmd = list(image.facts["cmd"])
+    p.expect(cmd[:1] == ["serve"], "CMD", f"the container should run `serve`, CMD is {cmd}")
+    if "--listen" in cmd:
+        cmd[cmd.index("--listen") + 1] = f"127.0.0.1:{port}"
+    else:
+        cmd += ["--listen", f"127.0.0.1:{port}"]
+    proc = image.run_as_user(cmd, popen=True)
     try:
         deadline, healthy = time.monotonic() + 30, None
         while time.monotonic() < deadline and proc.poll() is None:
@@ -963,6 +977,13 @@ def check_serve(opts):
                 break
             time.sleep(0.2)
         p.expect(ready.returncode == 0, "/readyz", f"never ready: {ready.stdout}")
+        for path, kind in (("/", "text/html"), ("/metrics", "text/plain")):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
+                    p.expect(r.status == 200 and r.headers.get("Content-Type", "").startswith(kind), path,
+                             f"{r.status} {r.headers.get('Content-Type')}")
+            except Exception as e:  # noqa: BLE001
+                p.add(path, f"GET failed: {e}")
     finally:
         proc.terminate()
         try:
@@ -972,7 +993,8 @@ def check_serve(opts):
             out, err = proc.communicate()
         image.close()
     p.expect(proc.returncode in (0, -15), "SIGTERM", f"serve should stop cleanly on SIGTERM, exit {proc.returncode}\n{err[-2000:]}")
-    return p.finish(f"as uid {image.uid}: /healthz and /readyz answer 200 through deploy/healthcheck.sh")
+    return p.finish(f"as uid {image.uid}, CMD {' '.join(cmd)}: /healthz and /readyz answer 200 through "
+                    f"deploy/healthcheck.sh; the web page and /metrics answer")
 
 
 CHECKS = {

@@ -19,6 +19,7 @@ ApprovalsService::ApprovalsService(ApprovalsServiceOptions o) {
   options.clock = &clock;
   options.outbox_max_attempts = 8;
   options.http_request_timeout = o.http_request_timeout;
+  options.ca_file = o.ca_file;
   options.configure = [this, o](config::Config& c) {
     auto loaded = load_config_text(kApprovalsTestConfig);
     c.teams = loaded.teams;

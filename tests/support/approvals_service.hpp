@@ -34,6 +34,7 @@ struct ApprovalsServiceOptions {
   std::string webhook_auth = "either";
   std::chrono::milliseconds http_request_timeout{3000};
   std::function<void(config::Config&)> configure;
+  std::string ca_file;  // a TLS fake's test CA (FakeTeams), trusted by the service's HTTPS client
 };
 
 class ApprovalsService {

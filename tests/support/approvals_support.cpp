@@ -11,9 +11,10 @@ teams:
       team_lead: [U_LEAD]
       manager: [U_MGR]
     slack_channel: "#payments"
+server:
+  public_url: https://costbot.example.com
 approvals:
   post_to: [web, slack]
-  public_url: https://costbot.example.com
   roles:
     finops: [U_F1, U_F2, U_F3]
     cfo: [U_CFO]
@@ -26,6 +27,9 @@ approvals:
   triggers:
     - kinds: ["idle_*"]
       min_severity: medium
+      min_amount: 100
+    - kinds: [level_shift]
+      scopes: [team]
       min_amount: 100
   jira:
     project: FIN

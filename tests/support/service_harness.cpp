@@ -1,7 +1,9 @@
 #include "tests/support/service_harness.hpp"
 
 #include "bot/approvals/approvals_app.hpp"
+#include "bot/service/operations.hpp"
 #include "bot/slack/slack_app.hpp"
+#include "bot/teams/teams_app.hpp"
 
 namespace costbot::testing {
 
@@ -45,11 +47,14 @@ void ServiceHarness::start() {
   client.max_attempts = 2;
   client.retry_base_delay = std::chrono::milliseconds(20);
   client.max_retry_wait = std::chrono::milliseconds(0);  // hand every Retry-After to the outbox
+  client.ca_file = options_.ca_file;
   so.http_client = client;
 
   service_ = std::make_unique<service::Service>(std::move(config), so);
   slack_app::install(*service_);  // without a signing secret its routes answer 503
   if (options_.approvals) approvals_app::install(*service_, std::string(COSTBOT_SOURCE_DIR) + "/templates");
+  teams_app::install(*service_);  // without msteams.app_id / a webhook secret its routes answer 503
+  if (options_.operations) service::install_operations(*service_, std::string(COSTBOT_SOURCE_DIR) + "/templates");
   if (options_.install) options_.install(*service_);
   service_->start();
 }

@@ -17,6 +17,9 @@ struct HarnessOptions {
   std::string database_path;
   bool slack = true;
   bool approvals = true;  // approvals_app::install: clicks decide requests, jira.* / detect.* effects
+  // service::install_operations: scheduler, charts, web channel, REST API (off by default: the
+  // scheduler's jobs would run beside tests that do not expect them).
+  bool operations = false;
   std::string signing_secret = "test-signing-secret";
   std::string bot_token = "xoxb-test-token";
   std::string slack_api_url;  // the FakeSlack's api_url()
@@ -31,6 +34,7 @@ struct HarnessOptions {
   std::chrono::seconds outbox_backoff_base{1};
   int outbox_max_attempts = 5;
   const Clock* clock = nullptr;
+  std::string ca_file;  // extra CA for the outbound HTTPS client (a TLS fake's test CA)
   std::function<void(config::Config&)> configure;  // last word on the config
   std::function<void(service::Service&)> install;   // more parts, after Slack (e.g. alerts_app::install)
 };

@@ -89,8 +89,9 @@ approvals:
   CHECK_THAT(with("  tiers:\n    - {below: 100, workflow: a}\n    - {below: 50, workflow: b}\n    - {workflow: b}\n"),
              Catch::Contains("approvals.tiers[1].below: tiers must be in increasing order"));
   CHECK_THAT(with(""), Catch::Contains("approvals.tiers: missing: with several workflows"));
-  CHECK_THAT(with("  tiers: [{workflow: a}]\n  triggers:\n    - {kinds: [spike], min_severity: huge, workflow: d}\n"),
+  CHECK_THAT(with("  tiers: [{workflow: a}]\n  triggers:\n    - {kinds: [spike], min_severity: huge, workflow: d, scopes: [team, galaxy]}\n"),
              Catch::Contains("approvals.triggers[0].min_severity: unknown value \"huge\"") &&
+                 Catch::Contains("approvals.triggers[0].scopes: unknown scope \"galaxy\"") &&
                  Catch::Contains("approvals.triggers[0].workflow: unknown workflow \"d\""));
   CHECK_THAT(with("  tiers: [{workflow: a}]\n  post_to: [web, email]\n"),
              Catch::Contains("approvals.post_to[1]: unknown channel \"email\""));

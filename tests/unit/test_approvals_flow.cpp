@@ -355,6 +355,15 @@ TEST_CASE("a finding opens a request by its kind, severity and amount, once", "[
     CHECK(again->id == first->id);
     CHECK(f.load(first->id).requester == "costbot");
   }
+  SECTION("a rule with scopes matches only findings of those scopes") {
+    auto by_team = finding;
+    by_team.id = "F-2";
+    by_team.kind = "level_shift";
+    by_team.scope_dimension = "team";
+    auto opened = f.engine->maybe_request_for_finding(*f.db, by_team, T0);
+    REQUIRE(opened);
+    CHECK(opened->created);
+  }
   SECTION("below the severity, the amount, or of another kind") {
     auto low = finding;
     low.severity = "low";
@@ -365,6 +374,10 @@ TEST_CASE("a finding opens a request by its kind, severity and amount, once", "[
     auto other = finding;
     other.kind = "spike";
     CHECK_FALSE(f.engine->maybe_request_for_finding(*f.db, other, T0));
+    auto by_service = finding;  // level shifts ask only at team scope
+    by_service.kind = "level_shift";
+    by_service.scope_dimension = "service";
+    CHECK_FALSE(f.engine->maybe_request_for_finding(*f.db, by_service, T0));
     CHECK(count_rows(*f.db, "SELECT COUNT(*) FROM approval_requests") == 0);
   }
 }

@@ -368,24 +368,25 @@ schedules:
   REQUIRE(issues.empty());
   auto s = f.make();
   auto jobs = scheduler::available_jobs({testing::source_path("templates")});
-  int detections = 0;
-  // A counting stand-in for the real detect job (same name, same binding): this test is about when
-  // it runs, not what it finds.
-  for (auto& job : jobs)
-    if (job.name == "detect") job.run = [&](JobContext&) { ++detections; };
   auto missing = scheduler::add_configured_jobs(*s, f.config, jobs);
   CHECK(missing.empty());  // every configured job is in this build now
+  auto detections = [&] { return scheduler::recent_runs(f.db, 100, "detect"); };
 
   auto first = s->run_now("ingest");
   CHECK(first.outcome == Outcome::succeeded);
   CHECK(first.changed_data);
   CHECK_THAT(first.message, Catch::Contains("1 ingested (1000 rows, 0 rejected)"));
-  CHECK(detections == 1);
+  // The real detect job followed, over the data that just landed.
+  auto after_first = detections();
+  REQUIRE(after_first.size() == 1);
+  CHECK(after_first[0].trigger == "after:ingest");
+  CHECK(after_first[0].outcome == Outcome::succeeded);
+  CHECK_THAT(after_first[0].message, Catch::Contains("new finding(s)"));
   auto second = s->run_now("ingest");
   CHECK(second.outcome == Outcome::succeeded);
   CHECK_FALSE(second.changed_data);
   CHECK_THAT(second.message, Catch::Contains("1 unchanged"));
-  CHECK(detections == 1);
+  CHECK(detections().size() == 1);
 
   SQLite::Statement rows(f.db.sql(), "SELECT COUNT(*) FROM cost_daily");
   REQUIRE(rows.executeStep());

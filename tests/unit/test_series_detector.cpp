@@ -6,9 +6,11 @@
 #include <sstream>
 
 #include "engine/detect/period_finder.hpp"
+#include "engine/detect/series_batch.hpp"
 #include "engine/detect/series_csv.hpp"
 #include "engine/detect/series_detector.hpp"
 #include "engine/detect/sliding_quantile.hpp"
+#include "engine/detect/small_medians.hpp"
 
 using namespace costbot::detect;
 
@@ -146,4 +148,113 @@ TEST_CASE("detect-series CSV: one output row per input row, bad rows reported an
   CHECK(lines[81].back() == '1');
   std::stringstream bad_header("time,amount\n1,2\n"), sink;
   CHECK_THROWS_WITH(detect_series_csv(bad_header, sink, {}), Catch::Contains("expected a header with columns timestamp and value"));
+}
+
+TEST_CASE("the median of five by min and max equals the sorted middle, ties included", "[detect][series]") {
+  std::vector<double> v(5);
+  for (int code = 0; code < 4 * 4 * 4 * 4 * 4; ++code) {
+    for (int i = 0, c = code; i < 5; ++i, c /= 4) v[static_cast<std::size_t>(i)] = c % 4;
+    auto sorted = v;
+    std::sort(sorted.begin(), sorted.end());
+    REQUIRE(medians::median_of_five(v[0], v[1], v[2], v[3], v[4]) == sorted[2]);
+    REQUIRE(medians::small_median(v.data(), 5) == sorted[2]);
+  }
+}
+
+namespace {
+
+// Series that exercise every path of the detector: weekly seasons, noise, spikes, dips, level
+// shifts (runs of one-sided days), flat stretches (the scale's floor), zeros and tiny values.
+std::vector<double> varied_series(unsigned seed, int n) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> g(0, 1);
+  std::uniform_real_distribution<double> u(0, 1);
+  const double base = 10 + 1000 * u(rng);
+  const double weekend = 0.4 + 0.6 * u(rng);
+  const double noise = seed % 5 == 0 ? 0 : 0.01 + 0.1 * u(rng);
+  std::vector<double> v;
+  double level = base;
+  for (int i = 0; i < n; ++i) {
+    if (u(rng) < 0.01) level *= 0.5 + 1.5 * u(rng);  // a level shift
+    double x = level * (i % 7 >= 5 ? weekend : 1.0) * (1 + noise * g(rng));
+    if (u(rng) < 0.02) x *= 1 + 4 * u(rng);  // a spike
+    if (u(rng) < 0.01) x = 0;                // a day with no cost
+    v.push_back(std::max(0.0, x));
+  }
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("the many-series detector gives every lane exactly what the one-series detector gives", "[detect][series]") {
+  DetectorOptions daily;  // the daily cost detector's shape (cost_anomalies.cpp)
+  daily.period = 7;
+  daily.find_period = false;
+  daily.fast_alpha = 0.15;
+  daily.slow_alpha = 0;
+  daily.threshold = 4;
+  daily.scale_window = 56;
+  daily.scale_lag = 7;
+  daily.scale_quantile = 0.9;
+  daily.min_scale_points = 14;
+  daily.warmup = 21;
+  daily.hold = 0;
+  daily.shift_run = 3;
+  daily.relative_floor = 0.01;
+  daily.range_floor = 0;
+  DetectorOptions two_levels = daily;  // slow level, hold, other season and window sizes
+  two_levels.slow_alpha = 0.01;
+  two_levels.hold = -1;
+  two_levels.season_cycles = 4;
+  two_levels.scale_window = 100;
+  two_levels.scale_lag = 20;
+  two_levels.shift_run = 2;
+  DetectorOptions no_season = daily;
+  no_season.period = 0;
+  no_season.shift_run = 0;
+  no_season.scale_lag = 0;
+  auto [name, options] = GENERATE_COPY(table<std::string, DetectorOptions>(
+      {{"daily", daily}, {"two levels", two_levels}, {"no season", no_season}}));
+  INFO(name);
+  REQUIRE(SeriesBatchDetector::supports(options));
+  constexpr int kDays = 400;
+  SeriesBatchDetector batch(options);
+  SeriesDetector single(options);
+  SeriesBatchDetector::Step step;
+  for (unsigned group = 0; group < 6; ++group) {  // reset() between groups: buffers are reused
+    std::vector<std::vector<double>> series;
+    for (int l = 0; l < SeriesBatchDetector::kLanes; ++l) series.push_back(varied_series(group * 100 + static_cast<unsigned>(l), kDays));
+    auto learn = [](int day) { return day % 45 != 30; };  // a holiday now and then
+    std::vector<std::vector<PointResult>> expected;
+    for (const auto& s : series) {
+      single.reset();
+      expected.emplace_back();
+      for (int d = 0; d < kDays; ++d) expected.back().push_back(single.push(s[static_cast<std::size_t>(d)], learn(d)));
+    }
+    batch.reset();
+    int level_shifts = 0;
+    for (int d = 0; d < kDays; ++d) {
+      double values[SeriesBatchDetector::kLanes];
+      for (int l = 0; l < SeriesBatchDetector::kLanes; ++l) values[l] = series[static_cast<std::size_t>(l)][static_cast<std::size_t>(d)];
+      batch.push(values, learn(d), step);
+      for (int l = 0; l < SeriesBatchDetector::kLanes; ++l) {
+        const PointResult got = step.at(l, values[l]);
+        const PointResult& want = expected[static_cast<std::size_t>(l)][static_cast<std::size_t>(d)];
+        INFO("group " << group << " lane " << l << " day " << d);
+        // Bit for bit: == on doubles (no NaN here), the flags and the kind.
+        REQUIRE(got.expected == want.expected);
+        REQUIRE(got.lower == want.lower);
+        REQUIRE(got.upper == want.upper);
+        REQUIRE(got.scale == want.scale);
+        REQUIRE(got.z == want.z);
+        REQUIRE(got.score == want.score);
+        REQUIRE(got.anomaly == want.anomaly);
+        REQUIRE(got.over_threshold == want.over_threshold);
+        REQUIRE(got.kind == want.kind);
+        level_shifts += got.kind == PointKind::level_shift;
+      }
+    }
+    CHECK(batch.points() == kDays);
+    if (options.shift_run > 0) CHECK(level_shifts > 0);  // the shift path was exercised
+  }
 }

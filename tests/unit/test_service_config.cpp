@@ -82,3 +82,33 @@ TEST_CASE("Slack secrets and the API URL fall back to the usual environment vari
   CHECK_FALSE(none.slack.enabled());
   CHECK(none.slack.api_url == "https://slack.com/api");
 }
+
+TEST_CASE("server.public_url is the one base of links, approvals.public_url is its deprecated alias", "[config][service]") {
+  config::Config derived;
+  REQUIRE(config::check_text("server: {listen: 0.0.0.0:9090}", &derived).empty());
+  CHECK(derived.server.public_url == "http://127.0.0.1:9090");
+  CHECK(derived.server.public_url_derived);
+
+  config::Config own;
+  REQUIRE(config::check_text("server: {public_url: https://costbot.example.com/}", &own).empty());
+  CHECK(own.server.public_url == "https://costbot.example.com");
+  CHECK_FALSE(own.server.public_url_derived);
+
+  config::Config alias;
+  REQUIRE(config::check_text("approvals: {public_url: https://old.example.com/}", &alias).empty());
+  CHECK(alias.server.public_url == "https://old.example.com");
+  CHECK(alias.server.public_url_alias == "approvals.public_url");
+
+  config::Config same;
+  CHECK(config::check_text("approvals: {public_url: https://a.example.com}\nserver: {public_url: https://a.example.com}", &same)
+            .empty());
+
+  auto conflict = config::check_text("approvals: {public_url: https://a.example.com}\nserver: {public_url: https://b.example.com}");
+  REQUIRE(conflict.size() == 1);
+  CHECK(conflict.all().front().path == "server.public_url");
+  CHECK_THAT(conflict.all().front().message, Catch::Contains("deprecated approvals.public_url"));
+
+  auto bad_alias = config::check_text("approvals: {public_url: costbot.example.com}");
+  REQUIRE(bad_alias.size() == 1);
+  CHECK(bad_alias.all().front().path == "approvals.public_url");
+}

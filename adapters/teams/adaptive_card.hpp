@@ -1,0 +1,54 @@
+#pragma once
+// Renders the channel-neutral chat::Reply as an Adaptive Card (schema 1.5, the newest Teams
+// draws) and wraps cards into Bot Framework activities and invoke responses.
+//
+// - title → a bold TextBlock; text → TextBlock (wrap; *bold* becomes **bold**); fields → FactSet;
+//   table → Table (header row, right-aligned number columns); context → small subtle TextBlock;
+//   divider → a separator on the next element; buttons → Action.Execute (verb "costbot.<verb>",
+//   data {costbot_verb, subject, summary}), which Teams answers with an adaptiveCard/action invoke,
+//   with the same click as Action.Submit in `fallback` for clients without Universal Actions.
+// - A button with a confirm dialog becomes Action.ShowCard holding the question and the real
+//   button; Reject's also holds a required "Why?" input (id "reason:<subject>").
+// - Incoming webhooks cannot receive clicks: with interactive = false buttons are left out.
+// - Teams refuses messages over ~28 KB: a card that would be larger loses trailing elements and
+//   says it was shortened.
+#include <boost/json.hpp>
+
+#include <string>
+#include <string_view>
+
+#include "engine/chat/reply.hpp"
+
+namespace costbot::teams {
+
+struct CardOptions {
+  bool interactive = true;  // false: no buttons (incoming webhooks, outgoing webhook replies)
+};
+
+constexpr std::string_view kAdaptiveCardType = "application/vnd.microsoft.card.adaptive";
+constexpr std::size_t kMaxCardBytes = 24 * 1024;
+
+boost::json::object render_card(const chat::Reply& reply, CardOptions options = {});
+
+// A message activity: text only when the reply is plain text (no title, no structure), else one
+// Adaptive Card attachment. "summary" carries the one-line fallback for notifications.
+boost::json::object render_activity(const chat::Reply& reply, CardOptions options = {});
+// {"type":"message","attachments":[card]}
+boost::json::object card_activity(const boost::json::object& card, const std::string& summary = {});
+
+// adaptiveCard/action invoke responses.
+boost::json::object card_invoke_response(const boost::json::object& card);
+boost::json::object message_invoke_response(const std::string& text);
+boost::json::object error_invoke_response(int status, const std::string& code, const std::string& message);
+
+// The first Adaptive Card of a message activity (nullptr when it has none).
+const boost::json::object* card_of(const boost::json::object& activity);
+
+// For incoming webhooks: removes Action.Submit / Action.Execute (and ShowCards and inputs that
+// only served them) from every card of an activity, in place.
+void strip_bot_actions(boost::json::object& activity);
+
+// "*bold*" (chat::Reply's mark) → "**bold**" (Adaptive Card markdown); the rest as it is.
+std::string card_markdown(std::string_view text);
+
+}  // namespace costbot::teams

@@ -1,0 +1,348 @@
+// The running service's own parts over real sockets: the local web channel (page, feeds, actions
+// and their guards, web.post deliveries), cost-trend charts, /metrics, the REST API's switch and
+// the scheduler as a service component.
+#include <catch2/catch.hpp>
+
+#include <optional>
+#include <regex>
+
+#include "bot/metrics/service_metrics.hpp"
+#include "bot/scheduler/job_runs.hpp"
+#include "engine/approvals/approvals.hpp"
+#include "engine/demo/demo_history.hpp"
+#include "engine/detect/detection_run.hpp"
+#include "engine/detect/finding_store.hpp"
+#include "engine/ingest/ingest.hpp"
+#include "engine/outbox/outbox.hpp"
+#include "tests/support/approvals_support.hpp"
+#include "tests/support/eventually.hpp"
+#include "tests/support/http_test_client.hpp"
+#include "tests/support/png_image.hpp"
+#include "tests/support/service_harness.hpp"
+#include "tests/support/test_support.hpp"
+
+using namespace costbot;
+namespace json = boost::json;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+namespace {
+
+// The example config (teams, workflows, attribution the demo is made for), with the harness's
+// test settings kept and every scheduled job off unless a test turns one on.
+std::function<void(config::Config&)> example_config(std::function<void(config::Config&)> more = {}) {
+  return [more](config::Config& c) {
+    auto example = config::load(testing::source_path("config/costbot.example.yaml"));
+    example.database = c.database;
+    example.server.shutdown_grace = c.server.shutdown_grace;
+    example.slack = c.slack;
+    example.commands = c.commands;
+    example.api = {};
+    for (auto& [name, job] : example.schedules.jobs) job.enabled = false;
+    c = std::move(example);
+    if (more) more(c);
+  };
+}
+
+struct Web {
+  testing::TempDir dir;
+  testing::ServiceHarness harness;
+
+  explicit Web(std::function<void(config::Config&)> configure = example_config(), bool demo_data = false)
+      : harness(options(dir, std::move(configure))) {
+    if (demo_data) seed_demo();
+    harness.start();
+  }
+
+  static testing::HarnessOptions options(testing::TempDir& dir, std::function<void(config::Config&)> configure) {
+    testing::HarnessOptions o;
+    o.database_path = dir.file("web.db");
+    o.slack = false;
+    o.operations = true;
+    o.outbox_poll = std::chrono::milliseconds(50);
+    o.configure = std::move(configure);
+    return o;
+  }
+
+  // 90 days of the demo's history, ingested and detected, before the service starts.
+  void seed_demo() {
+    auto config = config::load(testing::source_path("config/costbot.example.yaml"));
+    auto db = storage::open_migrated(dir.file("web.db"));
+    demo::DemoOptions d;
+    d.last_day = default_clock().today();
+    d.sample_path = testing::source_path("tests/fixtures/focus/focus_sample.csv");
+    d.focus_path = dir.file("focus.csv");
+    d.usage_path = dir.file("usage.csv");
+    demo::generate_demo_history(d);
+    ingest::IngestOptions io;
+    io.force = true;
+    ingest::ingest_file(db, config, ingest::SourceType::focus, d.focus_path, default_clock(), io);
+    ingest::ingest_file(db, config, ingest::SourceType::usage, d.usage_path, default_clock(), io);
+    detect::run_detection(db, config, default_clock().now());
+  }
+
+  testing::TestResponse get(const std::string& path, const Headers& headers = {}) {
+    return testing::http_request("127.0.0.1", harness.port(), "GET", path, headers);
+  }
+  testing::TestResponse post(const std::string& path, const std::string& body, const Headers& headers) {
+    return testing::http_request("127.0.0.1", harness.port(), "POST", path, headers, body);
+  }
+
+  std::string csrf_token() {
+    auto page = get("/");
+    std::smatch m;
+    std::regex re(R"re(name="csrf-token" content="([0-9a-f]+)")re");
+    REQUIRE(std::regex_search(page.body, m, re));
+    return m[1];
+  }
+
+  json::object feed(const std::string& name) {
+    auto r = get("/web/feed?feed=" + name);
+    REQUIRE(r.status == 200);
+    return json::parse(r.body).as_object();
+  }
+};
+
+std::int64_t open_request(testing::ServiceHarness& h, double amount, const std::string& team = "payments") {
+  approvals::Approvals engine(h.service().config(), render::Templates(testing::source_path("templates")));
+  approvals::RequestFacts f;
+  f.title = "Stop the idle build agents";
+  f.team = team;
+  f.amount = amount;
+  f.requester = "U0REQUESTER";
+  f.severity = "medium";
+  f.finding_id = "web-test-" + std::to_string(static_cast<long long>(amount));
+  auto created = engine.create_request(h.db(), f, h.service().clock().now());
+  h.service().wake_outbox();
+  return created.id;
+}
+
+std::optional<json::object> find_item(const json::object& feed, const std::string& subject) {
+  for (const auto& item : feed.at("items").as_array())
+    if (item.as_object().at("subject").as_string() == subject) return item.as_object();
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("the web page is served by the binary, with nothing from elsewhere", "[web]") {
+  Web web;
+  auto page = web.get("/");
+  REQUIRE(page.status == 200);
+  CHECK_THAT(page.header("Content-Type"), Catch::StartsWith("text/html"));
+  CHECK_THAT(page.header("Content-Security-Policy"), Catch::Contains("default-src 'none'"));
+  CHECK_THAT(page.header("Content-Security-Policy"), Catch::Contains("script-src 'self'"));
+  CHECK(page.header("Cache-Control") == "no-store");
+  CHECK_THAT(page.body, Catch::Contains(R"(<script src="/web/app.js" defer></script>)"));
+  CHECK_THAT(page.body, !Catch::Contains("{{"));  // every placeholder filled
+  auto script = web.get("/web/app.js");
+  REQUIRE(script.status == 200);
+  CHECK_THAT(script.header("Content-Type"), Catch::StartsWith("text/javascript"));
+  auto style = web.get("/web/app.css");
+  REQUIRE(style.status == 200);
+  for (const auto* body : {&page.body, &script.body, &style.body}) {
+    CHECK_THAT(*body, !Catch::Contains("http://") && !Catch::Contains("https://") && !Catch::Contains("//cdn"));
+    CHECK_THAT(*body, !Catch::Contains("@import") && !Catch::Contains("url("));
+  }
+  auto feeds = json::parse(web.get("/web/feeds").body).as_object();
+  CHECK(feeds.at("approvals_feed").as_string() == "approvals");
+  CHECK(feeds.at("personas").as_array().size() >= 4);
+}
+
+TEST_CASE("approval requests reach the web feed, and the page's buttons decide them", "[web][approvals]") {
+  Web web;
+  auto id = open_request(web.harness, 450);  // the example's team-lead tier: one stage
+  const std::string subject = "approval:" + std::to_string(id);
+  json::object item;
+  REQUIRE(testing::eventually([&] {
+    auto f = web.feed("approvals");
+    if (auto i = find_item(f, subject)) return item = *i, true;
+    return false;
+  }));
+  const auto& view = item.at("view").as_object();
+  CHECK(view.at("status").as_string() == "open");
+  CHECK(item.at("version").as_int64() == 1);
+  const auto& current = view.at("current").as_object();
+  const std::string approver(current.at("pending").as_array().at(0).at("user").as_string());
+  const std::string target = "approval:" + std::string(current.at("button_value").as_string());
+
+  auto token = web.csrf_token();
+  Headers good{{"Content-Type", "application/json"}, {"X-CSRF-Token", token}};
+  auto body = [&](const std::string& verb, const std::string& actor, const std::string& reason = "") {
+    json::object o{{"verb", verb}, {"subject", target}, {"actor", actor}, {"feed", "approvals"}};
+    if (!reason.empty()) o["reason"] = reason;
+    return json::serialize(o);
+  };
+
+  SECTION("approve moves the request on and the web copy is updated in place") {
+    auto refused = web.post("/web/actions", body("approve", "U0SOMEONE_ELSE"), good);
+    CHECK(refused.status == 200);
+    CHECK_THAT(refused.body, Catch::Contains("not an approver"));
+    auto r = web.post("/web/actions", body("approve", approver), good);
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    CHECK(json::parse(r.body).at("queued_effects").as_bool());
+    REQUIRE(testing::eventually([&] {
+      auto i = find_item(web.feed("approvals"), subject);
+      return i && i->at("view").at("status").as_string() == "approved";
+    }));
+    auto updated = *find_item(web.feed("approvals"), subject);
+    CHECK(updated.at("version").as_int64() > 1);
+    CHECK(updated.at("view").at("stages").at(0).at("status").as_string() == "approved");
+    CHECK(testing::count_rows(web.harness.db(), "SELECT COUNT(*) FROM web_posts WHERE subject = '" + subject + "'") == 1);
+  }
+  SECTION("reject needs a reason, and shows it") {
+    auto no_reason = web.post("/web/actions", body("reject", approver), good);
+    CHECK(no_reason.status == 400);
+    CHECK_THAT(no_reason.body, Catch::Contains("a reason is required"));
+    REQUIRE(web.post("/web/actions", body("reject", approver, "the agents run the release build"), good).status == 200);
+    REQUIRE(testing::eventually([&] {
+      auto i = find_item(web.feed("approvals"), subject);
+      return i && i->at("view").at("status").as_string() == "rejected";
+    }));
+    CHECK_THAT(std::string(find_item(web.feed("approvals"), subject)->at("text").as_string()),
+               Catch::Contains("the agents run the release build"));
+  }
+  SECTION("a request from elsewhere is refused before anything is decided") {
+    auto without_token = web.post("/web/actions", body("approve", approver), {{"Content-Type", "application/json"}});
+    CHECK(without_token.status == 403);
+    CHECK_THAT(without_token.body, Catch::Contains("X-CSRF-Token"));
+    auto wrong_token = web.post("/web/actions", body("approve", approver),
+                                {{"Content-Type", "application/json"}, {"X-CSRF-Token", std::string(token.size(), 'a')}});
+    CHECK(wrong_token.status == 403);
+    auto form = web.post("/web/actions", "verb=approve", {{"Content-Type", "application/x-www-form-urlencoded"}, {"X-CSRF-Token", token}});
+    CHECK(form.status == 415);
+    Headers foreign_origin = good;
+    foreign_origin.emplace_back("Origin", "https://evil.example");
+    CHECK(web.post("/web/actions", body("approve", approver), foreign_origin).status == 403);
+    Headers cross_site = good;
+    cross_site.emplace_back("Sec-Fetch-Site", "cross-site");
+    CHECK(web.post("/web/actions", body("approve", approver), cross_site).status == 403);
+    Headers rebinding = good;
+    rebinding.emplace_back("Host", "attacker.example:8080");
+    auto rebound = web.post("/web/actions", body("approve", approver), rebinding);
+    CHECK(rebound.status == 403);
+    CHECK_THAT(rebound.body, Catch::Contains("attacker.example"));
+    CHECK(web.get("/", {{"Host", "attacker.example"}}).status == 403);
+    CHECK(web.post("/web/actions", R"({"verb":"launch","subject":"approval:1"})", good).status == 400);
+    CHECK(web.post("/web/actions", "not json", good).status == 400);
+    // Same origin is fine.
+    Headers same_origin = good;
+    same_origin.emplace_back("Origin", "http://127.0.0.1");
+    same_origin.emplace_back("Sec-Fetch-Site", "same-origin");
+    CHECK(web.post("/web/actions", body("approve", "U0SOMEONE_ELSE"), same_origin).status == 200);
+    auto i = find_item(web.feed("approvals"), subject);
+    REQUIRE(i);
+    CHECK(i->at("view").at("status").as_string() == "open");
+  }
+}
+
+TEST_CASE("web.access off serves no page, open serves every client", "[web]") {
+  Web off(example_config([](config::Config& c) { c.web.access = "off"; }));
+  CHECK(off.get("/").status == 404);
+  CHECK(off.get("/web/feeds").status == 404);
+  Web open(example_config([](config::Config& c) { c.web.access = "open"; }));
+  CHECK(open.get("/", {{"Host", "costbot.internal.example"}}).status == 200);
+}
+
+TEST_CASE("the page's views: findings, incidents with charts, tickets, charts are PNGs, cached", "[web][charts]") {
+  Web web(example_config(), true);
+  auto findings = json::parse(web.get("/web/findings").body).as_object().at("findings").as_array();
+  REQUIRE_FALSE(findings.empty());
+  auto incidents = json::parse(web.get("/web/incidents").body).as_object().at("incidents").as_array();
+  REQUIRE_FALSE(incidents.empty());
+  auto tickets = web.get("/web/tickets");
+  REQUIRE(tickets.status == 200);
+  CHECK(json::parse(tickets.body).as_object().contains("awaiting"));
+
+  detect::FindingStore store(web.harness.db());
+  std::vector<detect::Finding> anomalies;
+  for (auto& f : store.findings(detect::FindingQuery::open()))
+    if (detect::is_cost_anomaly(f.kind)) anomalies.push_back(f);
+  REQUIRE_FALSE(anomalies.empty());  // the demo's level shift and runaway GPU group
+  const auto id = std::to_string(anomalies.front().id);
+  auto png = web.get("/charts/" + id + ".png");
+  REQUIRE(png.status == 200);
+  CHECK(png.header("Content-Type") == "image/png");
+  auto header = testing::read_png_header(png.body);
+  CHECK(header.width == 800);
+  CHECK(header.height == 400);
+  auto image = testing::decode_png(png.body);
+  CHECK(image.count_near(0xe0, 0x31, 0x31, 8) > 0);  // anomalous days in the highlight colour
+  const auto etag = png.header("ETag");
+  REQUIRE_FALSE(etag.empty());
+  CHECK(web.get("/charts/F" + id + ".png").body == png.body);
+  auto revalidated = web.get("/charts/" + id + ".png", {{"If-None-Match", etag}});
+  CHECK(revalidated.status == 304);
+  CHECK(revalidated.body.empty());
+
+  auto waste = store.findings(detect::FindingQuery::open().with_kind("idle_compute"));
+  REQUIRE_FALSE(waste.empty());
+  CHECK(web.get("/charts/" + std::to_string(waste.front().id) + ".png").status == 200);
+
+  auto unknown = web.get("/charts/987654.png");
+  CHECK(unknown.status == 404);
+  CHECK_THAT(unknown.body, Catch::Contains("no finding F987654"));
+  CHECK(web.get("/charts/chart.png").status == 404);
+}
+
+TEST_CASE("GET /metrics counts requests by route pattern, method and status", "[web][metrics]") {
+  Web web;
+  auto count = [&](const std::string& series) {
+    auto text = web.get("/metrics").body;
+    auto at = text.find("\n" + series + " ");
+    if (at == std::string::npos) return 0.0;
+    return std::stod(text.substr(at + series.size() + 2));
+  };
+  const std::string healthz = R"(costbot_http_requests_total{route="/healthz",method="GET",status="200"})";
+  const std::string chart404 = R"(costbot_http_requests_total{route="/charts/{id}.png",method="GET",status="404"})";
+  const std::string nowhere = R"x(costbot_http_requests_total{route="(no route)",method="GET",status="404"})x";
+  const double before = count(healthz), charts_before = count(chart404), nowhere_before = count(nowhere);
+  web.get("/healthz");
+  web.get("/healthz");
+  web.get("/charts/123456.png");
+  web.get("/no/such/page");
+  // Counted once the response is written, which the client may see a moment earlier.
+  REQUIRE(testing::eventually([&] { return count(healthz) == before + 2; }));
+  CHECK(count(chart404) == charts_before + 1);
+  CHECK(count(nowhere) == nowhere_before + 1);
+  auto scrape = web.get("/metrics");
+  CHECK(scrape.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8");
+  CHECK_THAT(scrape.body, Catch::Contains(R"(costbot_http_request_duration_seconds_bucket{route="/healthz",le=")"));
+  CHECK_THAT(scrape.body, Catch::Contains(R"(costbot_outbox_effects{status="pending"})"));
+}
+
+TEST_CASE("the REST API answers 503 while no token is configured, 401 without a token", "[web][api]") {
+  Web off;
+  auto r = off.get("/api/v1/findings");
+  CHECK(r.status == 503);
+  CHECK_THAT(r.body, Catch::Contains("COSTBOT_API_TOKENS"));
+  Web on(example_config([](config::Config& c) {
+    c.api.tokens.push_back({"ci", config::Secret("ci-token-0123456789abcdef", "test"), "", 0, 0});
+  }));
+  auto none = on.get("/api/v1/findings");
+  CHECK(none.status == 401);
+  CHECK_THAT(none.header("WWW-Authenticate"), Catch::StartsWith("Bearer"));
+  auto ok = on.get("/api/v1/findings", {{"Authorization", "Bearer ci-token-0123456789abcdef"}});
+  CHECK(ok.status == 200);
+  CHECK_THAT(ok.body, Catch::StartsWith(R"({"findings":[)"));
+}
+
+TEST_CASE("the service runs its scheduler: jobs at start, followers, a graceful stop", "[web][scheduler]") {
+  Web web(example_config([&](config::Config& c) {
+    c.ingest.sources = {{"sample", "focus", {testing::source_path("tests/fixtures/focus/focus_sample.csv")}}};
+    c.schedules.jobs["ingest"].enabled = true;
+    c.schedules.jobs["ingest"].on_start = true;
+    c.schedules.jobs["detect"].enabled = true;
+  }));
+  auto runs = [&](const std::string& job) { return scheduler::recent_runs(web.harness.db(), 10, job); };
+  REQUIRE(testing::eventually([&] { return !runs("detect").empty(); }, std::chrono::seconds(30)));
+  auto ingest = runs("ingest");
+  REQUIRE(ingest.size() == 1);
+  CHECK(ingest[0].trigger == "start");
+  CHECK(ingest[0].outcome == scheduler::Outcome::succeeded);
+  CHECK_THAT(ingest[0].message, Catch::Contains("1 ingested (1000 rows"));
+  CHECK(runs("detect")[0].trigger == "after:ingest");
+  CHECK(runs("approvals_sla").empty());  // disabled
+  web.harness.stop();  // stops the scheduler first, then the server
+  CHECK(runs("ingest").size() == 1);
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""The local web channel in Debian's headless Chromium (tests/browser/web_channel.mjs), against a
+real `costbot serve` over a database filled by `costbot demo`: load the page, click Approve and
+see the stage change, reject with a reason, switch persona, take screenshots.
+
+playwright-core (pinned by tests/browser/package-lock.json) is installed into tests/browser/
+node_modules on the first run and whenever the lock file changes; it downloads no browser.
+
+  browser_web_channel.py --repo DIR --binary PATH --out DIR
+"""
+import argparse
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from live_service import LiveService  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def install_packages(browser_dir):
+    lock = os.path.join(browser_dir, "package-lock.json")
+    marker = os.path.join(browser_dir, "node_modules", ".costbot-installed-lock")
+    if os.path.exists(marker) and filecmp.cmp(lock, marker, shallow=False):
+        return
+    r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=browser_dir,
+                       capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        raise RuntimeError(f"npm ci in {browser_dir} failed:\n{r.stdout}\n{r.stderr}")
+    shutil.copyfile(lock, marker)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repo", required=True)
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    args.repo, args.binary = os.path.abspath(args.repo), os.path.abspath(args.binary)
+    for tool in ("node", "npm"):
+        if not shutil.which(tool):
+            print(f"{tool} not found: install it (deploy/install-deps.sh)")
+            return 1
+    if not os.access(CHROMIUM, os.X_OK):
+        print(f"{CHROMIUM} not found: install Debian's chromium (deploy/install-deps.sh)")
+        return 1
+    browser_dir = os.path.join(args.repo, "tests", "browser")
+    install_packages(browser_dir)
+    os.makedirs(args.out, exist_ok=True)
+    screenshot = os.path.join(args.out, "web-channel.png")
+    with LiveService(args.binary, args.repo) as svc:
+        r = subprocess.run(["node", os.path.join(browser_dir, "web_channel.mjs"), svc.url("/"), screenshot],
+                           cwd=browser_dir, capture_output=True, text=True, timeout=240)
+        print(r.stdout, end="")
+        if r.returncode != 0:
+            print(r.stderr)
+            print("--- service log (tail) ---\n" + svc.log()[-4000:])
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
