@@ -92,6 +92,10 @@ struct TeamsFixture {
     tx.commit();
     harness->service().wake_outbox();
     REQUIRE(teams.wait_for_connector_calls("POST", before + 1));
+    // The copy is recorded after the connector answered, in the outbox worker's own transaction.
+    REQUIRE(testing::eventually([&] {
+      return count("SELECT COUNT(*) FROM posted_messages WHERE channel_kind = 'teams' AND subject = '" + subject + "'") > 0;
+    }));
     return teams.connector_calls("POST").back().returned_id;
   }
   int next_id = 0;
