@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "adapters/slack/inbound.hpp"
+#include "engine/util/utf8.hpp"
 
 namespace costbot::slack {
 namespace json = boost::json;
@@ -11,19 +12,12 @@ namespace {
 constexpr std::size_t kMaxBlocks = 50;
 constexpr std::size_t kSectionText = 3000;
 
-// Shortens to at most `max` bytes without cutting a UTF-8 sequence, marking the cut with "…".
-std::string clip(std::string_view s, std::size_t max) {
-  if (s.size() <= max) return std::string(s);
-  std::size_t end = max >= 3 ? max - 3 : 0;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
-  return std::string(s.substr(0, end)) + "\xE2\x80\xA6";
-}
 
 json::object plain(std::string_view text, std::size_t max) {
-  return {{"type", "plain_text"}, {"text", clip(text.empty() ? " " : text, max)}, {"emoji", true}};
+  return {{"type", "plain_text"}, {"text", text::clip_utf8(text.empty() ? " " : text, max)}, {"emoji", true}};
 }
 json::object mrkdwn(std::string_view text, std::size_t max) {
-  return {{"type", "mrkdwn"}, {"text", clip(text.empty() ? " " : text, max)}};
+  return {{"type", "mrkdwn"}, {"text", text::clip_utf8(text.empty() ? " " : text, max)}};
 }
 
 // Splits long text on line ends into pieces that fit a section.
@@ -49,7 +43,7 @@ std::vector<std::string> split_text(const std::string& text, std::size_t max) {
     current += line;
   }
   if (!current.empty() || out.empty()) out.push_back(std::move(current));
-  for (auto& piece : out) piece = clip(piece, max);
+  for (auto& piece : out) piece = text::clip_utf8(piece, max);
   return out;
 }
 
@@ -80,8 +74,8 @@ std::string table_text(const chat::TableBlock& t) {
 json::object button(const chat::Button& b) {
   json::object o{{"type", "button"},
                  {"text", plain(b.label, 75)},
-                 {"action_id", clip(action_id_for(b.verb, b.subject), 255)},
-                 {"value", clip(b.subject, 2000)}};
+                 {"action_id", text::clip_utf8(action_id_for(b.verb, b.subject), 255)},
+                 {"value", text::clip_utf8(b.subject, 2000)}};
   if (b.style == chat::ButtonStyle::primary) o["style"] = "primary";
   if (b.style == chat::ButtonStyle::danger) o["style"] = "danger";
   if (b.confirm) {
@@ -149,7 +143,7 @@ json::object render_message(const chat::Reply& reply) {
     blocks.resize(kMaxBlocks - 1);
     blocks.push_back(json::object{{"type", "context"}, {"elements", json::array{mrkdwn("(shortened: too long for one message)", 100)}}});
   }
-  json::object body{{"text", clip(reply.summary(), 3000)}};
+  json::object body{{"text", text::clip_utf8(reply.summary(), 3000)}};
   if (!blocks.empty()) body["blocks"] = std::move(blocks);
   return body;
 }
@@ -167,18 +161,18 @@ json::object reject_reason_modal(const chat::ChatAction& action) {
                     {"ts", action.message.message_id},
                     {"ephemeral", action.message.ephemeral},
                     {"response_url", action.response_url},
-                    {"text", clip(action.message.text, 1000)}};
+                    {"text", text::clip_utf8(action.message.text, 1000)}};
   std::string what = action.message.text.empty() ? action.subject : action.message.text;
   return {{"type", "modal"},
           {"callback_id", std::string(kRejectReasonCallback)},
-          {"private_metadata", clip(json::serialize(meta), 3000)},
+          {"private_metadata", text::clip_utf8(json::serialize(meta), 3000)},
           {"title", plain("Reject request", 24)},
           {"submit", plain("Reject", 24)},
           {"close", plain("Cancel", 24)},
           {"blocks", json::array{
                          json::object{{"type", "section"},
                                       {"text", mrkdwn("Rejecting *" + escape_mrkdwn(action.subject) + "*: " +
-                                                          escape_mrkdwn(clip(what, 2000)), kSectionText)}},
+                                                          escape_mrkdwn(text::clip_utf8(what, 2000)), kSectionText)}},
                          json::object{{"type", "input"},
                                       {"block_id", std::string(kReasonBlock)},
                                       {"label", plain("Why are you rejecting it?", 2000)},

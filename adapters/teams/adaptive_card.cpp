@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "adapters/teams/activity.hpp"
+#include "engine/util/utf8.hpp"
 
 namespace costbot::teams {
 namespace json = boost::json;
@@ -11,20 +12,13 @@ namespace {
 constexpr std::size_t kMaxTableRows = 60;
 constexpr std::size_t kMaxText = 4000;
 
-// Shortens to at most `max` bytes without cutting a UTF-8 sequence, marking the cut with "…".
-std::string clip(std::string_view s, std::size_t max) {
-  if (s.size() <= max) return std::string(s);
-  std::size_t end = max >= 3 ? max - 3 : 0;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
-  return std::string(s.substr(0, end)) + "\xE2\x80\xA6";
-}
 
 json::object text_block(std::string text) {
   return {{"type", "TextBlock"}, {"text", text.empty() ? std::string(" ") : std::move(text)}, {"wrap", true}};
 }
 
 json::object cell(const std::string& text, bool header) {
-  auto block = text_block(clip(text, 500));
+  auto block = text_block(text::clip_utf8(text, 500));
   if (header) block["weight"] = "Bolder";
   return {{"type", "TableCell"}, {"items", json::array{std::move(block)}}};
 }
@@ -57,13 +51,13 @@ json::object table(const chat::TableBlock& t) {
 
 json::object button_data(const chat::Button& b, const std::string& summary) {
   json::object data{{"costbot_verb", chat::to_string(b.verb)}, {"subject", b.subject}};
-  if (!summary.empty()) data["summary"] = clip(summary, 300);
+  if (!summary.empty()) data["summary"] = text::clip_utf8(summary, 300);
   return data;
 }
 
 json::object execute(const chat::Button& b, const std::string& title, const std::string& summary) {
   json::object action{{"type", "Action.Execute"},
-                      {"title", clip(title.empty() ? std::string(" ") : title, 80)},
+                      {"title", text::clip_utf8(title.empty() ? std::string(" ") : title, 80)},
                       {"verb", std::string(kVerbPrefix) + chat::to_string(b.verb)},
                       {"data", button_data(b, summary)}};
   if (b.style == chat::ButtonStyle::primary) action["style"] = "positive";
@@ -81,10 +75,10 @@ json::object action_for(const chat::Button& b, const std::string& summary) {
   if (!b.confirm && b.verb != chat::ActionVerb::reject) return execute(b, b.label, summary);
   json::array body;
   if (b.confirm) {
-    auto question = text_block(clip(b.confirm->title, 200));
+    auto question = text_block(text::clip_utf8(b.confirm->title, 200));
     question["weight"] = "Bolder";
     body.push_back(std::move(question));
-    if (!b.confirm->text.empty()) body.push_back(text_block(clip(b.confirm->text, 500)));
+    if (!b.confirm->text.empty()) body.push_back(text_block(text::clip_utf8(b.confirm->text, 500)));
   }
   if (b.verb == chat::ActionVerb::reject) {
     body.push_back(json::object{{"type", "Input.Text"},
@@ -97,7 +91,7 @@ json::object action_for(const chat::Button& b, const std::string& summary) {
                                 {"maxLength", 2000}});
   }
   json::object action{{"type", "Action.ShowCard"},
-                      {"title", clip(b.label.empty() ? std::string(" ") : b.label, 80)},
+                      {"title", text::clip_utf8(b.label.empty() ? std::string(" ") : b.label, 80)},
                       {"card", json::object{{"type", "AdaptiveCard"},
                                             {"body", std::move(body)},
                                             {"actions", json::array{execute(b, b.confirm ? b.confirm->confirm : b.label,
@@ -186,7 +180,7 @@ json::object render_card(const chat::Reply& reply, CardOptions options) {
   json::array body;
   bool separator = false;
   if (!reply.title.empty()) {
-    auto title = text_block(clip(reply.title, 300));
+    auto title = text_block(text::clip_utf8(reply.title, 300));
     title["size"] = "Medium";
     title["weight"] = "Bolder";
     body.push_back(std::move(title));
@@ -194,11 +188,11 @@ json::object render_card(const chat::Reply& reply, CardOptions options) {
   std::string summary = reply.summary();
   for (const auto& block : reply.blocks) {
     if (auto* t = std::get_if<chat::TextBlock>(&block)) {
-      add_element(body, text_block(clip(card_markdown(t->text), kMaxText)), separator);
+      add_element(body, text_block(text::clip_utf8(card_markdown(t->text), kMaxText)), separator);
     } else if (auto* f = std::get_if<chat::FieldsBlock>(&block)) {
       json::array facts;
       for (const auto& field : f->fields)
-        facts.push_back(json::object{{"title", clip(field.label, 200)}, {"value", clip(card_markdown(field.value), 1000)}});
+        facts.push_back(json::object{{"title", text::clip_utf8(field.label, 200)}, {"value", text::clip_utf8(card_markdown(field.value), 1000)}});
       if (!facts.empty()) add_element(body, json::object{{"type", "FactSet"}, {"facts", std::move(facts)}}, separator);
     } else if (auto* t = std::get_if<chat::TableBlock>(&block)) {
       add_element(body, table(*t), separator);
@@ -214,7 +208,7 @@ json::object render_card(const chat::Reply& reply, CardOptions options) {
       for (const auto& b : a->buttons) actions.push_back(action_for(b, summary));
       add_element(body, json::object{{"type", "ActionSet"}, {"actions", std::move(actions)}}, separator);
     } else if (auto* c = std::get_if<chat::ContextBlock>(&block)) {
-      auto note = text_block(clip(card_markdown(c->text), 2000));
+      auto note = text_block(text::clip_utf8(card_markdown(c->text), 2000));
       note["isSubtle"] = true;
       note["size"] = "Small";
       add_element(body, std::move(note), separator);
@@ -222,7 +216,7 @@ json::object render_card(const chat::Reply& reply, CardOptions options) {
       separator = true;
     }
   }
-  if (body.empty()) body.push_back(text_block(clip(summary, kMaxText)));
+  if (body.empty()) body.push_back(text_block(text::clip_utf8(summary, kMaxText)));
   json::object card{{"type", "AdaptiveCard"},
                     {"$schema", "http://adaptivecards.io/schemas/adaptive-card.json"},
                     {"version", "1.5"},
@@ -243,7 +237,7 @@ json::object card_activity(const json::object& card, const std::string& summary)
   json::object activity{{"type", "message"},
                         {"attachments", json::array{json::object{{"contentType", std::string(kAdaptiveCardType)},
                                                                  {"content", card}}}}};
-  if (!summary.empty()) activity["summary"] = clip(summary, 300);
+  if (!summary.empty()) activity["summary"] = text::clip_utf8(summary, 300);
   return activity;
 }
 
@@ -255,7 +249,7 @@ json::object render_activity(const chat::Reply& reply, CardOptions options) {
       if (auto* t = std::get_if<chat::TextBlock>(&b)) text += card_markdown(t->text);
       else if (auto* c = std::get_if<chat::ContextBlock>(&b)) text += "_" + card_markdown(c->text) + "_";
     }
-    return {{"type", "message"}, {"textFormat", "markdown"}, {"text", clip(text, kMaxCardBytes)}};
+    return {{"type", "message"}, {"textFormat", "markdown"}, {"text", text::clip_utf8(text, kMaxCardBytes)}};
   }
   return card_activity(render_card(reply, options), reply.summary());
 }
@@ -265,13 +259,13 @@ json::object card_invoke_response(const json::object& card) {
 }
 
 json::object message_invoke_response(const std::string& text) {
-  return {{"statusCode", 200}, {"type", "application/vnd.microsoft.activity.message"}, {"value", clip(text, 1000)}};
+  return {{"statusCode", 200}, {"type", "application/vnd.microsoft.activity.message"}, {"value", text::clip_utf8(text, 1000)}};
 }
 
 json::object error_invoke_response(int status, const std::string& code, const std::string& message) {
   return {{"statusCode", status},
           {"type", "application/vnd.microsoft.error"},
-          {"value", json::object{{"code", code}, {"message", clip(message, 1000)}}}};
+          {"value", json::object{{"code", code}, {"message", text::clip_utf8(message, 1000)}}}};
 }
 
 const json::object* card_of(const json::object& activity) {
