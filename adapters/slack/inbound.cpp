@@ -116,8 +116,9 @@ void parse_view_submission(const json::object& p, Interaction& out) {
 
 }  // namespace
 
-SlashCommand parse_slash_command(std::string_view form_body) {
-  auto fields = http::decode_form(form_body);
+namespace {
+// The fields of a slash command, from a form (HTTP) or a JSON object (Socket Mode): the same names.
+SlashCommand slash_command_from_fields(std::vector<std::pair<std::string, std::string>> fields, const char* what) {
   SlashCommand c;
   for (auto& [k, v] : fields) {
     if (k == "command") c.command = std::move(v);
@@ -132,9 +133,23 @@ SlashCommand parse_slash_command(std::string_view form_body) {
     else if (k == "response_url") c.response_url = std::move(v);
     else if (k == "trigger_id") c.trigger_id = std::move(v);
   }
-  if (c.command.empty()) throw invalid_input("slash command form has no \"command\" field");
-  if (c.user_id.empty()) throw invalid_input("slash command form has no \"user_id\" field");
+  if (c.command.empty()) throw invalid_input(std::string("slash command ") + what + " has no \"command\" field");
+  if (c.user_id.empty()) throw invalid_input(std::string("slash command ") + what + " has no \"user_id\" field");
   return c;
+}
+}  // namespace
+
+SlashCommand parse_slash_command(std::string_view form_body) {
+  auto fields = http::decode_form(form_body);
+  return slash_command_from_fields(std::move(fields), "form");
+}
+
+SlashCommand slash_command_from_json(const boost::json::value& payload) {
+  if (!payload.is_object()) throw invalid_input("slash command payload is not a JSON object");
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (const auto& [k, v] : payload.as_object())
+    if (v.is_string()) fields.emplace_back(std::string(k), std::string(v.as_string()));
+  return slash_command_from_fields(std::move(fields), "payload");
 }
 
 EventEnvelope parse_event_envelope(std::string_view json_body) {

@@ -2,6 +2,8 @@
 // Slack's inbound payloads, translated into plain structs and channel-neutral ChatActions. Every
 // parser throws costbot::Error(invalid_input) with a reason on malformed input; none trusts a
 // field's presence or type.
+#include <boost/json/value.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +24,8 @@ struct SlashCommand {
   std::string trigger_id;
 };
 SlashCommand parse_slash_command(std::string_view form_body);
+// The same from a Socket Mode envelope's payload (a JSON object with the form's field names).
+SlashCommand slash_command_from_json(const boost::json::value& payload);
 
 // An Events API POST (JSON).
 struct Event {

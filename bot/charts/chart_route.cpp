@@ -1,5 +1,6 @@
 #include "bot/charts/chart_route.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
@@ -9,11 +10,13 @@
 
 #include "bot/server/errors.hpp"
 #include "bot/service/service.hpp"
+#include "engine/detect/budgets.hpp"
 #include "engine/detect/chart_series.hpp"
 #include "engine/detect/finding_store.hpp"
 #include "engine/query/costs.hpp"
 #include "engine/render/chart.hpp"
 #include "engine/util/error.hpp"
+#include "engine/util/format.hpp"
 #include "engine/util/log.hpp"
 #include "engine/util/strings.hpp"
 
@@ -68,12 +71,70 @@ class PngCache {
   std::unordered_map<std::int64_t, Entry> entries_;
 };
 
+// "December 2026".
+std::string chart_month_name(Day d) {
+  static const char* months[] = {"January", "February", "March",     "April",   "May",      "June",
+                                 "July",    "August",   "September", "October", "November", "December"};
+  std::chrono::year_month_day ymd{d};
+  return fmt::format("{} {}", months[static_cast<unsigned>(ymd.month()) - 1], static_cast<int>(ymd.year()));
+}
+
 std::int64_t finding_id_of(const std::string& text) {
   std::string_view id = text;
   if (!id.empty() && (id.front() == 'F' || id.front() == 'f')) id.remove_prefix(1);
   auto n = text::parse_int(id);
   if (!n || *n <= 0) throw not_found("no chart \"" + text + ".png\": expected a finding id such as 12 or F12");
   return *n;
+}
+
+// A budget finding: the month's spend adding up against the budget line, then the forecast to the
+// month's end with its 90% interval (days to come are never drawn as $0). The figures are those of
+// `costbot budgets` at this moment (detect::budget_for_finding), so the chart matches the message.
+std::optional<render::ChartData> budget_chart(storage::Database& db, const config::Config& config, const detect::Finding& f) {
+  if (f.kind != detect::kBudgetActual && f.kind != detect::kBudgetForecast) return std::nullopt;
+  auto status = detect::budget_for_finding(db, config, f);
+  if (!status) return std::nullopt;
+  const auto& s = *status;
+  const std::string& currency = config.currency.base;
+  query::CostQuery q(db);
+  auto daily = q.daily_total({s.month_start, s.as_of + std::chrono::days{1}, ""}, detect::budget_filters(config, s));
+  render::ChartData data;
+  data.title = s.name + ": " + chart_month_name(s.as_of) + " budget";
+  const bool month_over = s.days_elapsed >= s.days_in_month;
+  data.subtitle = month_over ? fmt::format("Spent {} of {} ({})", fmtx::money(s.month_to_date, 0, currency),
+                                           fmtx::money(s.budget, 0, currency), fmtx::percent(s.used))
+                             : fmt::format("Spent {} by {}; forecast {} ({} of budget)", fmtx::money_short(s.month_to_date, currency),
+                                           fmtx::day_short(s.as_of), fmtx::money_short(s.forecast, currency),
+                                           fmtx::percent(s.forecast_used));
+  data.currency = currency;
+  data.actual_label = "Spent this month";
+  data.expected_label = "Forecast";
+  data.band_label = "90% interval";
+  data.reference = s.budget;
+  data.reference_label = "Budget " + fmtx::money_short(s.budget, currency);
+  double total = 0;
+  for (std::size_t i = 0; i < daily.size(); ++i) {
+    total += daily[i];
+    render::ChartPoint p;
+    p.day = s.month_start + std::chrono::days{static_cast<int>(i)};
+    p.actual = total;
+    data.points.push_back(p);
+  }
+  if (!data.points.empty()) {  // the forecast starts from the last actual day
+    data.points.back().expected = data.points.back().lower = data.points.back().upper = total;
+  }
+  const int remaining = s.days_in_month - s.days_elapsed;
+  for (int k = 1; k <= remaining; ++k) {
+    const double t = static_cast<double>(k) / remaining;
+    render::ChartPoint p;
+    p.day = s.as_of + std::chrono::days{k};
+    p.projected = true;
+    p.expected = total + t * (s.forecast - total);
+    p.lower = total + t * (s.forecast_lower - total);
+    p.upper = total + t * (s.forecast_upper - total);
+    data.points.push_back(p);
+  }
+  return data;
 }
 
 detect::ChartSeries series_for(storage::Database& db, const config::Config& config, const detect::Finding& f) {
@@ -136,7 +197,9 @@ Response chart(service::Service& svc, PngCache& cache, const Request& req) {
     return r;
   }
   if (auto png = cache.get(id, version)) return png_response(*png, etag);
-  auto png = draw(svc.config(), series_for(db, svc.config(), *finding));
+  auto budget = budget_chart(db, svc.config(), *finding);
+  auto png = budget ? render::render_cost_chart(*budget, render::ChartOptions::from_config(svc.config().charts))
+                    : draw(svc.config(), series_for(db, svc.config(), *finding));
   cache.put(id, version, png);
   return png_response(png, etag);
 }

@@ -103,6 +103,13 @@ void run_demo(Context& ctx, const DemoCliOptions& o) {
     std::cout << fmt::format("  detection: {} in {} ms{}{}\n", scheduler::name_of(run.outcome), run.duration_ms,
                              run.message.empty() ? "" : ": ", run.message);
     if (run.outcome != scheduler::Outcome::succeeded) throw Error(ErrorKind::internal, "detection failed: " + run.message);
+    // Personas that read a digest rather than each alert (eng_manager) get today's, so their tab
+    // on the web page shows what they would receive, not detection's raw findings.
+    if (jobs->has("daily_digest")) {
+      auto digest = jobs->run_now("daily_digest", "demo");
+      std::cout << fmt::format("  daily digest: {}{}{}\n", scheduler::name_of(digest.outcome), digest.message.empty() ? "" : ": ",
+                               digest.message);
+    }
   } else {
     std::cout << "  detection: not part of this build yet; the data is ready for `costbot detect`\n";
   }

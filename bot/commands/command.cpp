@@ -154,7 +154,10 @@ Command parse_words(const Words& w) {
       fail("request: expected \"ticket\" (usage: " + find_command("request")->usage + ")");
     ++i;
     if (i >= w.size()) fail("request ticket: which finding? (usage: " + find_command("request")->usage + ")");
-    auto id = parse_id(w.lower[i]);
+    std::string_view word = w.lower[i];
+    if (word.starts_with("#")) word.remove_prefix(1);
+    if (word.starts_with("f")) word.remove_prefix(1);  // F12, as every list and message names findings
+    auto id = parse_id(word);
     if (!id) fail("request ticket: \"" + w.original[i] + "\" is not a finding id");
     ++i;
     no_more(w, i, "request");

@@ -8,6 +8,7 @@
 
 #include "adapters/slack/block_kit.hpp"
 #include "adapters/slack/inbound.hpp"
+#include "adapters/slack/socket_mode.hpp"
 #include "adapters/slack/verify.hpp"
 #include "adapters/slack/web_api.hpp"
 #include "bot/actions/message_updates.hpp"
@@ -75,32 +76,30 @@ struct App {
   }
 };
 
-Response reply_json(const chat::Reply& reply) { return Response::json(200, slack::render_response(reply)); }
+std::string reply_body(const chat::Reply& reply) { return json::serialize(slack::render_response(reply)); }
 
-// POST /slack/commands
-void handle_command(const std::shared_ptr<App>& app, Request&& req, Respond respond) {
-  app->verify(req);
-  App::require_form(req);
-  auto slash = slack::parse_slash_command(req.body);
+// The immediate answer to a slash command (a JSON body): the HTTP response, or a Socket Mode ack.
+using SlashAnswer = std::function<void(std::string json_body)>;
+
+// A slash command, however it arrived (HTTP POST or Socket Mode envelope): answered at once when
+// quick or cached, else run on the work pool and answered inline if done within the ack budget,
+// otherwise acknowledged and answered through response_url by the outbox.
+void answer_slash(const std::shared_ptr<App>& app, const slack::SlashCommand& slash, const std::string& request_id,
+                  SlashAnswer respond) {
   auto& dispatcher = app->svc.commands();
   auto parsed = commands::parse(slash.text);
-  if (!parsed.ok()) return respond(reply_json(dispatcher.help_for(parsed.error)));
+  if (!parsed.ok()) return respond(reply_body(dispatcher.help_for(parsed.error)));
   auto command = *parsed.command;
   auto inv = app->invocation(slash);
 
-  if (dispatcher.speed_of(command) == commands::Speed::quick) return respond(reply_json(dispatcher.dispatch(command, inv)));
-  if (auto hit = dispatcher.cached(command, inv)) {
-    Response r;
-    r.content_type = "application/json; charset=utf-8";
-    r.body = hit->rendered("slack", [](const chat::Reply& reply) { return json::serialize(slack::render_response(reply)); });
-    return respond(std::move(r));
-  }
+  if (dispatcher.speed_of(command) == commands::Speed::quick) return respond(reply_body(dispatcher.dispatch(command, inv)));
+  if (auto hit = dispatcher.cached(command, inv)) return respond(hit->rendered("slack", reply_body));
 
   // May be slow: run it on the work pool; answer inline if it is done within the ack budget,
   // otherwise ack now and post the answer to response_url through the outbox when it is ready.
   struct Pending {
     std::atomic<int> state{0};  // 0 running, 1 answered inline, 2 acknowledged
-    Respond respond;
+    SlashAnswer respond;
     std::optional<net::steady_timer> timer;
   };
   auto pending = std::make_shared<Pending>();
@@ -108,15 +107,14 @@ void handle_command(const std::shared_ptr<App>& app, Request&& req, Respond resp
   auto budget = std::chrono::milliseconds(app->config.ack_budget_ms);
   if (budget.count() == 0) {
     pending->state = 2;
-    pending->respond(reply_json(commands::working_on(command)));
+    pending->respond(reply_body(commands::working_on(command)));
   } else {
     pending->timer.emplace(app->svc.work_pool().get_executor(), budget);
     pending->timer->async_wait([pending, command](const boost::system::error_code& ec) {
       int running = 0;
-      if (!ec && pending->state.compare_exchange_strong(running, 2)) pending->respond(reply_json(commands::working_on(command)));
+      if (!ec && pending->state.compare_exchange_strong(running, 2)) pending->respond(reply_body(commands::working_on(command)));
     });
   }
-  std::string request_id = req.id;
   net::post(app->svc.work_pool(), [app, pending, command, inv, slash, request_id]() mutable {
     log::ScopedRequestId scope(request_id);
     inv.db = &app->svc.db();  // this thread's connection
@@ -134,7 +132,7 @@ void handle_command(const std::shared_ptr<App>& app, Request&& req, Respond resp
     int running = 0;
     if (pending->state.compare_exchange_strong(running, 1)) {
       if (pending->timer) pending->timer->cancel();
-      pending->respond(reply_json(reply));
+      pending->respond(reply_body(reply));
       return;
     }
     if (slash.response_url.empty()) {
@@ -156,24 +154,32 @@ void handle_command(const std::shared_ptr<App>& app, Request&& req, Respond resp
   });
 }
 
-// POST /slack/events
-Response handle_event(const std::shared_ptr<App>& app, Request& req) {
+// POST /slack/commands
+void handle_command(const std::shared_ptr<App>& app, Request&& req, Respond respond) {
   app->verify(req);
-  auto envelope = slack::parse_event_envelope(req.body);
-  if (envelope.type == "url_verification") return Response::json(200, {{"challenge", envelope.challenge}});
+  App::require_form(req);
+  answer_slash(app, slack::parse_slash_command(req.body), req.id, [respond = std::move(respond)](std::string body) {
+    Response r;
+    r.content_type = "application/json; charset=utf-8";
+    r.body = std::move(body);
+    respond(std::move(r));
+  });
+}
+
+// An event callback (HTTP or Socket Mode): remembered by event_id (a redelivery changes nothing),
+// a message for the bot queued for the outbox to answer.
+void accept_event(const std::shared_ptr<App>& app, const slack::EventEnvelope& envelope, const std::string& retry_note) {
   if (envelope.type != "event_callback") {
     spdlog::info("Slack event envelope of type {} ignored", envelope.type);
-    return Response::empty(200);
+    return;
   }
   auto& db = app->svc.db();
   auto now = app->svc.clock().now();
   auto tx = db.begin_write();
   if (!app->first_time(db, "slack.event", envelope.event_id, now)) {
     tx.commit();
-    auto retry = req.header("x-slack-retry-num");
-    spdlog::info("Slack event {} already received{}{}: not processed again", envelope.event_id,
-                 retry ? ", retry " : "", retry ? std::string(*retry) : "");
-    return Response::empty(200);
+    spdlog::info("Slack event {} already received{}: not processed again", envelope.event_id, retry_note);
+    return;
   }
   auto message = slack::message_for_bot(envelope.event);
   if (message) {
@@ -189,14 +195,22 @@ Response handle_event(const std::shared_ptr<App>& app, Request& req) {
   }
   tx.commit();
   if (message) app->svc.wake_outbox();
+}
+
+// POST /slack/events
+Response handle_event(const std::shared_ptr<App>& app, Request& req) {
+  app->verify(req);
+  auto envelope = slack::parse_event_envelope(req.body);
+  if (envelope.type == "url_verification") return Response::json(200, {{"challenge", envelope.challenge}});
+  auto retry = req.header("x-slack-retry-num");
+  accept_event(app, envelope, retry ? ", retry " + std::string(*retry) : std::string());
   return Response::empty(200);
 }
 
-// POST /slack/interactions
-Response handle_interaction(const std::shared_ptr<App>& app, Request& req) {
-  app->verify(req);
-  App::require_form(req);
-  auto interaction = slack::parse_interaction(req.body);
+// Clicks and modal submissions (HTTP or Socket Mode). Returns the body Slack takes back for a
+// view_submission that must stay open (response_action: errors); nothing otherwise.
+std::optional<json::object> accept_interaction(const std::shared_ptr<App>& app, const slack::Interaction& interaction,
+                                               const std::string& request_id) {
   for (const auto& id : interaction.ignored_action_ids) spdlog::info("Slack interaction {} ignored", id);
   auto& db = app->svc.db();
   bool queued = false;
@@ -222,21 +236,79 @@ Response handle_interaction(const std::shared_ptr<App>& app, Request& req) {
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::internal || e.kind() == ErrorKind::unavailable) throw;
       if (interaction.type == "view_submission")  // keep the modal open and say why there
-        return Response::json(200, {{"response_action", "errors"}, {"errors", {{std::string(slack::kReasonBlock), e.what()}}}});
+        return json::object{{"response_action", "errors"}, {"errors", {{std::string(slack::kReasonBlock), e.what()}}}};
       chat::Reply r;
       r.text(e.what());
       note = r;
     }
     if (note) {
       auto tx = db.begin_write();
-      actions::enqueue_reply_to_actor(db, action, *note, "slack.note:" + req.id + ":" + action.subject, now);
+      actions::enqueue_reply_to_actor(db, action, *note, "slack.note:" + request_id + ":" + action.subject, now);
       tx.commit();
       queued = true;
     }
   }
   if (queued) app->svc.wake_outbox();
-  return Response::empty(200);
+  return std::nullopt;
 }
+
+// POST /slack/interactions
+Response handle_interaction(const std::shared_ptr<App>& app, Request& req) {
+  app->verify(req);
+  App::require_form(req);
+  auto answer = accept_interaction(app, slack::parse_interaction(req.body), req.id);
+  return answer ? Response::json(200, *answer) : Response::empty(200);
+}
+
+// Socket Mode: the same three paths, from envelopes on the WebSocket costbot opened (no public
+// URL, no signing secret: the connection itself is authenticated by the app-level token).
+void on_envelope(const std::shared_ptr<App>& app, const slack::SocketEnvelope& e, slack::SocketAck ack) {
+  const std::string request_id = "slack-" + e.envelope_id;
+  log::ScopedRequestId scope(request_id);
+  if (e.type == "slash_commands") {
+    answer_slash(app, slack::slash_command_from_json(e.payload), request_id, [ack](std::string body) {
+      boost::system::error_code ec;
+      auto parsed = json::parse(body, ec);
+      ack(!ec && parsed.is_object() ? std::optional<json::object>(parsed.as_object()) : std::nullopt);
+    });
+    return;
+  }
+  if (e.type != "events_api" && e.type != "interactive") {
+    spdlog::info("Slack Socket Mode envelope of type {} ignored", e.type);
+    return ack(std::nullopt);
+  }
+  // Off the socket's thread: both write to the database (and a click runs the approvals engine).
+  net::post(app->svc.work_pool(), [app, e, ack, request_id] {
+    log::ScopedRequestId inner(request_id);
+    std::optional<json::object> answer;
+    try {
+      if (e.type == "events_api") {
+        accept_event(app, slack::parse_event_envelope(json::serialize(e.payload)),
+                     e.retry_attempt ? ", retry " + std::to_string(e.retry_attempt) : std::string());
+      } else {
+        answer = accept_interaction(app, slack::parse_interaction_payload(json::serialize(e.payload)), request_id);
+      }
+    } catch (const std::exception& ex) {
+      spdlog::warn("Slack Socket Mode {}: {}", e.type, ex.what());
+    }
+    ack(std::move(answer));
+  });
+}
+
+class SocketModeComponent final : public service::Component {
+ public:
+  SocketModeComponent(std::shared_ptr<App> app, slack::SocketModeOptions options)
+      : app_(std::move(app)),
+        client_(app_->svc.http_client(), std::move(options),
+                [app = app_](const slack::SocketEnvelope& e, slack::SocketAck ack) { on_envelope(app, e, std::move(ack)); }) {}
+  std::string name() const override { return "Slack Socket Mode"; }
+  void start(service::Service&) override { client_.start(); }
+  void stop() override { client_.stop(); }
+
+ private:
+  std::shared_ptr<App> app_;
+  slack::SocketModeClient client_;
+};
 
 // slack.run_command: a mention or DM to answer, queued by /slack/events.
 json::value run_command(const std::shared_ptr<App>& app, const outbox::Item& item, outbox::DeliveryContext& ctx) {
@@ -266,14 +338,15 @@ json::value run_command(const std::shared_ptr<App>& app, const outbox::Item& ite
 void install(service::Service& svc) {
   const auto& config = svc.config().slack;
   auto& router = svc.router();
-  if (!config.enabled()) {
-    spdlog::info("Slack is off: no slack.signing_secret / SLACK_SIGNING_SECRET");
+  const bool socket = config.socket_mode();
+  if (!config.enabled() || (socket && config.signing_secret.empty())) {
+    const std::string why = socket ? "Slack runs in Socket Mode here (slack.app_token): Slack sends nothing over HTTP"
+                                   : "Slack is not configured on this service: set slack.signing_secret or "
+                                     "SLACK_SIGNING_SECRET (HTTP), or slack.app_token / SLACK_APP_TOKEN (Socket Mode)";
+    if (!socket) spdlog::info("Slack is off: no slack.signing_secret / SLACK_SIGNING_SECRET, no slack.app_token / SLACK_APP_TOKEN");
     for (const char* path : {"/slack/commands", "/slack/events", "/slack/interactions"})
-      router.add("POST", path, [](Request& req) {
-        return server::error_response(
-            503, "Slack is not configured on this service: set slack.signing_secret or SLACK_SIGNING_SECRET", req.id);
-      });
-    return;
+      router.add("POST", path, [why](Request& req) { return server::error_response(503, why, req.id); });
+    if (!socket) return;
   }
   auto api = std::make_shared<slack::WebApi>(svc.http_client(), config.api_url, config.bot_token.reveal());
   // Deliveries run on the outbox worker: a Retry-After longer than a second is handed back to it
@@ -282,11 +355,21 @@ void install(service::Service& svc) {
   delivery.max_retry_wait = std::chrono::seconds(1);
   api->set_call_options(delivery);
   auto app = std::make_shared<App>(svc, api);
-  router.add_async("POST", "/slack/commands", [app](Request&& req, Respond respond) {
-    handle_command(app, std::move(req), std::move(respond));
-  });
-  router.add("POST", "/slack/events", [app](Request& req) { return handle_event(app, req); });
-  router.add("POST", "/slack/interactions", [app](Request& req) { return handle_interaction(app, req); });
+  if (!config.signing_secret.empty()) {
+    router.add_async("POST", "/slack/commands", [app](Request&& req, Respond respond) {
+      handle_command(app, std::move(req), std::move(respond));
+    });
+    router.add("POST", "/slack/events", [app](Request& req) { return handle_event(app, req); });
+    router.add("POST", "/slack/interactions", [app](Request& req) { return handle_interaction(app, req); });
+  }
+  if (socket) {
+    slack::SocketModeOptions options;
+    options.app_token = config.app_token.reveal();
+    options.api_url = config.api_url;
+    options.ca_file = svc.config().http_client.ca_file;
+    svc.add_component(std::make_shared<SocketModeComponent>(app, std::move(options)));
+    spdlog::info("Slack: Socket Mode (commands, events and clicks arrive over a WebSocket costbot opens; no public URL needed)");
+  }
   register_deliveries(svc.outbox(), api, config.default_channel, api->has_token());
   svc.outbox().register_handler("slack.run_command", [app](const outbox::Item& item, outbox::DeliveryContext& ctx) {
     return run_command(app, item, ctx);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "engine/alerts/kinds.hpp"
@@ -57,19 +58,120 @@ std::string confidence_words(double score) {
   return "low";
 }
 
-// One sentence of likely cause, for readers who want only that (the CFO).
-std::string cause_sentence(const Finding& f, const std::string& currency) {
-  if (f.contributors.empty()) {
-    if (!f.resource.empty()) return "Caused by " + f.resource + (f.service.empty() ? "" : " (" + f.service + ")") + ".";
+// Contributors whose change is the same amount are one cause seen through several dimensions
+// (a resource, its SKU, its usage type, its account: each "+$500/day, 101% of the change"). They
+// read as one line, named by the most specific of them, with the others as its details.
+struct CauseGroup {
+  std::vector<const detect::Contributor*> members;
+  double delta = 0, share = 0;
+  const detect::Contributor* lead() const { return members.front(); }
+  const detect::Contributor* member(std::string_view dimension) const {
+    for (const auto* c : members)
+      if (c->dimension == dimension) return c;
+    return nullptr;
+  }
+};
+
+int specificity(const std::string& dimension) {
+  static const char* order[] = {"resource", "sku", "usage_type", "region", "account"};
+  for (int i = 0; i < 5; ++i)
+    if (dimension == order[i]) return i;
+  return 5;
+}
+
+std::vector<CauseGroup> cause_groups(const Finding& f) {
+  std::vector<CauseGroup> groups;
+  for (const auto& c : f.contributors) {
+    CauseGroup* same = nullptr;
+    for (auto& g : groups) {
+      const double scale = std::max(std::fabs(c.delta), std::fabs(g.delta));
+      if (scale > 0 && std::fabs(c.delta - g.delta) <= 0.1 * scale && !g.member(c.dimension)) {
+        same = &g;
+        break;
+      }
+    }
+    if (!same) {
+      groups.push_back({{&c}, c.delta, c.share});
+      continue;
+    }
+    same->members.push_back(&c);
+  }
+  for (auto& g : groups)
+    std::stable_sort(g.members.begin(), g.members.end(),
+                     [](const auto* a, const auto* b) { return specificity(a->dimension) < specificity(b->dimension); });
+  return groups;
+}
+
+// "all of the change" when one cause carries it (shares above 100% mean something else fell).
+std::string share_words(double share) {
+  if (share >= 0.95) return "all of the change";
+  return fmtx::percent(std::max(0.0, share)) + " of the change";
+}
+
+std::string dimension_words(const std::string& d) { return d == "usage_type" ? "usage type" : d == "sku" ? "SKU" : d; }
+
+// The account's name where billing gives one ("Production (123456789012)"), else its id.
+std::string account_words(storage::Database& db, const Finding& f, const std::string& account) {
+  query::CostQuery q(db);
+  auto rows = q.totals(query::Dimension::account, {f.day - std::chrono::days{6}, f.day + std::chrono::days{1}, ""},
+                       {{query::Dimension::account, account}}, 1);
+  if (!rows.empty() && !rows[0].label.empty() && rows[0].label != account) return rows[0].label;
+  return account;
+}
+
+// The service a resource bills under, for readers who do not read resource ids.
+std::string service_of_resource(storage::Database& db, const Finding& f, const std::string& resource) {
+  query::CostQuery q(db);
+  auto rows = q.totals(query::Dimension::service, {f.day - std::chrono::days{6}, f.day + std::chrono::days{1}, ""},
+                       {{query::Dimension::resource, resource}}, 1);
+  return rows.empty() ? std::string() : rows[0].key;
+}
+
+// The readable tail of a resource id: the name after the last '/' or ':' of an ARN or a path.
+std::string resource_short(const std::string& id) {
+  auto cut = id.find_last_of("/:");
+  return cut == std::string::npos || cut + 1 >= id.size() ? id : id.substr(cut + 1);
+}
+
+// Text for readers who do not read resource ids (the CFO): a parenthesised id goes, any other
+// becomes its readable tail ("arn:aws:ec2:...:instance/i-0abc" → "i-0abc").
+std::string plain_words(std::string text, const Finding& f) {
+  std::vector<std::string> ids;
+  if (!f.resource.empty()) ids.push_back(f.resource);
+  for (const auto& c : f.contributors)
+    if (c.dimension == "resource" || c.dimension == "sku") ids.push_back(c.value);
+  for (const auto& id : ids) {
+    if (id.size() < 12) continue;  // short ids read fine
+    text = text::replace_all(text, " (" + id + ")", "");
+    text = text::replace_all(text, id, resource_short(id));
+  }
+  return text;
+}
+
+// One sentence of likely cause in business terms, for readers who want only that (the CFO): the
+// service and the account's name, never an ARN or a SKU code.
+std::string cause_sentence(storage::Database& db, const Finding& f, const std::vector<CauseGroup>& groups,
+                           const std::string& currency) {
+  auto business = [&](const CauseGroup& g) {
+    std::string what;
+    if (const auto* r = g.member("resource")) {
+      std::string service = service_of_resource(db, f, r->value);
+      what = (service.empty() ? std::string("resource ") : service + " resource ") + resource_short(r->value);
+    } else if (g.member("sku") || g.member("usage_type")) {
+      what = f.service.empty() ? "one kind of usage" : "one kind of " + f.service + " usage";
+    } else if (const auto* region = g.member("region")) {
+      what = "usage in " + region->value;
+    }
+    if (const auto* a = g.member("account")) what += (what.empty() ? "account " : " in account ") + account_words(db, f, a->value);
+    return what.empty() ? std::string("one part of ") + scope_label(f.scope_dimension, f.scope_value) : what;
+  };
+  if (groups.empty()) {
+    if (!f.resource.empty()) return "Caused by one " + (f.service.empty() ? std::string("resource") : f.service + " resource") + ".";
     return "";
   }
-  const auto& top = f.contributors.front();
-  std::string s = fmt::format("Mostly {} {} ({}/day, {} of the change)", top.dimension, top.value, signed_money(top.delta, currency),
-                              fmtx::percent(top.share));
-  if (f.contributors.size() > 1) {
-    const auto& next = f.contributors[1];
-    s += fmt::format(", then {} {} ({})", next.dimension, next.value, fmtx::percent(next.share));
-  }
+  const auto& top = groups.front();
+  std::string s = fmt::format("Mostly {} ({}/day, {})", business(top), signed_money(top.delta, currency), share_words(top.share));
+  if (groups.size() > 1 && groups[1].share >= 0.1) s += fmt::format(", then {} ({})", business(groups[1]), fmtx::percent(groups[1].share));
   return s + ".";
 }
 
@@ -91,13 +193,12 @@ std::optional<query::Filters> scope_filters(const Finding& f) {
   return query::Filters{{*dim, f.scope_value}};
 }
 
-std::optional<detect::BudgetStatus> budget_for(storage::Database& db, const config::Config& config, const Finding& f) {
-  if (f.kind == detect::kBudgetActual || f.kind == detect::kBudgetForecast) {
-    for (auto& s : detect::budget_statuses(db, config, f.day))
-      if (detect::budget_rule_id(s.name) == f.rule_id) return s;
-  }
-  if (!f.team.empty()) return detect::team_budget_status(db, config, f.team, f.day);
-  return std::nullopt;
+// "September 2024".
+std::string facts_month_name(Day d) {
+  static const char* months[] = {"January", "February", "March",     "April",   "May",      "June",
+                                 "July",    "August",   "September", "October", "November", "December"};
+  std::chrono::year_month_day ymd{d};
+  return fmt::format("{} {}", months[static_cast<unsigned>(ymd.month()) - 1], static_cast<int>(ymd.year()));
 }
 
 json::object budget_facts(const detect::BudgetStatus& s, const Finding& f, const std::string& currency) {
@@ -105,9 +206,13 @@ json::object budget_facts(const detect::BudgetStatus& s, const Finding& f, const
   b["name"] = s.name;
   b["monthly_text"] = fmtx::money(s.budget, 0, currency);
   b["month_text"] = format_month(s.as_of);
+  b["as_of"] = format_day(s.as_of);
+  b["as_of_text"] = "as of " + fmtx::day_short(s.as_of);
+  const bool month_over = s.days_elapsed >= s.days_in_month;
   b["mtd_text"] = fmtx::money(s.month_to_date, 0, currency);
   b["used_text"] = fmtx::percent(s.used);
-  b["forecast_text"] = fmtx::money(s.forecast, 0, currency);
+  // Every figure says when it was true: "$15,812 as of Dec 5"; a month that has ended reads as its total.
+  b["forecast_text"] = fmtx::money(s.forecast, 0, currency) + (month_over ? " (final)" : " as of " + fmtx::day_short(s.as_of));
   b["forecast_interval_text"] = fmtx::money(s.forecast_lower, 0, currency) + " to " + fmtx::money(s.forecast_upper, 0, currency);
   b["forecast_used_text"] = fmtx::percent(s.forecast_used);
   b["pace_text"] = fmtx::percent(s.pace) + " of pace";
@@ -115,11 +220,16 @@ json::object budget_facts(const detect::BudgetStatus& s, const Finding& f, const
   const bool over = s.forecast > s.budget;
   b["over_budget"] = over;
   if (over) b["overrun_text"] = fmtx::money(s.forecast - s.budget, 0, currency);
-  b["status_text"] = fmt::format("{} spent {} of its {} budget ({}, {}); month-end forecast {} ({} of budget, 90%: {})",
-                                 s.name, fmtx::money(s.month_to_date, 0, currency), fmtx::money(s.budget, 0, currency),
-                                 fmtx::percent(s.used), fmt::format("day {} of {}", s.days_elapsed, s.days_in_month),
-                                 fmtx::money(s.forecast, 0, currency), fmtx::percent(s.forecast_used),
-                                 b["forecast_interval_text"].as_string().c_str());
+  b["status_text"] = month_over
+                        ? fmt::format("{} spent {} in {} against its {} budget ({})", s.name,
+                                      fmtx::money(s.month_to_date, 0, currency), facts_month_name(s.as_of),
+                                      fmtx::money(s.budget, 0, currency), fmtx::percent(s.used))
+                        : fmt::format("{} spent {} of its {} {} budget by {} ({}, {}); month-end forecast {} ({} of budget, 90%: {})",
+                                      s.name, fmtx::money(s.month_to_date, 0, currency), fmtx::money(s.budget, 0, currency),
+                                      facts_month_name(s.as_of), fmtx::day_short(s.as_of), fmtx::percent(s.used),
+                                      fmt::format("day {} of {}", s.days_elapsed, s.days_in_month),
+                                      fmtx::money(s.forecast, 0, currency), fmtx::percent(s.forecast_used),
+                                      b["forecast_interval_text"].as_string().c_str());
   // The finding's monthly impact against the budget: what a CFO weighs.
   if (s.budget > 0 && f.impact_per_month > 0 && detect::is_cost_anomaly(f.kind))
     b["impact_share_text"] = fmtx::percent(f.impact_per_month / s.budget);
@@ -203,37 +313,59 @@ std::string subject_of(const Finding& f) {
 }
 
 std::string chart_url(const config::Config& config, const Finding& f) {
-  if (!detect::is_cost_anomaly(f.kind)) return {};
+  const bool budget = f.kind == detect::kBudgetActual || f.kind == detect::kBudgetForecast;
+  if (!detect::is_cost_anomaly(f.kind) && !budget) return {};
   return config.public_base_url() + "/charts/" + std::to_string(f.id) + ".png";
 }
 
+
 namespace {
-// A command-line argument as a shell reads it: quoted when it has spaces or quotes.
-std::string shell_arg(const std::string& s) {
-  if (!s.empty() && s.find_first_of(" \t'\"$`\\*?;&|<>()") == std::string::npos) return s;
-  return "'" + text::replace_all(s, "'", "'\\''") + "'";
+std::string url_component(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+    else out += {'%', hex[c >> 4], hex[c & 15]};
+  }
+  return out;
 }
+
+// A costbot server command ("costbot costs ...") belongs to the CLI, not to a chat message.
+bool server_command(const std::string& command) { return command.rfind("costbot ", 0) == 0; }
 }  // namespace
 
-std::vector<Recommendation> recommendations_for(const Finding& f) {
+std::string spend_view_url(const std::string& base_url, const std::string& by, const std::string& period,
+                           const std::string& where) {
+  std::string url = base_url + "/?view=spend&by=" + url_component(by) + "&period=" + url_component(period);
+  if (!where.empty()) url += "&where=" + url_component(where);
+  return url + "#spend";
+}
+
+std::vector<Recommendation> recommendations_for(const Finding& f, const std::string& base_url) {
   std::vector<Recommendation> out;
   // The detector writes "F<id>" where the finding's id goes.
   if (!f.remediation.text.empty())
-    out.push_back({text::replace_all(f.remediation.text, "F<id>", "F" + std::to_string(f.id)), f.remediation.command});
-  const std::string where = shell_arg(f.scope_dimension + "=" + f.scope_value);
+    out.push_back({text::replace_all(f.remediation.text, "F<id>", "F" + std::to_string(f.id)),
+                   server_command(f.remediation.command) ? std::string() : f.remediation.command, "", ""});
+  const std::string where = f.scope_dimension + "=" + f.scope_value;
   const std::string day = format_day(f.day);
-  auto add = [&](std::string text, std::string command = {}) { out.push_back({std::move(text), std::move(command)}); };
+  auto add = [&](std::string text, std::string by = {}, std::string period = {}, std::string filter = {}) {
+    Recommendation r{std::move(text), "", "", ""};
+    if (!by.empty()) {
+      r.link_url = spend_view_url(base_url, by, period, filter);
+      r.link_label = "Spend by " + by + ", " + (period == day + ".." + day ? fmtx::day_short(f.day) : period);
+    }
+    out.push_back(std::move(r));
+  };
   const auto& k = f.kind;
   if (k == detect::kCostSpike || k == detect::kLevelShift) {
-    add("See which resources moved on " + fmtx::day_short(f.day) + " and who owns them.",
-        "costbot costs --by resource --from " + day + " --to " + day + " --where " + where);
+    add("See which resources moved on " + fmtx::day_short(f.day) + " and who owns them.", "resource", day + ".." + day, where);
   } else if (k == detect::kDrift || k == detect::kRunawayGrowth) {
     add("Find what grows week over week (storage that is never cleaned up, an autoscaling group without a maximum) and "
         "set a lifecycle rule or a cap.",
-        "costbot costs --by resource --period 30d --where " + where);
+        "resource", "30d", where);
   } else if (k == detect::kIdleCompute) {
-    add("If nobody claims it within a week, snapshot and stop it; ask the owning team first.",
-        f.resource.empty() ? std::string() : "costbot costs --by resource --period 30d --where " + shell_arg("resource=" + f.resource));
+    add("If nobody claims it within a week, snapshot and stop it; ask the owning team first.");
   } else if (k == detect::kUnattachedStorage) {
     add("Snapshot the volume, then delete it; the snapshot costs a fraction of the volume.");
   } else if (k == detect::kOversizedInstance) {
@@ -241,16 +373,15 @@ std::vector<Recommendation> recommendations_for(const Finding& f) {
   } else if (k == detect::kUnusedCommitment) {
     add("Move matching workloads onto the reservation or savings plan, or sell / exchange it where the provider allows.");
   } else if (k == detect::kUntaggedSpend) {
-    add("Add an attribution rule so this spend lands on a team even before it is tagged.",
-        "costbot costs --by resource --period 7d --where " + where);
+    add("Tag these resources with their team, or have a costbot admin add an attribution rule (attribution: in the "
+        "config) so this spend lands on a team even before it is tagged.",
+        "resource", "7d", where);
   } else if (k == detect::kOffHoursNonprod) {
     add("Put it on a schedule: stop at the end of the business day and start in the morning.");
   } else if (k == detect::kBudgetActual || k == detect::kBudgetForecast) {
-    add("See which services drive this month's spend.",
-        "costbot costs --by service --period mtd" + (f.team.empty() ? std::string() : " --where " + shell_arg("team=" + f.team)));
+    add("See which services drive this month's spend.", "service", "mtd", f.team.empty() ? std::string() : "team=" + f.team);
   }
-  if (out.empty()) add("Review " + scope_label(f.scope_dimension, f.scope_value) + " with its owning team.",
-                       "costbot findings --id F" + std::to_string(f.id));
+  if (out.empty()) add("Review " + scope_label(f.scope_dimension, f.scope_value) + " with its owning team.");
   return out;
 }
 
@@ -273,11 +404,13 @@ json::object finding_facts(storage::Database& db, const config::Config& config, 
   o["severity_icon"] = severity_icon(f.severity);
   o["is_critical"] = f.severity == "critical";
   o["title"] = f.title;
+  o["plain_title"] = plain_words(f.title, f);
   put(o, "summary", f.summary);
   o["status"] = f.status;
   o["scope_dimension"] = f.scope_dimension;
   put(o, "scope_value", f.scope_value);
   o["scope_label"] = scope_label(f.scope_dimension, f.scope_value);
+  o["plain_scope_label"] = plain_words(scope_label(f.scope_dimension, f.scope_value), f);
   put(o, "team", f.team);
   o["team_label"] = f.team.empty() ? "unallocated" : f.team;
   put(o, "provider", f.provider);
@@ -311,21 +444,26 @@ json::object finding_facts(storage::Database& db, const config::Config& config, 
                   : budget                         ? "month-end forecast (" + f.rule_id + ")"
                                                    : "waste rule " + f.rule_id;
 
-  // Likely cause.
+  // Likely cause: one line per cause (see cause_groups), the most specific dimension first.
   json::array contributors;
-  for (std::size_t i = 0; i < f.contributors.size() && i < 5; ++i) {
-    const auto& c = f.contributors[i];
-    contributors.push_back({{"dimension", c.dimension},
-                            {"value", c.value},
-                            {"delta_text", signed_money(c.delta, currency) + "/day"},
-                            {"share_text", fmtx::percent(c.share)}});
+  const auto groups = cause_groups(f);
+  for (std::size_t i = 0; i < groups.size() && contributors.size() < 5; ++i) {
+    const auto& g = groups[i];
+    std::vector<std::string> details;
+    for (std::size_t k = 1; k < g.members.size(); ++k)
+      details.push_back(dimension_words(g.members[k]->dimension) + " " + g.members[k]->value);
+    contributors.push_back({{"dimension", dimension_words(g.lead()->dimension)},
+                            {"value", g.lead()->value},
+                            {"details", text::join(details, ", ")},
+                            {"delta_text", signed_money(g.delta, currency) + "/day"},
+                            {"share_text", share_words(g.share)}});
   }
   o["has_contributors"] = !contributors.empty();
   o["contributors"] = std::move(contributors);
-  put(o, "cause_sentence", cause_sentence(f, currency));
+  put(o, "cause_sentence", cause_sentence(db, f, groups, currency));
 
   // Budget status and forecast (the finding's own budget, else its team's).
-  if (auto b = budget_for(db, config, f)) {
+  if (auto b = detect::budget_for_finding(db, config, f)) {
     o["budget"] = budget_facts(*b, f, currency);
     o["has_budget"] = true;
   } else {
@@ -348,16 +486,25 @@ json::object finding_facts(storage::Database& db, const config::Config& config, 
 
   // What to do.
   json::array recs;
-  auto list = recommendations_for(f);
+  auto list = recommendations_for(f, config.public_base_url());
   for (std::size_t i = 0; i < list.size(); ++i) {
     json::object r{{"text", list[i].text}, {"index", static_cast<std::int64_t>(i + 1)}};
     put(r, "command", list[i].command);
+    put(r, "link_url", list[i].link_url);
+    put(r, "link_label", list[i].link_label);
     recs.push_back(std::move(r));
   }
   o["first_recommendation"] = list.front().text;
+  o["plain_first_recommendation"] = plain_words(list.front().text, f);
   for (const auto& r : list)
     if (!r.command.empty()) {
       o["fix_command"] = r.command;
+      break;
+    }
+  for (const auto& r : list)
+    if (!r.link_url.empty()) {
+      o["spend_url"] = r.link_url;
+      o["spend_label"] = r.link_label;
       break;
     }
   o["recommendations"] = std::move(recs);
@@ -368,8 +515,13 @@ json::object finding_facts(storage::Database& db, const config::Config& config, 
   if (auto chart = chart_url(config, f); !chart.empty()) {
     o["chart_url"] = chart;
     links.push_back({{"label", "Cost chart"}, {"url", chart}});
+    // Slack and Teams fetch an image themselves: only from a public https address (server.public_url).
+    if (config.server.public_url.rfind("https://", 0) == 0) o["chart_image_url"] = chart;
+    o["chart_alt"] = budget ? "This month's spend against the budget, with the forecast to month end"
+                            : "Daily cost of " + scope_label(f.scope_dimension, f.scope_value) + ", expected range and anomalous days";
   }
-  o["open_url"] = base + "/#" + subject_of(f);
+  // The page that shows this (served by the web channel; /incidents/7 or /findings/12).
+  o["open_url"] = base + (f.incident_id ? "/incidents/" + std::to_string(f.incident_id) : "/findings/" + std::to_string(f.id));
   links.push_back({{"label", "Open in costbot"}, {"url", o["open_url"]}});
   o["links"] = std::move(links);
 

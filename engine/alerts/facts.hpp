@@ -21,12 +21,20 @@ namespace costbot::alerts {
 
 struct Recommendation {
   std::string text;
-  std::string command;  // optional: the command that applies (or investigates) the fix
+  // A command the reader runs where the fix happens (a cloud CLI: aws, az, gcloud), with ids as
+  // that CLI wants them. Never a costbot server command: readers of a chat message cannot run those.
+  std::string command;
+  // Where costbot shows the numbers behind it: the web page's spend view, filtered.
+  std::string link_url, link_label;
 };
 
 // Every finding kind gets at least one actionable recommendation: the finding's own remediation
-// (from the rule or the detector), then what else helps for its kind.
-std::vector<Recommendation> recommendations_for(const detect::Finding& f);
+// (from the rule or the detector), then what else helps for its kind. `base_url` is the service's
+// public URL (links).
+std::vector<Recommendation> recommendations_for(const detect::Finding& f, const std::string& base_url);
+// The web page's spend view for a filter ("by=resource&period=2024-09-18..2024-09-18&where=team=payments").
+std::string spend_view_url(const std::string& base_url, const std::string& by, const std::string& period,
+                           const std::string& where);
 
 // "incident:7" for a finding in an incident, else "finding:12": what messages are about.
 std::string subject_of(const detect::Finding& f);

@@ -74,10 +74,18 @@ std::vector<ResolvedStage> resolve_stages(const config::Config& c, const config:
     }
     std::string where = "workflow " + w.name + ", stage '" + sc.name + "'";
     std::string for_team = team_name.empty() ? "" : " for team " + team_name;
+    if (s.approvers.empty() && team_name.empty())
+      // Untagged (unallocated) spend has no team, so team roles name nobody: say who to configure.
+      throw invalid_input(where + ": nobody can approve a request without a team (its spend is untagged, so the "
+                          "stage's approvers " + refs_text(sc.approvers) + " resolve to nobody). A costbot admin can add "
+                          "a fallback to the stage (approvals.workflows: " + w.name + ", stage " + sc.name +
+                          ", fallback: e.g. a FinOps user or role), or give the spend a team (a team tag, or an "
+                          "attribution rule).");
     if (s.approvers.empty())
       throw invalid_input(where + ": nobody but the requester can approve" + for_team + " (approvers: " +
                           refs_text(sc.approvers) + (sc.fallback.empty() ? "" : "; fallback: " + refs_text(sc.fallback)) +
-                          "). Add users to those roles or a fallback to the stage.");
+                          "). A costbot admin can add users to those roles (teams[].roles in the config) or a fallback "
+                          "to the stage.");
     if (sc.quorum == "any") s.required = 1;
     else if (sc.quorum == "all") s.required = static_cast<int>(s.approvers.size());
     else s.required = sc.quorum_count;

@@ -211,7 +211,10 @@ struct SlackConfig {
   std::string default_channel;
   std::int64_t ack_budget_ms = 2000;      // longer work acks and follows up through response_url
   std::int64_t event_dedupe_ttl = 7200;   // seconds an event_id is remembered
-  bool enabled() const { return !signing_secret.empty(); }
+  Secret app_token;                       // env fallback SLACK_APP_TOKEN: xapp-..., for Socket Mode
+  std::string mode = "auto";              // auto (Socket Mode when app_token is set), http, socket
+  bool socket_mode() const { return mode == "socket" || (mode == "auto" && !app_token.empty()); }
+  bool enabled() const { return !signing_secret.empty() || socket_mode(); }
 };
 
 struct CommandsConfig {

@@ -10,6 +10,13 @@ void read_slack_section(Reader& root, Config& config) {
   auto r = root.section("slack");
   r.secret("signing_secret", c.signing_secret, "SLACK_SIGNING_SECRET");
   r.secret("bot_token", c.bot_token, "SLACK_BOT_TOKEN");
+  r.secret("app_token", c.app_token, "SLACK_APP_TOKEN");
+  r.choice("mode", c.mode, {"auto", "http", "socket"});
+  if (!c.app_token.empty() && !c.app_token.reveal().starts_with("xapp-"))
+    r.error("app_token", "expected an app-level token (xapp-..., Basic Information > App-Level Tokens, scope "
+                         "connections:write), not a bot or user token");
+  if (c.mode == "socket" && c.app_token.empty())
+    r.error("mode", "socket needs slack.app_token (or SLACK_APP_TOKEN): an app-level token with connections:write");
   // Config first, then the environment (tests point SLACK_API_URL at a loopback fake), then Slack.
   if (!r.string("api_url", c.api_url)) {
     if (const char* env = std::getenv("SLACK_API_URL"); env && *env) c.api_url = env;

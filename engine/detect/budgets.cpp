@@ -28,23 +28,60 @@ MonthForecast forecast_month(const std::vector<double>& recent, Day as_of, doubl
   if (remaining <= 0 || recent.empty()) return f;
   // Expected cost of each weekday: the median of that weekday over the recent weeks.
   const int n = static_cast<int>(recent.size());
+  auto weekday_at = [&](int i) { return weekday(as_of - days{n - 1 - i}); };
   std::vector<std::vector<double>> by_weekday(7);
-  for (int i = 0; i < n; ++i) by_weekday[weekday(as_of - days{n - 1 - i})].push_back(recent[static_cast<std::size_t>(i)]);
+  for (int i = 0; i < n; ++i) by_weekday[weekday_at(i)].push_back(recent[static_cast<std::size_t>(i)]);
   std::vector<double> rate(7, median(recent));
   for (int w = 0; w < 7; ++w)
     if (!by_weekday[w].empty()) rate[w] = median(by_weekday[w]);
   std::vector<double> residuals;
-  for (int i = 0; i < n; ++i)
-    residuals.push_back(std::abs(recent[static_cast<std::size_t>(i)] - rate[weekday(as_of - days{n - 1 - i})]));
+  for (int i = 0; i < n; ++i) residuals.push_back(std::abs(recent[static_cast<std::size_t>(i)] - rate[weekday_at(i)]));
   const double sigma = 1.4826 * median(residuals);
-  double rest = 0;
-  for (int k = 1; k <= remaining; ++k) rest += rate[weekday(as_of + days{k})];
+
+  // Where the last week runs against those weekday rates. A level that moved (a runaway, a shift)
+  // makes the four-week medians lag: the central forecast then follows the last week's level, and
+  // the interval spans the old level, the new one and, while costs still climb, the climb carried
+  // on to month end. A steady series keeps ratio ~1 and none of this changes anything.
+  const int week = std::min(n, 7);
+  double last_week = 0, expected_week = 0;
+  for (int i = n - week; i < n; ++i) {
+    last_week += recent[static_cast<std::size_t>(i)];
+    expected_week += rate[weekday_at(i)];
+  }
+  const double ratio = expected_week > 0 ? last_week / expected_week : 1.0;
+  const bool moved = n >= 14 && (ratio > 1.15 || ratio < 1 / 1.15);
+  // Daily climb over the last week (least-squares slope of the values over the weekday rates).
+  double slope = 0;
+  if (moved && week >= 4) {
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (int k = 0; k < week; ++k) {
+      const int i = n - week + k;
+      const double base = rate[weekday_at(i)];
+      const double y = base > 0 ? recent[static_cast<std::size_t>(i)] / base : 1.0;
+      sx += k, sy += y, sxx += static_cast<double>(k) * k, sxy += k * y;
+    }
+    const double denominator = week * sxx - sx * sx;
+    if (denominator > 0) slope = (week * sxy - sx * sy) / denominator;  // ratio points per day
+  }
+  double rest_old = 0, rest_level = 0, rest_climb = 0;
+  for (int k = 1; k <= remaining; ++k) {
+    const double r = rate[weekday(as_of + days{k})];
+    rest_old += r;
+    rest_level += r * ratio;
+    rest_climb += r * std::max(ratio, ratio + slope * (k + (week - 1) / 2.0));
+  }
   // Day-to-day noise adds up as sqrt(days); an error in the level itself adds up linearly.
   const double r = remaining;
-  const double half = 1.645 * sigma * std::sqrt(r + r * r / std::max(n, 1));
-  f.total = mtd + rest;
-  f.lower = std::max(mtd, f.total - half);
-  f.upper = f.total + half;
+  const double noise = 1.645 * sigma * std::max(ratio, 1.0) * std::sqrt(r + r * r / std::max(n, 1));
+  if (!moved) {
+    f.total = mtd + rest_old;
+    f.lower = std::max(mtd, f.total - noise);
+    f.upper = f.total + noise;
+    return f;
+  }
+  f.total = mtd + rest_level;
+  f.lower = std::max(mtd, mtd + std::min({rest_old, rest_level, rest_climb}) - noise);
+  f.upper = mtd + std::max({rest_old, rest_level, rest_climb}) + noise;
   return f;
 }
 
@@ -102,6 +139,28 @@ std::optional<BudgetStatus> team_budget_status(storage::Database& db, const conf
   return budget_status(db, t->name, "team", t->name, {{query::Dimension::team, t->name}}, t->budget, as_of);
 }
 
+query::Filters budget_filters(const config::Config& config, const BudgetStatus& s) {
+  if (s.scope_dimension == "team") return {{query::Dimension::team, s.scope_value}};
+  query::Filters filters;
+  for (const auto& b : config.detection.budgets)
+    if (b.name == s.name)
+      for (const auto& [dim, value] : b.scope)
+        if (auto d = query::parse_dimension(dim)) filters.push_back({*d, value});
+  return filters;
+}
+
+std::optional<BudgetStatus> budget_for_finding(storage::Database& db, const config::Config& config, const Finding& f) {
+  Day as_of = f.day;
+  if (auto range = query::CostQuery(db).data_range()) as_of = std::max(as_of, range->second);
+  const bool budget_kind = f.kind == kBudgetActual || f.kind == kBudgetForecast;
+  if (budget_kind && f.window_end && *f.window_end < as_of) as_of = *f.window_end;
+  if (budget_kind)
+    for (auto& s : budget_statuses(db, config, as_of))
+      if (budget_rule_id(s.name) == f.rule_id) return s;
+  if (!f.team.empty()) return team_budget_status(db, config, f.team, as_of);
+  return std::nullopt;
+}
+
 std::vector<Finding> budget_findings(const BudgetStatus& s, const config::Config& config) {
   std::vector<Finding> out;
   if (s.budget <= 0) return out;
@@ -149,11 +208,11 @@ std::vector<Finding> budget_findings(const BudgetStatus& s, const config::Config
                               fmtx::money(s.forecast_upper, 0, currency), fmtx::percent(t));
     }
     f.remediation.text = overrun > 0
-                             ? fmt::format("Review the largest cost increases for {} this month (costbot costs --by service "
-                                           "--period mtd --where {}) and cut or defer about {}; or raise the budget.",
+                             ? fmt::format("Review the largest cost increases for {} this month (spend by service, "
+                                           "{}) and cut or defer about {}; or raise the budget.",
                                            who, s.scope_label, fmtx::money(overrun, 0, currency))
-                             : fmt::format("Watch {}: it is on track to cross {} of budget. Check recent increases with "
-                                           "costbot costs --by service --period mtd --where {}.",
+                             : fmt::format("Watch {}: it is on track to cross {} of budget. Check this month's "
+                                           "increases by service ({}).",
                                            who, fmtx::percent(t), s.scope_label);
     out.push_back(std::move(f));
   }

@@ -46,6 +46,13 @@ BudgetStatus budget_status(storage::Database& db, const std::string& name, const
 std::vector<BudgetStatus> budget_statuses(storage::Database& db, const config::Config& config, Day as_of);
 std::optional<BudgetStatus> team_budget_status(storage::Database& db, const config::Config& config,
                                                const std::string& team, Day as_of);
+// The budget a finding is about (a budget finding's own, else its team's), as `costbot budgets`
+// reports it at this moment: as of the latest day with cost data, or the last day of the month
+// for a budget finding about a month that has ended (never next month's figures beside it).
+std::optional<BudgetStatus> budget_for_finding(storage::Database& db, const config::Config& config, const Finding& f);
+// The cost rows a budget counts (its team, or its scope's dimensions).
+query::Filters budget_filters(const config::Config& config, const BudgetStatus& s);
+
 // Findings for thresholds crossed by the actual (budget_actual) or by the forecast only
 // (budget_forecast), one per threshold and month.
 std::vector<Finding> budget_findings(const BudgetStatus& status, const config::Config& config);

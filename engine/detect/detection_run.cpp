@@ -96,9 +96,9 @@ Finding anomaly_finding(storage::Database& db, const config::Config& config, con
                           d.note.empty() ? "" : " " + d.note + ".", cause.empty() ? "" : " Likely cause: " + cause + ".");
   const std::string top = f.contributors.empty() ? who : f.contributors[0].dimension + " " + f.contributors[0].value;
   f.remediation.text = d.impact_per_day >= 0
-                           ? fmt::format("Check {} first: what started or scaled up on {}? If it is intended, mark it planned "
-                                         "(costbot feedback F<id> planned --until DATE) so it does not alert again; if not, "
-                                         "stop or scale it back.",
+                           ? fmt::format("Check {} first: what started or scaled up on {}? If it is intended, mark it "
+                                         "\"Not an anomaly\" (or register it as a planned event) so it does not alert again; "
+                                         "if not, stop or scale it back.",
                                          top, fmtx::day_short(d.window_start))
                            : fmt::format("Cost fell: check that {} still runs as intended and that billing data is complete.", top);
   f.remediation.command = fmt::format("costbot costs --by resource --from {} --to {} --where {}={}",

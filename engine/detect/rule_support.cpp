@@ -1,5 +1,7 @@
 #include "engine/detect/rule_support.hpp"
 
+#include "engine/detect/instance_sizes.hpp"
+
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
@@ -75,6 +77,21 @@ std::map<std::string, double> average_daily_cost(storage::Database& db, Day as_o
   q.bind(2, format_day(as_of));
   std::map<std::string, double> out;
   while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getDouble() / std::max(days, 1);
+  return out;
+}
+
+std::map<std::string, std::string> resource_instance_types(storage::Database& db, Day as_of, int days) {
+  SQLite::Statement q(db.sql(),
+                      "SELECT resource_id, usage_type, SUM(effective_cost) AS cost FROM cost_daily WHERE day > ? AND day <= ? "
+                      "AND resource_id != '' AND usage_type != '' GROUP BY resource_id, usage_type ORDER BY cost DESC");
+  q.bind(1, format_day(as_of - std::chrono::days{days}));
+  q.bind(2, format_day(as_of));
+  std::map<std::string, std::string> out;
+  while (q.executeStep()) {
+    const std::string resource = q.getColumn(0).getString();
+    if (out.count(resource)) continue;
+    if (auto type = instance_type_in(q.getColumn(1).getString()); !type.empty()) out[resource] = type;
+  }
   return out;
 }
 
@@ -155,7 +172,8 @@ Finding resource_finding(const config::RuleConfig& rule, const RuleContext& ctx,
   f.score = 1.0;
   f.severity = severity_for(ctx.config, r.team, impact_per_day, rule.severity);
   std::map<std::string, std::string> values = {
-      {"resource", r.id},          {"name", r.name},        {"account", r.account},
+      {"resource", r.id},          {"resource_id", cli_resource_id(r.id)},
+      {"name", r.name},            {"account", r.account},
       {"region", r.region},        {"service", r.service},  {"team", r.team.empty() ? "(unallocated)" : r.team},
       {"environment", r.environment}, {"provider", r.provider}, {"rule", rule.id},
       {"impact_per_day", fmtx::money(impact_per_day, 2, currency)},

@@ -22,6 +22,10 @@ std::map<std::string, std::string> parse_tags(const std::string& json);
 // Average daily effective cost of each resource over the `days` days ending with `as_of`.
 std::map<std::string, double> average_daily_cost(storage::Database& db, Day as_of, int days);
 
+// The instance type each resource ran as over the `days` days ending with `as_of` (from its billing
+// usage type or charge description; the costliest one when it changed), for resources where one shows.
+std::map<std::string, std::string> resource_instance_types(storage::Database& db, Day as_of, int days);
+
 // Daily mean of a metric for every resource that has it, over [from, to] (inclusive days).
 std::map<std::string, std::map<Day, double>> daily_metric_means(storage::Database& db, const std::string& metric,
                                                                 Day from, Day to);

@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 
+#include "engine/detect/instance_sizes.hpp"
 #include "engine/detect/rule_support.hpp"
+#include "engine/util/strings.hpp"
 
 namespace costbot::detect {
 
@@ -17,7 +19,7 @@ RuleKind oversized_instance_kind() {
                   {"savings_fraction", 0.5, 0, 1, "share of the cost saved by moving one size down"}};
   k.options = {{"metric", {"cpu_utilization"}, {}, "usage_metrics metric holding utilization %"}};
   k.default_remediation =
-      "Resize {name} ({resource}) one size down: it averaged {average}% utilization over {days} days. Expected "
+      "Resize {name} ({resource}) one size down{resize}: it averaged {average}% utilization over {days} days. Expected "
       "saving about {impact_per_month} a month.";
   k.retune_threshold = "max_avg_percent";
   k.lower_is_stricter = true;
@@ -26,6 +28,7 @@ RuleKind oversized_instance_kind() {
     const Day from = ctx.as_of - std::chrono::days{days - 1};
     auto metrics = daily_metric_means(ctx.db, option(rule, "metric", "cpu_utilization"), from, ctx.as_of);
     auto cost = average_daily_cost(ctx.db, ctx.as_of, 7);
+    auto types = resource_instance_types(ctx.db, ctx.as_of, days);
     std::vector<Finding> out;
     for (const auto& r : resources_in_scope(ctx.db, rule)) {
       auto m = metrics.find(r.id);
@@ -36,10 +39,28 @@ RuleKind oversized_instance_kind() {
       if (average >= threshold(ctx, "max_avg_percent") || average < threshold(ctx, "min_avg_percent")) continue;
       double impact = (cost.count(r.id) ? cost[r.id] : 0) * threshold(ctx, "savings_fraction");
       if (impact <= 0) continue;
-      auto f = resource_finding(rule, ctx, r, impact, "Oversized instance: {name} averages {average}% ({impact_per_day}/day to save)",
-                                "{name} averaged {average}% utilization over {days} days; one size down would save about "
-                                "{impact_per_day} a day ({impact_per_month} a month).",
-                                {{"average", fmt::format("{:.1f}", average)}});
+      // The type it runs as and the next size down, so the advice names both (and the command sets it).
+      const std::string type = types.count(r.id) ? types[r.id] : std::string();
+      const std::string target = one_size_down(type);
+      std::map<std::string, std::string> extra{{"average", fmt::format("{:.1f}", average)},
+                                               {"instance_type", type},
+                                               {"target_type", target},
+                                               {"resize", target.empty() ? std::string() : " from " + type + " to " + target}};
+      auto f = resource_finding(rule, ctx, r, impact,
+                                "Oversized instance: {name}" + std::string(type.empty() ? "" : " ({instance_type})") +
+                                    " averages {average}% ({impact_per_day}/day to save)",
+                                "{name}" + std::string(type.empty() ? "" : " ({instance_type})") +
+                                    " averaged {average}% utilization over {days} days; one size down" +
+                                    std::string(target.empty() ? "" : ", {target_type},") +
+                                    " would save about {impact_per_day} a day ({impact_per_month} a month).",
+                                extra);
+      // Without a configured command, the provider's own (AWS: stop, change the type, start).
+      if (rule.command.empty() && !target.empty() && text::to_lower(r.provider) == "aws" && r.id.find(":instance/") != std::string::npos)
+        f.remediation.command = fmt::format(
+            "aws ec2 stop-instances{2} --instance-ids {0} && aws ec2 wait instance-stopped{2} --instance-ids {0} && "
+            "aws ec2 modify-instance-attribute{2} --instance-id {0} --instance-type Value={1} && "
+            "aws ec2 start-instances{2} --instance-ids {0}",
+            cli_resource_id(r.id), target, r.region.empty() ? std::string() : " --region " + r.region);
       f.actual = average;
       f.upper = threshold(ctx, "max_avg_percent");
       f.impact_per_day = impact;

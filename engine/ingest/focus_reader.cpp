@@ -30,7 +30,9 @@ class FocusReader final : public CsvRows {
     sub_account_ = column({"SubAccountId"});
     sub_account_name_ = column({"SubAccountName"});
     sku_ = column({"SkuId"});
-    usage_type_ = column({"x_UsageType", "PricingUnit"});
+    // x_UsageType (AWS's FOCUS export: "USE1-BoxUsage:m5.xlarge"), else the charge description, which names
+    // the instance type too ("$0.384 per On Demand Linux m5.2xlarge Instance Hour"), else the pricing unit.
+    usage_type_ = column({"x_UsageType", "ChargeDescription", "PricingUnit"});
     commitment_ = column({"CommitmentDiscountId"});
     commitment_status_ = column({"CommitmentDiscountStatus"});
     consumed_quantity_ = column({"ConsumedQuantity"});

@@ -67,7 +67,7 @@ std::string axis_label(double value, const std::string& currency) {
 struct Series {
   std::vector<ChartPoint> points;  // sorted by day, finite, clamped
   double low = 0, high = 1;        // value range, always including 0
-  bool any_anomaly = false, any_band = false, any_expected = false;
+  bool any_anomaly = false, any_band = false, any_expected = false, any_actual = false;
 };
 
 Series prepare(const ChartData& data) {
@@ -87,14 +87,24 @@ Series prepare(const ChartData& data) {
     s.points.push_back(q);
   }
   std::stable_sort(s.points.begin(), s.points.end(), [](const auto& a, const auto& b) { return a.day < b.day; });
+  // Costs that never go below zero have no negative baseline either: a model's extrapolation
+  // below $0 is drawn at $0.
+  bool negative_actual = false;
+  for (const auto& p : s.points) negative_actual |= !p.projected && p.actual < 0;
   double lo = 0, hi = 0;
-  for (const auto& p : s.points) {
-    for (auto v : {std::optional<double>(p.actual), p.expected, p.lower, p.upper})
+  for (auto& p : s.points) {
+    if (p.projected) p.anomaly = false;  // nothing happened yet on a day to come
+    if (!negative_actual)
+      for (auto* v : {&p.expected, &p.lower, &p.upper})
+        if (*v) *v = std::max(0.0, **v);
+    for (auto v : {p.projected ? std::optional<double>() : std::optional<double>(p.actual), p.expected, p.lower, p.upper})
       if (v) lo = std::min(lo, *v), hi = std::max(hi, *v);
     s.any_anomaly |= p.anomaly;
     s.any_band |= p.lower && p.upper;
     s.any_expected |= p.expected.has_value();
+    s.any_actual |= !p.projected;
   }
+  if (data.reference && std::isfinite(*data.reference)) hi = std::max(hi, clamp_value(*data.reference)), lo = std::min(lo, clamp_value(*data.reference));
   if (hi - lo <= 0) hi = lo + 1;  // all zeros (or no data): show a 0..$1 axis
   s.low = lo;
   s.high = hi;
@@ -120,15 +130,17 @@ int label_stride(double slot, double label_width) {
 
 // Draws the legend from (x, baseline), wrapping to a new line when an entry would not fit before
 // max_x; returns the baseline of the last line.
-double draw_legend(cairo_t* cr, const Series& s, const ChartOptions& o, double x, double baseline, double max_x,
-                   const Fonts& f, double scale) {
+double draw_legend(cairo_t* cr, const Series& s, const ChartData& data, const ChartOptions& o, double x, double baseline,
+                   double max_x, const Fonts& f, double scale) {
   set_font(cr, f.legend);
   const double swatch = 18 * scale, gap = 6 * scale, spacing = 16 * scale, start_x = x;
-  enum Kind { kActual, kExpected, kBand, kAnomaly };
-  std::vector<std::pair<Kind, const char*>> entries{{kActual, "Actual"}};
-  if (s.any_expected) entries.push_back({kExpected, "Expected"});
-  if (s.any_band) entries.push_back({kBand, "Normal range"});
+  enum Kind { kActual, kExpected, kBand, kAnomaly, kReference };
+  std::vector<std::pair<Kind, std::string>> entries;
+  if (s.any_actual) entries.push_back({kActual, data.actual_label});
+  if (s.any_expected) entries.push_back({kExpected, data.expected_label});
+  if (s.any_band) entries.push_back({kBand, data.band_label});
   if (s.any_anomaly) entries.push_back({kAnomaly, "Anomaly"});
+  if (data.reference && !data.reference_label.empty()) entries.push_back({kReference, data.reference_label});
   for (const auto& [kind, text] : entries) {
     double entry_width = swatch + gap + text_width(cr, text);
     if (x > start_x && x + entry_width > max_x) {
@@ -158,6 +170,13 @@ double draw_legend(cairo_t* cr, const Series& s, const ChartOptions& o, double x
         set_color(cr, o.highlight);
         cairo_arc(cr, x + swatch / 2, mid, 4.5 * scale, 0, 2 * std::numbers::pi);
         cairo_fill(cr);
+        break;
+      case kReference:
+        set_color(cr, ChartPalette::reference);
+        cairo_set_line_width(cr, 2 * scale);
+        cairo_move_to(cr, x, mid);
+        cairo_line_to(cr, x + swatch, mid);
+        cairo_stroke(cr);
         break;
     }
     set_color(cr, ChartPalette::muted_text);
@@ -208,22 +227,56 @@ void draw_band(cairo_t* cr, const Scales& sc, const std::vector<ChartPoint>& poi
   }
 }
 
+// The title in at most two lines that fit `width`; what does not fit ends in "…".
+std::vector<std::string> title_lines(cairo_t* cr, const std::string& title, double width) {
+  std::vector<std::string> lines(1);
+  for (std::size_t i = 0; i < title.size();) {
+    auto space = title.find(' ', i);
+    if (space == std::string::npos) space = title.size();
+    const std::string word = title.substr(i, space - i);
+    i = space + 1;
+    if (word.empty()) continue;
+    const std::string joined = lines.back().empty() ? word : lines.back() + " " + word;
+    if (lines.back().empty() || lines.size() == 2 || text_width(cr, joined) <= width) lines.back() = joined;
+    else lines.push_back(word);
+  }
+  const std::string ellipsis = "\xE2\x80\xA6";
+  for (auto& l : lines) {
+    if (text_width(cr, l) <= width) continue;
+    while (!l.empty() && text_width(cr, l + ellipsis) > width) {
+      while (!l.empty()) {  // one whole UTF-8 character: continuation bytes, then the lead byte
+        const auto c = static_cast<unsigned char>(l.back());
+        l.pop_back();
+        if ((c & 0xC0) != 0x80) break;
+      }
+    }
+    l += ellipsis;
+  }
+  return lines;
+}
+
 void draw_chart(cairo_t* cr, const ChartData& data, const ChartOptions& o) {
   const double W = o.width, H = o.height;
-  const double scale = std::clamp(std::min(W / 800.0, H / 400.0), 0.6, 3.0);
-  const double fs = std::max(scale, 0.8);  // text stays readable on small charts
-  const Fonts f{15 * fs, 11.5 * fs, 11 * fs, 11 * fs};
-  const double pad = 16 * scale;
+  // Chat clients show the image at the width of a message or a phone (~360 px): text sized from
+  // the width keeps its labels at ~9 px or more there (an 800 px chart draws them at ~20 px).
+  const double fs = std::clamp(std::min(W / 800.0, H / 400.0 * 1.2), 0.55, 5.0);
+  const double scale = std::clamp(fs * 1.4, 0.8, 6.0);  // line widths, markers, gaps
+  auto font = [&](double size) { return std::max(10.0, size * fs); };
+  const Fonts f{font(24), font(19), font(20), font(19)};
+  const double pad = 12 * scale;
   Series s = prepare(data);
 
   set_color(cr, ChartPalette::background);
   cairo_paint(cr);
 
-  // Header: title, subtitle, legend.
-  double y = pad + f.title;
+  // Header: title (up to two lines), subtitle, legend.
   set_color(cr, ChartPalette::text);
   set_font(cr, f.title, true);
-  draw_text(cr, data.title.empty() ? "Daily cost" : data.title, pad, y);
+  double y = pad;
+  for (const auto& line : title_lines(cr, data.title.empty() ? "Daily cost" : data.title, W - 2 * pad)) {
+    y += f.title * (y == pad ? 1.0 : 1.25);
+    draw_text(cr, line, pad, y);
+  }
   std::string subtitle = data.subtitle;
   if (data.currency != "USD") subtitle += (subtitle.empty() ? "" : " · ") + std::string("amounts in ") + data.currency;
   if (!subtitle.empty()) {
@@ -233,7 +286,7 @@ void draw_chart(cairo_t* cr, const ChartData& data, const ChartOptions& o) {
     draw_text(cr, subtitle, pad, y);
   }
   y += f.legend * 1.9;
-  y = draw_legend(cr, s, o, pad, y, W - pad, f, scale);
+  y = draw_legend(cr, s, data, o, pad, y, W - pad, f, scale);
 
   Scales sc;
   sc.plot.top = y + f.legend * 1.4;
@@ -260,6 +313,14 @@ void draw_chart(cairo_t* cr, const ChartData& data, const ChartOptions& o) {
   sc.first = s.points.front().day;
   const auto span_days = (s.points.back().day - sc.first).count() + 1;
   sc.slot = sc.plot.width() / static_cast<double>(span_days);
+
+  // Days to come: a light shade behind them, so a forecast never reads as data.
+  for (const auto& p : s.points) {
+    if (!p.projected) continue;
+    set_color(cr, ChartPalette::grid, 0.5);
+    cairo_rectangle(cr, sc.x(p.day) - sc.slot / 2, sc.plot.top, sc.slot, sc.plot.height());
+    cairo_fill(cr);
+  }
 
   // Anomalous days: a tinted column behind everything.
   for (const auto& p : s.points) {
@@ -294,15 +355,29 @@ void draw_chart(cairo_t* cr, const ChartData& data, const ChartOptions& o) {
     cairo_set_dash(cr, nullptr, 0, 0);
   }
 
+  if (data.reference && std::isfinite(*data.reference)) {
+    const double ry = std::round(sc.y(clamp_value(*data.reference))) + 0.5;
+    set_color(cr, ChartPalette::reference);
+    cairo_set_line_width(cr, 2 * scale);
+    cairo_move_to(cr, sc.plot.left, ry);
+    cairo_line_to(cr, sc.plot.right, ry);
+    cairo_stroke(cr);
+  }
+
   set_color(cr, ChartPalette::actual);
   cairo_set_line_width(cr, 2.25 * scale);
   cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
   cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-  if (s.points.size() == 1) {
-    cairo_arc(cr, sc.x(s.points[0].day), sc.y(s.points[0].actual), 3 * scale, 0, 2 * std::numbers::pi);
+  std::size_t actual_points = 0;
+  const ChartPoint* only = nullptr;
+  for (const auto& p : s.points)
+    if (!p.projected) ++actual_points, only = &p;
+  if (actual_points == 1) {
+    cairo_arc(cr, sc.x(only->day), sc.y(only->actual), 3 * scale, 0, 2 * std::numbers::pi);
     cairo_fill(cr);
-  } else {
-    trace(cr, sc, s.points, [](const ChartPoint& p) { return std::optional<double>(p.actual); });
+  } else if (actual_points > 1) {
+    trace(cr, sc, s.points,
+          [](const ChartPoint& p) { return p.projected ? std::optional<double>() : std::optional<double>(p.actual); });
     cairo_stroke(cr);
   }
 

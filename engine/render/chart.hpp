@@ -33,13 +33,20 @@ struct ChartPoint {
   // The baseline for the day and its normal range; absent when the detector had no baseline yet.
   std::optional<double> expected, lower, upper;
   bool anomaly = false;
+  // A day still to come (a forecast): no actual line or anomaly marker, only expected and range.
+  bool projected = false;
 };
 
 struct ChartData {
-  std::string title;             // e.g. "payments · Amazon EC2"
+  std::string title;             // e.g. "payments · Amazon EC2"; wrapped to two lines, then cut with "…"
   std::string subtitle;          // optional second line, e.g. "Daily cost, last 30 days"
   std::string currency = "USD";  // USD axes read $1.2k; other codes read 1.2k with the code in the subtitle
   std::vector<ChartPoint> points;  // any order; sorted by day when drawn; non-finite values are skipped
+  // Legend words for the three series (a budget chart: spent so far, forecast, 90% interval).
+  std::string actual_label = "Actual", expected_label = "Expected", band_label = "Normal range";
+  // A horizontal reference line across the plot (a budget), labelled at its right end.
+  std::optional<double> reference;
+  std::string reference_label;
 };
 
 struct ChartOptions {
@@ -63,10 +70,13 @@ struct ChartPalette {
   static constexpr Rgb axis{0x9a, 0xa1, 0xac};
   static constexpr Rgb text{0x1f, 0x29, 0x37};
   static constexpr Rgb muted_text{0x5b, 0x63, 0x70};
+  static constexpr Rgb reference{0x37, 0x41, 0x51};  // a budget line
 };
 
 // Draws the chart and returns the PNG file's bytes. Throws costbot::Error(invalid_input) when the
-// size is out of range; any data (empty, one point, zeros, huge or negative values) draws.
+// size is out of range; any data (empty, one point, zeros, huge or negative values) draws. Text
+// is sized from the width so it stays readable when a chat client shows the image at phone width
+// (about 360 px): an 800 px chart draws its labels at about 20 px.
 std::string render_cost_chart(const ChartData& data, const ChartOptions& options);
 
 // Axis ticks: about `target` round steps (1, 2, 2.5, 5 x 10^k) covering [low, high].

@@ -205,6 +205,16 @@ TEST_CASE("costbot demo is deterministic for a seed and day, and a rerun adds no
   CHECK(json::parse(list.out).as_array().size() == 4);
 }
 
+TEST_CASE("the demo queues each persona's messages: the eng_manager's daily digest, not raw findings", "[demo][cli]") {
+  Demo demo;
+  REQUIRE(demo.result.exit_code == 0);
+  CHECK_THAT(demo.result.out, Catch::Contains("daily digest: succeeded"));
+  storage::Database db(demo.db);
+  // eng_manager reads a daily digest (frequency daily_digest): its web feed gets that digest.
+  CHECK(scalar(db, "SELECT COUNT(*) FROM outbox WHERE kind = 'web.post' AND payload LIKE '%persona:eng_manager%'") >= 1);
+  CHECK(scalar(db, "SELECT COUNT(*) FROM outbox WHERE kind = 'web.post' AND payload LIKE '%persona:engineer%'") >= 1);
+}
+
 TEST_CASE("the service's scheduled ingest adds nothing to a demo database (no test data mixed in)", "[demo][cli]") {
   Demo demo;
   REQUIRE(demo.result.exit_code == 0);

@@ -608,6 +608,25 @@ def check_systemd(opts):
 # ---------------------------------------------------------------- Slack and Teams
 
 
+# Bot scopes per Slack Web API method costbot calls (https://docs.slack.dev/reference/methods) and
+# per event it subscribes to. chat.postMessage also takes chat:write.public: personas post to
+# channels costbot was never invited to (#finance-leadership).
+SLACK_METHOD_SCOPES = {
+    "chat.postMessage": {"chat:write", "chat:write.public"},
+    "chat.update": {"chat:write"},
+    "chat.postEphemeral": {"chat:write"},
+    "chat.delete": {"chat:write"},
+    "views.open": set(),
+    "views.update": set(),
+    "auth.test": set(),
+    "apps.connections.open": set(),  # the app-level token's connections:write, not a bot scope
+    "conversations.history": {"channels:history", "groups:history"},
+    "conversations.open": {"im:write"},
+    "users.info": {"users:read"},
+}
+SLACK_EVENT_SCOPES = {"app_mention": "app_mentions:read", "message.im": "im:history"}
+
+
 def check_slack(opts):
     p = Problems("slack")
     path = os.path.join(opts.repo, "deploy", "slack", "manifest.yaml")
@@ -656,7 +675,22 @@ def check_slack(opts):
     for event, scope in (("app_mention", "app_mentions:read"), ("message.im", "im:history")):
         if event in bot_events:
             p.expect(scope in scopes, path, f"event {event} needs scope {scope}")
-    return p.finish(f"/cost → {SLACK_ROUTES['commands']}, events and interactivity URLs, {len(scopes)} scopes")
+    # Exactly the scopes the code uses: the Web API methods it calls (found in its sources), the
+    # events it subscribes to and the slash command. A workspace admin reviews every one.
+    used = {"commands"} | {s for e, s in SLACK_EVENT_SCOPES.items() if e in bot_events}
+    sources = ""
+    for folder in ("adapters/slack", "bot/slack"):
+        for name in sorted(os.listdir(os.path.join(opts.repo, folder))):
+            if name.endswith((".cpp", ".hpp")):
+                sources += open(os.path.join(opts.repo, folder, name), encoding="utf-8").read()
+    methods = set(re.findall(r'"((?:chat|views|conversations|users|auth|apps|reactions|files)\.[A-Za-z.]+)"', sources))
+    for method in sorted(methods):
+        if p.expect(method in SLACK_METHOD_SCOPES, path, f"the code calls {method}: add its scopes to SLACK_METHOD_SCOPES here"):
+            used |= SLACK_METHOD_SCOPES[method]
+    p.expect(not (scopes - used), path, f"scopes the code never uses: {sorted(scopes - used)}")
+    p.expect(not (used - scopes), path, f"scopes the code needs but the manifest lacks: {sorted(used - scopes)}")
+    return p.finish(f"/cost → {SLACK_ROUTES['commands']}, events and interactivity URLs, {len(scopes)} scopes, "
+                    f"exactly those of {len(methods)} Web API methods and {len(bot_events)} events")
 
 
 def read_png(path):

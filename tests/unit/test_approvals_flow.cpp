@@ -382,6 +382,18 @@ TEST_CASE("a finding opens a request by its kind, severity and amount, once", "[
   }
 }
 
+TEST_CASE("a request for untagged spend, which has no team and so no team lead, says who to configure", "[approvals]") {
+  ApprovalsFixture f;
+  approvals::RequestFacts facts;
+  facts.title = "Untagged spend in account sandbox";
+  facts.requester = "U_REQ";
+  facts.team = "";  // unallocated
+  facts.amount = 10;
+  CHECK_THROWS_WITH(f.engine->create_request(*f.db, facts, T0),
+                    Catch::Contains("without a team") && Catch::Contains("fallback") && Catch::Contains("attribution rule"));
+  CHECK(count_rows(*f.db, "SELECT COUNT(*) FROM approval_requests") == 0);
+}
+
 TEST_CASE("a bad request is refused with a reason and stores nothing", "[approvals]") {
   ApprovalsFixture f;
   approvals::RequestFacts facts;

@@ -60,6 +60,23 @@ TEST_CASE("a weekday-aware month-end forecast with an interval that holds the tr
   }
 }
 
+TEST_CASE("during a runaway the forecast follows the new level and its interval covers the climb", "[detect][budgets]") {
+  // Three weeks flat at $300/day, then a week climbing 20% a day, as of Wednesday Sep 18 2024.
+  const Day as_of = Day(std::chrono::year(2024) / 9 / 18);
+  std::vector<double> recent;
+  for (int i = 0; i < 21; ++i) recent.push_back(300);
+  double v = 300;
+  for (int i = 0; i < 7; ++i) recent.push_back(v *= 1.2);
+  const double last = recent.back();  // ~$1,075/day
+  auto f = forecast_month(recent, as_of, 9000);
+  INFO("forecast " << f.total << " [" << f.lower << ", " << f.upper << "]");
+  // 12 days left: the flat medians alone would say 9000 + 12 * 300 = 12,600.
+  CHECK(f.total > 9000 + 12 * 600);
+  CHECK(f.lower <= 9000 + 12 * 300 + 1);     // the old level stays inside the interval
+  CHECK(f.upper >= 9000 + 12 * last);        // so does the level it has reached
+  CHECK((f.upper - f.lower) / f.total > 0.3);  // and the interval says how unsure that is
+}
+
 TEST_CASE("budgets alert on the actual and on the forecast at each threshold", "[detect][budgets]") {
   testing::TempDir dir;
   auto db = storage::open_migrated(dir.file("b.db"));

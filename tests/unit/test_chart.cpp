@@ -86,7 +86,7 @@ TEST_CASE("the highlight marks the anomalous day's column, not another", "[chart
   // Day 0 of 30 sits in the left part of the plot: every exact highlight pixel outside the legend
   // row must be in the leftmost tenth of the image.
   int right_of_first_slot = 0;
-  for (int y = 90; y < image.height; ++y)
+  for (int y = 140; y < image.height; ++y)  // below the header and its legend
     for (int x = image.width / 10; x < image.width; ++x) {
       const auto& p = image.at(x, y);
       if (p.r == options.highlight.r && p.g == options.highlight.g && p.b == options.highlight.b) ++right_of_first_slot;
@@ -240,4 +240,134 @@ TEST_CASE("costbot chart writes the PNG and reports skipped rows", "[chart][cli]
   auto bad_colour = testing::run_costbot({"chart", "--input", good, "--output", output, "--highlight", "red"});
   CHECK(bad_colour.exit_code != 0);
   CHECK(bad_colour.err.find("--highlight") != std::string::npos);
+}
+
+namespace {
+
+// A month's budget chart as the service draws it: cumulative spend for the days so far, then the
+// forecast (projected days) to month end, and the budget line.
+ChartData budget_month(int days_so_far) {
+  ChartData data;
+  data.title = "payments: September 2024 budget";
+  data.actual_label = "Spent this month";
+  data.expected_label = "Forecast";
+  data.band_label = "90% interval";
+  data.reference = 12000;
+  data.reference_label = "Budget $12k";
+  double total = 0;
+  for (int i = 0; i < 30; ++i) {
+    ChartPoint p;
+    p.day = day(i);
+    if (i < days_so_far) {
+      total += 400;
+      p.actual = total;
+      if (i == days_so_far - 1) p.expected = p.lower = p.upper = total;
+    } else {
+      const double t = static_cast<double>(i - days_so_far + 1) / (30 - days_so_far);
+      p.projected = true;
+      p.expected = total + t * 400 * (30 - days_so_far);
+      p.lower = total + t * 300 * (30 - days_so_far);
+      p.upper = total + t * 550 * (30 - days_so_far);
+      p.anomaly = true;  // nothing can be anomalous on a day to come: must not be drawn
+    }
+    data.points.push_back(p);
+  }
+  return data;
+}
+
+int rightmost(const testing::PngImage& image, render::Rgb c, int tolerance, int from_y) {
+  int right = -1;
+  for (int y = from_y; y < image.height; ++y)
+    for (int x = 0; x < image.width; ++x) {
+      const auto& p = image.at(x, y);
+      if (std::abs(p.r - c.r) <= tolerance && std::abs(p.g - c.g) <= tolerance && std::abs(p.b - c.b) <= tolerance)
+        right = std::max(right, x);
+    }
+  return right;
+}
+
+std::size_t near_right_of(const testing::PngImage& image, render::Rgb c, int tolerance, int x0, int from_y) {
+  std::size_t n = 0;
+  for (int y = from_y; y < image.height; ++y)
+    for (int x = x0; x < image.width; ++x) {
+      const auto& p = image.at(x, y);
+      n += std::abs(p.r - c.r) <= tolerance && std::abs(p.g - c.g) <= tolerance && std::abs(p.b - c.b) <= tolerance;
+    }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("a budget chart draws the days to come as a forecast, never as $0 spend or anomalies", "[chart][budget]") {
+  ChartOptions options;
+  auto image = testing::decode_png(render::render_cost_chart(budget_month(14), options));
+  // The spend line ends on day 14 of 30: its blue never reaches the right half of the plot, where
+  // a month drawn with $0 future days would run along the bottom.
+  const int actual_right = rightmost(image, render::ChartPalette::actual, 8, 140);
+  INFO("the spend line's rightmost pixel is at x = " << actual_right);
+  REQUIRE(actual_right > 0);
+  CHECK(actual_right < image.width * 0.6);
+  // The forecast (dashed expected line) and its band carry on to the month's end.
+  CHECK(near_right_of(image, render::ChartPalette::expected, 10, actual_right + 10, 140) > 30);
+  CHECK(near_right_of(image, render::ChartPalette::band, 6, image.width * 3 / 4, 140) > 200);
+  // No anomaly marker anywhere (the projected days were flagged, and must be ignored).
+  CHECK(highlight_pixels(image, options.highlight, 24) == 0);
+  // The budget line spans the plot.
+  CHECK(near_right_of(image, render::ChartPalette::reference, 6, 0, 140) > 400);
+}
+
+TEST_CASE("an expected line below $0 is drawn at $0 when the costs never are", "[chart]") {
+  ChartOptions options;
+  ChartData negative = sample_series();
+  ChartData clamped = negative;
+  for (std::size_t i = 0; i < negative.points.size(); ++i) {
+    negative.points[i].expected = -500.0 * static_cast<double>(i % 3);
+    negative.points[i].lower = -900.0;
+    clamped.points[i].expected = 0.0;
+    clamped.points[i].lower = 0.0;
+  }
+  CHECK(render::render_cost_chart(negative, options) == render::render_cost_chart(clamped, options));
+}
+
+TEST_CASE("a long title wraps inside the image instead of being cut at its edge", "[chart]") {
+  ChartOptions options;
+  ChartData data = sample_series();
+  data.title = "compute (service=Amazon Elastic Compute Cloud) is forecast to reach 199% of its $15,000 "
+               "December 2026 budget, with the largest increase in account 43883916739";
+  auto image = testing::decode_png(render::render_cost_chart(data, options));
+  const auto text = render::ChartPalette::text;
+  // Nothing of the title's dark text in the right margin ...
+  std::size_t in_margin = 0;
+  for (int y = 0; y < 90; ++y)
+    for (int x = image.width - 8; x < image.width; ++x) {
+      const auto& p = image.at(x, y);
+      in_margin += std::abs(p.r - text.r) < 40 && std::abs(p.g - text.g) < 40 && std::abs(p.b - text.b) < 40;
+    }
+  CHECK(in_margin == 0);
+  // ... and a second line of it below the first.
+  std::size_t second_line = 0;
+  for (int y = 38; y < 62; ++y)
+    for (int x = 0; x < image.width / 2; ++x) {
+      const auto& p = image.at(x, y);
+      second_line += std::abs(p.r - text.r) < 40 && std::abs(p.g - text.g) < 40 && std::abs(p.b - text.b) < 40;
+    }
+  CHECK(second_line > 100);
+}
+
+TEST_CASE("chart labels stay readable when a phone shows the image at 360 px", "[chart]") {
+  // The tick labels of an 800 px chart are drawn at >= 20 px (about 9 px at 360 px wide): their
+  // dark glyph pixels cover far more area than the old 11 px text did.
+  ChartOptions options;
+  auto image = testing::decode_png(render::render_cost_chart(sample_series(), options));
+  const auto muted = render::ChartPalette::muted_text;
+  // The x-axis labels sit in the bottom band of the image.
+  int top = image.height, bottom = 0;
+  for (int y = image.height - 60; y < image.height; ++y)
+    for (int x = 0; x < image.width; ++x) {
+      const auto& p = image.at(x, y);
+      if (std::abs(p.r - muted.r) < 30 && std::abs(p.g - muted.g) < 30 && std::abs(p.b - muted.b) < 30)
+        top = std::min(top, y), bottom = std::max(bottom, y);
+    }
+  INFO("x-axis label glyphs span rows " << top << ".." << bottom);
+  CHECK(bottom - top >= 13);  // digit height of a >= 18 px font
 }

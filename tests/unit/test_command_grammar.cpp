@@ -43,6 +43,8 @@ TEST_CASE("the command grammar turns every documented form into a typed command"
     CHECK(reject.id == 42);
     CHECK(reject.reason == "Batch job runs until Friday");
     CHECK(std::get<RequestTicket>(*parse("request ticket 7").command).finding_id == 7);
+    CHECK(std::get<RequestTicket>(*parse("request ticket F12").command).finding_id == 12);  // as lists show it
+    CHECK(std::get<RequestTicket>(*parse("request ticket f12").command).finding_id == 12);
     CHECK(std::get<Subscribe>(*parse("subscribe CFO").command).persona == "cfo");
     CHECK(std::get<Unsubscribe>(*parse("unsubscribe").command).persona.empty());
     CHECK(std::get<Help>(*parse("help top").command).topic == "top");

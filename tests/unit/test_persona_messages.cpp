@@ -66,12 +66,47 @@ TEST_CASE("the fact set of a detected spike: scope, expected vs actual, impact, 
   CHECK(str(budget, "monthly_text") == "$30,000");
   CHECK_THAT(str(budget, "pace_text"), Contains("% of pace"));
   CHECK(str(facts, "chart_url") == "https://costbot.example.com/charts/" + std::to_string(f.id) + ".png");
-  CHECK(str(facts, "open_url") == "https://costbot.example.com/#incident:" + std::to_string(f.incident_id));
+  CHECK(str(facts, "open_url") == "https://costbot.example.com/incidents/" + std::to_string(f.incident_id));
   CHECK(str(facts, "resource") == "payments-gpu-1");
   CHECK(str(facts, "sku") == "sku-gpu");
-  CHECK_THAT(str(facts, "fix_command"), Contains("costbot costs --by resource"));
+  // A chat reader cannot run costbot's CLI: the way to the numbers is the web page's spend view.
+  CHECK_FALSE(facts.contains("fix_command"));
+  CHECK_THAT(str(facts, "spend_url"), Contains("https://costbot.example.com/?view=spend&by=resource&period=2024-09-18..2024-09-18"));
+  CHECK_THAT(str(facts, "spend_url"), Contains("where=team%3Dpayments"));
   CHECK(facts.at("has_team_drivers").as_bool());
   CHECK_THAT(str(facts, "allocation_text"), Contains("payments"));
+}
+
+TEST_CASE("one cause seen through several dimensions reads as one line, and the CFO's why has no ARN or SKU code",
+          "[alerts][facts]") {
+  testing::AlertsWorld w;
+  detect::Finding f;
+  f.id = 7;
+  f.kind = "level_shift";
+  f.scope_dimension = "team";
+  f.scope_value = "payments";
+  f.team = "payments";
+  f.day = *parse_day("2024-09-18");
+  const std::string arn = "arn:aws:autoscaling:us-east-1:43883916739:autoScalingGroup:f29421bb-b9b2-4068-ac70-"
+                          "1e2ddb105f0a:autoScalingGroupName/payments-gpu-inference";
+  f.contributors = {{"resource", arn, 1395, 1.01},
+                    {"sku", "H9ZN7EUEHC2S7YH5", 1401, 1.01},
+                    {"usage_type", "USE1-BoxUsage:g5.12xlarge", 1390, 1.0},
+                    {"account", "43883916739", 1410, 1.02},
+                    {"region", "eu-west-1", 40, 0.03}};
+  auto facts = alerts::finding_facts(w.db(), w.config(), f, std::nullopt);
+  INFO(json::serialize(facts));
+  const auto& contributors = facts.at("contributors").as_array();
+  REQUIRE(contributors.size() == 2);  // the ~$1,400 cause once, the $40 one apart
+  CHECK(str(contributors[0].as_object(), "dimension") == "resource");
+  CHECK(str(contributors[0].as_object(), "share_text") == "all of the change");
+  CHECK_THAT(str(contributors[0].as_object(), "details"), Contains("SKU H9ZN7EUEHC2S7YH5"));
+  CHECK_THAT(str(contributors[0].as_object(), "details"), Contains("account 43883916739"));
+  const auto why = str(facts, "cause_sentence");
+  CHECK_THAT(why, Contains("payments-gpu-inference"));
+  CHECK_THAT(why, !Contains("arn:"));
+  CHECK_THAT(why, !Contains("H9ZN7EUEHC2S7YH5"));
+  CHECK_THAT(why, !Contains("101%"));
 }
 
 TEST_CASE("every finding kind has at least one actionable recommendation", "[alerts][facts]") {
@@ -83,7 +118,7 @@ TEST_CASE("every finding kind has at least one actionable recommendation", "[ale
     f.scope_value = "payments";
     f.team = "payments";
     f.day = *parse_day("2024-09-18");
-    auto recs = alerts::recommendations_for(f);  // no remediation text: the kind's own advice
+    auto recs = alerts::recommendations_for(f, "https://costbot.example.com");  // no remediation text: the kind's own advice
     INFO(kind);
     REQUIRE_FALSE(recs.empty());
     CHECK(recs.front().text.size() > 20);

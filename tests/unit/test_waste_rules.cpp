@@ -138,6 +138,32 @@ TEST_CASE("oversized instances: low but not idle average utilization over a mont
   CHECK_THAT(found[0].remediation.text, Catch::Contains("one size down"));
 }
 
+TEST_CASE("an oversized instance's finding names its type, the size to move to, and the CLI command with the i- id",
+          "[detect][rules]") {
+  testing::TempDir dir;
+  auto db = storage::open_migrated(dir.file("r.db"));
+  testing::CostFixture fx(db);
+  const std::string arn = "arn:aws:ec2:us-east-1:43883916739:instance/i-0646543786a69d38b";
+  fx.add_resource(arn, "Amazon EC2", "payments", "prod", "{}", "instance", "us-east-1", "111111111111", "ledger-replica");
+  for (int i = 0; i < 30; ++i) {
+    testing::CostRow r(format_day(kToday - days{i}), 200, "payments");
+    r.resource = arn;
+    r.usage_type = "$2.016 per On Demand Linux r5.8xlarge Instance Hour";  // a FOCUS charge description
+    fx.add(r);
+  }
+  fx.add_hourly_metric(arn, "cpu_utilization", kToday, 30, [](UnixSeconds) { return 11.0; });
+  auto config = rules_config("    - {id: big, kind: oversized_instance}\n");
+  run_detection(db, config, start_of(kToday) + 86400, kToday);
+  auto found = by_rule(db, "big");
+  REQUIRE(found.size() == 1);
+  INFO(found[0].title << "\n" << found[0].remediation.text << "\n" << found[0].remediation.command);
+  CHECK_THAT(found[0].title, Catch::Contains("r5.8xlarge"));
+  CHECK_THAT(found[0].remediation.text, Catch::Contains("from r5.8xlarge to r5.4xlarge"));
+  CHECK_THAT(found[0].remediation.command, Catch::Contains("--instance-ids i-0646543786a69d38b"));
+  CHECK_THAT(found[0].remediation.command, Catch::Contains("--instance-type Value=r5.4xlarge"));
+  CHECK_THAT(found[0].remediation.command, !Catch::Contains("arn:"));
+}
+
 TEST_CASE("unused commitments: reservations used below the threshold", "[detect][rules]") {
   testing::TempDir dir;
   auto db = storage::open_migrated(dir.file("r.db"));
