@@ -147,6 +147,7 @@ struct BodyStream::State {
   int attempts = 0;
   std::vector<std::pair<std::string, std::string>> headers;
   std::uint64_t bytes_read = 0;
+  std::string broken;  // the connection broke after the bytes last handed over: the next read throws
 };
 
 struct Client::Impl {
@@ -572,10 +573,12 @@ struct Client::Impl {
       got = capacity - parser.get().body().size;
       if (ec) {
         c.close();
-        throw NetworkError(s.what + ": the answer broke off after " + std::to_string(s.bytes_read + got) + " body bytes: " +
-                               (ec == beast::error::timeout ? "no data within " + std::to_string(s.timeout.count()) + " ms"
-                                                            : ec.message()),
-                           true, true);
+        s.broken = s.what + ": the answer broke off after " + std::to_string(s.bytes_read + got) + " body bytes: " +
+                   (ec == beast::error::timeout ? "no data within " + std::to_string(s.timeout.count()) + " ms"
+                                                : ec.message());
+        // Hand over what did arrive first, so a resumed read starts after it; the next read throws.
+        if (got == 0) throw NetworkError(s.broken, true, true);
+        break;
       }
     }
     s.bytes_read += got;
@@ -623,6 +626,7 @@ std::optional<std::string_view> BodyStream::header(std::string_view name) const 
 }
 
 std::size_t BodyStream::read(char* into, std::size_t capacity) {
+  if (!state_->broken.empty()) throw NetworkError(state_->broken, true, true);
   if (capacity == 0 || !state_->connection || state_->parser->is_done()) return 0;
   return run_on_io_thread(state_->impl->ioc, state_->impl->read_stream_chunk(*state_, into, capacity));
 }

@@ -14,9 +14,7 @@
 //                  {} clears them
 //   GET  /__stats → {"requests": n, "refused": n, "ranges": [...], "listings": n}
 import http from "node:http";
-import { SignatureV4 } from "@smithy/signature-v4";
-import { HttpRequest } from "@smithy/protocol-http";
-import { Hash } from "@smithy/hash-node";
+import { parseAuthorization, expectedSignature } from "./sigv4_check.mjs";
 import S3rver from "s3rver";
 
 const args = process.argv.slice(2);
@@ -52,59 +50,6 @@ function s3Error(res, status, code, message) {
   res.end(body);
 }
 
-async function expectedSignature(req, parsed, secret, sessionToken) {
-  const headers = {};
-  for (const name of parsed.signedHeaders) {
-    const value = req.headers[name];
-    if (value === undefined) return null;
-    headers[name] = Array.isArray(value) ? value.join(",") : value;
-  }
-  const url = new URL(req.url, "http://placeholder");
-  const query = {};
-  for (const [k, v] of url.searchParams) {
-    if (query[k] === undefined) query[k] = v;
-    else query[k] = [].concat(query[k], v);
-  }
-  const [host, port] = (req.headers.host || "").split(":");
-  const request = new HttpRequest({
-    method: req.method,
-    protocol: "http:",
-    hostname: host,
-    port: port ? Number(port) : undefined,
-    path: req.url.split("?")[0], // as sent (already encoded): S3 signs the path once-encoded
-    query,
-    headers,
-  });
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: parsed.accessKeyId, secretAccessKey: secret, sessionToken },
-    region: parsed.region,
-    service: parsed.service,
-    sha256: Hash.bind(null, "sha256"),
-    uriEscapePath: false,
-    applyChecksum: false,
-  });
-  const amzDate = req.headers["x-amz-date"];
-  const date = new Date(
-    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
-  );
-  const signed = await signer.sign(request, {
-    signingDate: date,
-    signableHeaders: new Set(parsed.signedHeaders),
-    unsignableHeaders: new Set(Object.keys(headers).filter((h) => !parsed.signedHeaders.includes(h))),
-  });
-  const auth = signed.headers.authorization || signed.headers.Authorization;
-  const m = /Signature=([0-9a-f]+)/.exec(auth);
-  return m ? m[1] : null;
-}
-
-function parseAuthorization(value) {
-  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
-    value || "",
-  );
-  if (!m) return null;
-  return { accessKeyId: m[1], region: m[3], service: m[4], signedHeaders: m[5].split(";"), signature: m[6] };
-}
-
 const proxy = http.createServer(async (req, res) => {
   const chunks = [];
   for await (const c of req) chunks.push(c);
@@ -126,7 +71,7 @@ const proxy = http.createServer(async (req, res) => {
   if (parsed.region !== region) return s3Error(res, 400, "AuthorizationHeaderMalformed", `the region '${parsed.region}' is wrong; expecting '${region}'`);
   if (!req.headers["x-amz-content-sha256"]) return s3Error(res, 400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256");
   if (faults.skew) return s3Error(res, 403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.");
-  const expected = await expectedSignature(req, parsed, secret, req.headers["x-amz-security-token"]);
+  const expected = await expectedSignature(req, body, parsed, secret, req.headers["x-amz-security-token"]);
   if (expected !== parsed.signature)
     return s3Error(res, 403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
   if (faults.expire_once) {
@@ -157,8 +102,10 @@ const proxy = http.createServer(async (req, res) => {
         if (sent >= cutAfter) return;
         const piece = chunk.subarray(0, Math.max(0, cutAfter - sent));
         sent += piece.length;
-        res.write(piece);
-        if (sent >= cutAfter) res.socket.destroy();
+        // Cut only once the bytes before the cut have left: the client must see them, then a break.
+        res.write(piece, () => {
+          if (sent >= cutAfter) res.socket.destroy();
+        });
       });
       up.on("end", () => res.end());
     },

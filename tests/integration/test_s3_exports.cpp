@@ -161,7 +161,7 @@ TEST_CASE("S3: a multi-part CUR 2.0 Data Export with manifests, listed over seve
   INFO(third[0].error);
   REQUIRE(third[0].status == RunStatus::succeeded);
   CHECK(testing::billed_total(x.f.db) == Approx(local_billed_total(SourceType::cur, restated)));
-  CHECK(testing::billed_total(x.f.db) < full);
+  CHECK(testing::billed_total(x.f.db) != Approx(full));
   CHECK(x.f.db.sql().execAndGet("SELECT SUM(row_count) FROM cost_daily").getInt64() == 5);
 }
 
