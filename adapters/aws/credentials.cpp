@@ -17,6 +17,7 @@
 #include "adapters/http/proxy.hpp"
 #include "adapters/http/url.hpp"
 #include "engine/util/hash.hpp"
+#include "engine/util/log.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::aws {
@@ -50,16 +51,31 @@ class CachingProvider final : public CredentialProvider {
     std::lock_guard lock(mutex_);
     if (!cached_.empty() && (cached_.expires_at == 0 || clock_.now() < cached_.expires_at - kCredentialRefreshMargin))
       return cached_;
-    cached_ = fetch_();
+    auto fresh = fetch_();
+    // Never in a log line while they are in use; the ones replaced are forgotten.
+    log::register_secret(fresh.secret_access_key);
+    if (!fresh.session_token.empty()) log::register_secret(fresh.session_token);
+    forget(fresh);
+    cached_ = std::move(fresh);
     return cached_;
   }
   void invalidate() override {
     std::lock_guard lock(mutex_);
+    forget({});
     cached_ = {};
   }
+  ~CachingProvider() override { forget({}); }
   std::string describe() const override { return description_; }
 
  private:
+  // Stops redacting the cached secrets unless `next` still uses them (static keys stay the same).
+  void forget(const Credentials& next) {
+    if (!cached_.secret_access_key.empty() && cached_.secret_access_key != next.secret_access_key)
+      log::forget_secret(cached_.secret_access_key);
+    if (!cached_.session_token.empty() && cached_.session_token != next.session_token)
+      log::forget_secret(cached_.session_token);
+  }
+
   const Clock& clock_;
   std::string description_;
   Fetch fetch_;
