@@ -80,7 +80,7 @@ class Gate {
 };
 
 // Counts runs and lets a test wait for the n-th.
-class Counter {
+class RunCounter {
  public:
   void hit() {
     std::lock_guard lock(mutex_);
@@ -314,7 +314,7 @@ TEST_CASE("the worker thread runs jobs as the clock moves and stop waits for the
       finished.push_back(run.job + ":" + std::string(scheduler::name_of(run.outcome)));
     };
   });
-  Counter quick_runs;
+  RunCounter quick_runs;
   Gate gate;
   std::atomic<bool> long_done{false};
   s->add(job("quick", "*/10 * * * *", [&](JobContext&) { quick_runs.hit(); }));
