@@ -19,6 +19,7 @@
 
 #include "adapters/slack/web_api.hpp"
 #include "engine/util/error.hpp"
+#include "engine/util/json_fields.hpp"
 
 namespace costbot::slack {
 namespace {
@@ -52,11 +53,6 @@ SocketUrl parse_socket_url(const std::string& text) {
   if (u.target.empty()) u.target = "/";
   if (parsed->has_query()) u.target += "?" + std::string(parsed->encoded_query());
   return u;
-}
-
-std::string string_field(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
 }  // namespace
@@ -100,7 +96,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
   std::string open_url() {
     WebApi api(http, options.api_url, options.app_token);
     auto answer = api.call("apps.connections.open", json::object{});
-    std::string url = string_field(answer, "url");
+    std::string url = json_string(answer, "url");
     if (url.empty()) throw http::RemoteError(ErrorKind::unavailable, "Slack apps.connections.open: answer has no url", true);
     if (options.debug_reconnects) url += (url.find('?') == std::string::npos ? "?" : "&") + std::string("debug_reconnects=true");
     return url;
@@ -189,7 +185,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
       }
       if (!message.is_object()) continue;
       const auto& o = message.as_object();
-      const std::string type = string_field(o, "type");
+      const std::string type = json_string(o, "type");
       if (type == "hello") {
         greeted = true;
         set_status([](SocketModeStatus& s) {
@@ -201,11 +197,11 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         continue;
       }
       if (type == "disconnect") {
-        spdlog::info("Slack Socket Mode: Slack asked to reconnect ({})", string_field(o, "reason"));
+        spdlog::info("Slack Socket Mode: Slack asked to reconnect ({})", json_string(o, "reason"));
         ended = "";
         break;
       }
-      const std::string envelope_id = string_field(o, "envelope_id");
+      const std::string envelope_id = json_string(o, "envelope_id");
       if (envelope_id.empty()) {
         spdlog::debug("Slack Socket Mode: frame of type {} without envelope_id ignored", type);
         continue;
@@ -217,7 +213,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
       if (auto* p = o.if_contains("payload")) envelope.payload = *p;
       if (auto* a = o.if_contains("accepts_response_payload"); a && a->is_bool()) envelope.accepts_response_payload = a->as_bool();
       if (auto* r = o.if_contains("retry_attempt"); r && r->is_int64()) envelope.retry_attempt = static_cast<int>(r->as_int64());
-      envelope.retry_reason = string_field(o, "retry_reason");
+      envelope.retry_reason = json_string(o, "retry_reason");
       set_status([](SocketModeStatus& s) { ++s.envelopes; });
       auto ack = ack_for(envelope_id, envelope.accepts_response_payload);
       try {

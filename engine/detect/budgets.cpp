@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "engine/detect/rule_support.hpp"
+#include "engine/detect/small_medians.hpp"
 #include "engine/detect/tuning.hpp"
 #include "engine/util/format.hpp"
 
@@ -13,12 +14,6 @@ namespace costbot::detect {
 namespace {
 
 using std::chrono::days;
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
 
 }  // namespace
 
@@ -31,12 +26,12 @@ MonthForecast forecast_month(const std::vector<double>& recent, Day as_of, doubl
   auto weekday_at = [&](int i) { return weekday(as_of - days{n - 1 - i}); };
   std::vector<std::vector<double>> by_weekday(7);
   for (int i = 0; i < n; ++i) by_weekday[weekday_at(i)].push_back(recent[static_cast<std::size_t>(i)]);
-  std::vector<double> rate(7, median(recent));
+  std::vector<double> rate(7, medians::median_of_copy(recent));
   for (int w = 0; w < 7; ++w)
-    if (!by_weekday[w].empty()) rate[w] = median(by_weekday[w]);
+    if (!by_weekday[w].empty()) rate[w] = medians::median_of_copy(by_weekday[w]);
   std::vector<double> residuals;
   for (int i = 0; i < n; ++i) residuals.push_back(std::abs(recent[static_cast<std::size_t>(i)] - rate[weekday_at(i)]));
-  const double sigma = 1.4826 * median(residuals);
+  const double sigma = 1.4826 * medians::median_of_copy(residuals);
 
   // Where the last week runs against those weekday rates. A level that moved (a runaway, a shift)
   // makes the four-week medians lag: the central forecast then follows the last week's level, and
