@@ -30,7 +30,7 @@ def merge(base, changes):
 
 class LiveService:
     def __init__(self, binary, repo, config_changes=None, env=None, demo=True, log_format="json",
-                 log_level="info", extra_args=()):
+                 log_level="info", extra_args=(), listen="127.0.0.1:0"):
         self.binary = binary
         self.repo = repo
         self.dir = tempfile.TemporaryDirectory(prefix="costbot-live-")
@@ -47,6 +47,7 @@ class LiveService:
         self.log_format = log_format
         self.log_level = log_level
         self.extra_args = list(extra_args)
+        self.listen = listen  # a fixed port when the config must name it (server.public_url)
         self.proc = None
         self.port = None
         self.demo_output = ""
@@ -64,7 +65,7 @@ class LiveService:
         self.log_file = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             self.base_args() + ["--log-format", self.log_format, "--log-level", self.log_level, "serve",
-                                "--listen", "127.0.0.1:0"] + self.extra_args,
+                                "--listen", self.listen] + self.extra_args,
             cwd=self.repo, env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         while time.time() < deadline:

@@ -24,3 +24,12 @@ set_tests_properties("script: REST API answers match bot/api/openapi.yaml"
 # npm ci on the first run; Chromium's start.
 set_tests_properties("script: web channel in headless Chromium: approve changes the stage"
                      PROPERTIES TIMEOUT 900 LABELS "service;browser")
+
+# Every message kind for every persona and channel on the demo: no placeholder left, no server
+# command told to a chat reader, and every link on this service opens (tests/scripts/message_links.py).
+add_test(NAME "script: every link in every rendered message opens on the running service"
+         COMMAND ${COSTBOT_SERVICE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/scripts/message_links.py
+                 --repo ${CMAKE_SOURCE_DIR} --binary $<TARGET_FILE:costbot>
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties("script: every link in every rendered message opens on the running service"
+                     PROPERTIES TIMEOUT 600 LABELS service)
