@@ -17,7 +17,7 @@
 #   bash tests/bench/ingest_bench.sh
 #   ROWS=1000000 SEEDS="1 2 3" REPEAT=3 SHAPES="high-cardinality hourly" SMALL_ROWS=100000 \
 #   BIG_ROWS=2000000 BUILD=build-bench WORK_DIR=/work/tmp/perf bash tests/bench/ingest_bench.sh
-# BIG_ROWS=0 skips the memory check. Generated files go under a temp dir in WORK_DIR (default
+# BIG_ROWS=0 skips the memory check; COSTBOT_BIN + GEN_BIN use those binaries (no build). Generated files go under a temp dir in WORK_DIR (default
 # $TMPDIR or /tmp; a 1M-row file is ~780 MB), removed at the end. Exits non-zero if a target fails.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -30,14 +30,19 @@ SMALL_ROWS=${SMALL_ROWS:-100000}
 BIG_ROWS=${BIG_ROWS:-2000000}
 BUILD=${BUILD:-build-bench}
 
-if [ -f "$BUILD/CMakeCache.txt" ]; then
-  cmake "$BUILD" -DCOSTBOT_BENCH=ON >/dev/null
+if [ -n "${COSTBOT_BIN:-}" ] && [ -n "${GEN_BIN:-}" ]; then  # binaries built (and copied) beforehand
+  COSTBOT=$COSTBOT_BIN
+  GEN=$GEN_BIN
 else
-  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOSTBOT_BENCH=ON -DCOSTBOT_TESTS=OFF >/dev/null
+  if [ -f "$BUILD/CMakeCache.txt" ]; then
+    cmake "$BUILD" -DCOSTBOT_BENCH=ON >/dev/null
+  else
+    cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOSTBOT_BENCH=ON -DCOSTBOT_TESTS=OFF >/dev/null
+  fi
+  cmake --build "$BUILD" -j2 --target costbot bench_generate_focus >/dev/null
+  COSTBOT=$BUILD/bot/costbot
+  GEN=$BUILD/tests/bench/bench_generate_focus
 fi
-cmake --build "$BUILD" -j2 --target costbot bench_generate_focus >/dev/null
-COSTBOT=$BUILD/bot/costbot
-GEN=$BUILD/tests/bench/bench_generate_focus
 
 work=$(mktemp -d "${WORK_DIR:-${TMPDIR:-/tmp}}/costbot-ingest-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
