@@ -17,7 +17,8 @@
 #   bash tests/bench/ingest_bench.sh
 #   ROWS=1000000 SEEDS="1 2 3" REPEAT=3 SHAPES="high-cardinality hourly" SMALL_ROWS=100000 \
 #   BIG_ROWS=2000000 BUILD=build-bench WORK_DIR=/work/tmp/perf bash tests/bench/ingest_bench.sh
-# BIG_ROWS=0 skips the memory check; COSTBOT_BIN + GEN_BIN use those binaries (no build). Generated files go under a temp dir in WORK_DIR (default
+# BIG_ROWS=0 skips the memory check; COSTBOT_BIN + GEN_BIN use those binaries (no build);
+# BASELINE_BIN=path/to/older/costbot also runs that binary in every repetition (before/after in one run). Generated files go under a temp dir in WORK_DIR (default
 # $TMPDIR or /tmp; a 1M-row file is ~780 MB), removed at the end. Exits non-zero if a target fails.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -59,9 +60,9 @@ measure() {
   awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$work/time.txt"
 }
 
-costbot_ingest() {  # FILE → "wall cpu rss"; leaves the database in $work/cb.db
+costbot_ingest() {  # FILE [BINARY] → "wall cpu rss"; leaves the database in $work/cb.db
   rm -f "$work"/cb.db*
-  measure "$COSTBOT" --db "$work/cb.db" ingest --source focus "$1"
+  measure "${2:-$COSTBOT}" --db "$work/cb.db" ingest --source focus "$1"
 }
 sqlite_import() {
   rm -f "$work"/imp.db*
@@ -88,6 +89,11 @@ for shape in $SHAPES; do
     billed=$(sed -n 's/.*billed=\([0-9.-]*\).*/\1/p' <<<"$info")
     echo "$shape seed $seed: $info"
     for r in $(seq "$REPEAT"); do
+      base="- - -"
+      if [ -n "${BASELINE_BIN:-}" ]; then
+        base=$(costbot_ingest "$file" "$BASELINE_BIN")
+        check_totals "$rows" "$billed"
+      fi
       if [ $((r % 2)) -eq 1 ]; then
         cb=$(costbot_ingest "$file"); sq=$(sqlite_import "$file")
       else
@@ -97,8 +103,8 @@ for shape in $SHAPES; do
       keys=$(sqlite3 "$work/cb.db" "SELECT COUNT(*) FROM cost_daily")
       imported=$(sqlite3 "$work/imp.db" "SELECT COUNT(*) FROM focus")
       [ "$imported" = "$rows" ] || { echo "sqlite3 imported $imported of $rows rows" >&2; exit 1; }
-      echo "  run $r: costbot wall/cpu/rssKB $cb | sqlite3 $sq | $keys daily rows"
-      printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$shape" "$seed" "$rows" "$keys" "$cb" "$sq" >>"$results"
+      echo "  run $r: costbot wall/cpu/rssKB $cb | sqlite3 $sq | baseline $base | $keys daily rows"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$shape" "$seed" "$rows" "$keys" "$cb" "$sq" "$base" >>"$results"
     done
     rm -f "$file" "$work"/cb.db* "$work"/imp.db*
   done
@@ -126,10 +132,11 @@ python3 - "$results" "$memory" <<'PY'
 import statistics, sys
 runs, by_shape = [], {}
 for line in open(sys.argv[1]):
-    shape, seed, rows, keys, cb, sq = line.rstrip("\n").split("\t")
-    cw, cc, cr = cb.split(); sw, sc, sr = sq.split()
+    shape, seed, rows, keys, cb, sq, base = line.rstrip("\n").split("\t")
+    cw, cc, cr = cb.split(); sw, sc, sr = sq.split(); bw, bc, br = base.split()
     r = dict(shape=shape, seed=seed, rows=int(rows), keys=int(keys), cw=float(cw), cc=float(cc), cr=int(cr),
-             sw=float(sw), sc=float(sc), sr=int(sr))
+             sw=float(sw), sc=float(sc), sr=int(sr), bw=None if bw == "-" else float(bw),
+             bc=None if bc == "-" else float(bc))
     by_shape.setdefault(shape, []).append(r)
 
 def spread(xs):
@@ -151,6 +158,11 @@ for shape, rs in by_shape.items():
     print(f"  speed (wall): {spread(wall)}   target >= 3x: {'PASS' if statistics.median(wall) >= 3 else 'FAIL'}"
           f"   stretch >= 5x: {'PASS' if statistics.median(wall) >= 5 else 'not reached'}")
     print(f"  speed (cpu):  {spread(cpu)}")
+    if rs[0]["bw"] is not None:
+        print(f"  baseline binary vs sqlite3 (wall): {spread([r['sw'] / r['bw'] for r in rs])}   "
+              f"(cpu): {spread([r['sc'] / r['bc'] for r in rs])}")
+        print(f"  costbot vs baseline binary (wall): {spread([r['bw'] / r['cw'] for r in rs])}   "
+              f"(cpu): {spread([r['bc'] / r['cc'] for r in rs])}")
     for seed in seeds:
         w = [r["sw"] / r["cw"] for r in rs if r["seed"] == seed]
         print(f"    seed {seed}: wall ratios {' '.join(f'{x:.2f}' for x in w)}")

@@ -75,6 +75,7 @@ struct Resource {
   double weight = 1;                // relative daily cost
   double discount = 0;              // effective = billed * (1 - discount)
   std::uint64_t suffix = 0;
+  std::uint32_t primary = 0;        // template row of its first SKU line: its ResourceId
 };
 
 struct Line {
@@ -170,6 +171,7 @@ EstateTotals generate_estate(const std::string& sample_path, const std::string& 
         by_service[samples[primary][static_cast<std::size_t>(provider_c)].text + "\x1f" + samples[primary][static_cast<std::size_t>(service_c)].text];
     const double u = unit(rng);
     res.lines = static_cast<std::uint8_t>(u < 0.5 ? 1 : u < 0.75 ? 2 : u < 0.9 ? 3 : 4);
+    res.primary = primary;
     res.first_line = static_cast<std::uint32_t>(lines.size());
     lines.push_back({primary, static_cast<std::uint32_t>(r)});
     for (int l = 1; l < res.lines; ++l) lines.push_back({same[pick(same.size())], static_cast<std::uint32_t>(r)});
@@ -272,14 +274,17 @@ EstateTotals generate_estate(const std::string& sample_path, const std::string& 
         else if (ci == contracted_c && !f.null) money(billed);
         else if (ci == quantity_c && !f.null) money(std::max(0.0, std::strtod(f.text.c_str(), nullptr)) * p.amount / mean_row);
         else if (ci == category_c && p.credit) text::append_csv_field(chunk, "Credit", f.quoted);
-        else if (f.null && ci != tags_c) chunk += f.text;
+        else if (f.null && ci != tags_c && ci != resource_c) chunk += f.text;
         else if (ci == charge_start_c) text::append_csv_field(chunk, sample_timestamp(start), f.quoted);
         else if (ci == charge_end_c) text::append_csv_field(chunk, sample_timestamp(start + 3600), f.quoted);
         else if (ci == period_start_c) text::append_csv_field(chunk, sample_timestamp(start_of(month)), f.quoted);
         else if (ci == period_end_c) text::append_csv_field(chunk, sample_timestamp(start_of(first_of_next_month(month))), f.quoted);
         else if (ci == resource_c) {
+          // Every SKU line of a resource bills the same ResourceId (its first line's template's).
+          const SampleField& id = samples[res.primary][c];
           std::snprintf(number, sizeof number, "-%012llx", static_cast<unsigned long long>(res.suffix & 0xffffffffffffull));
-          text::append_csv_field(chunk, f.text + number, f.quoted);
+          if (id.null) chunk += id.text;
+          else text::append_csv_field(chunk, id.text + number, id.quoted);
         } else if (ci == sub_c && res.account_split) {
           text::append_csv_field(chunk, f.text + "-" + std::to_string(res.account_split), f.quoted);
         } else if (ci == sub_name_c && res.account_split) {

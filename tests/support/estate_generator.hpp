@@ -3,7 +3,8 @@
 // export, so that ingestion and query numbers hold on data nobody tuned for:
 //   - resources come and go (a share live through the whole range, the rest for days or weeks),
 //     each billed through one to four SKU lines of its service (compute hours, storage, transfer),
-//     each keeping its template row's shape (quoting, NULLs, provider, service, region);
+//     each keeping its template row's shape (quoting, NULLs, provider, service, region), all
+//     under the ResourceId of the first;
 //   - accounts: the sample's sub-accounts, each split into several (same provider);
 //   - tags: a team, an environment and an application per resource; some resources untagged,
 //     some re-tagged to another team half-way;
