@@ -9,6 +9,7 @@
 //   GET  /api/v1/approvals[?open=true]                       GET /api/v1/approvals/{id}
 //   POST /api/v1/approvals                   open a request (the approvals engine: tiers, stages)
 //   POST /api/v1/approvals/{id}/decisions    approve or reject (the engine checks the approver)
+//   GET  /api/v1/openapi.yaml                the document itself (no token)
 //
 // Every request needs "Authorization: Bearer TOKEN" (api.tokens, COSTBOT_API_TOKENS); each token
 // has its own rate limit (429 with Retry-After), and so does each client address that keeps

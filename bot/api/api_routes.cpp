@@ -7,6 +7,7 @@
 
 #include "bot/api/api.hpp"
 #include "bot/api/auth.hpp"
+#include "bot/api/openapi_document.hpp"
 #include "bot/server/errors.hpp"
 #include "bot/service/service.hpp"
 #include "engine/approvals/approvals.hpp"
@@ -388,6 +389,12 @@ void install(service::Service& svc, const std::string& templates_root) {
       });
     });
   };
+  // The document describing all this, for people's tools; no token (it holds no data).
+  router.add("GET", "/api/v1/openapi.yaml", [](Request&) {
+    Response r = Response::text(200, std::string(openapi_document()));
+    r.content_type = "application/yaml; charset=utf-8";
+    return r;
+  });
   add("GET", "/api/v1/costs", costs);
   add("GET", "/api/v1/findings", findings);
   add("GET", "/api/v1/findings/{id}", finding);

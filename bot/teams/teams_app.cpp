@@ -397,18 +397,22 @@ void install(service::Service& svc) {
   }
 
   if (config.bot_enabled() || !config.incoming_webhooks.empty()) {
-    teams::ConnectorOptions options;
-    options.app_id = config.app_id;
-    options.app_password = config.app_password.reveal();
-    options.token_url = config.effective_token_url();
-    options.scope = config.token_scope;
-    options.allowed_hosts = config.allowed_service_url_hosts;
-    auto connector = std::make_shared<teams::Connector>(svc.http_client(), options, svc.clock());
+    auto connector = std::make_shared<teams::Connector>(svc.http_client(), connector_options(config), svc.clock());
     http::CallOptions delivery;
     delivery.max_retry_wait = std::chrono::seconds(1);  // a long Retry-After goes back to the outbox
     connector->set_call_options(delivery);
     register_deliveries(svc, connector);
   }
+}
+
+teams::ConnectorOptions connector_options(const config::MsTeamsConfig& config) {
+  teams::ConnectorOptions options;
+  options.app_id = config.app_id;
+  options.app_password = config.app_password.reveal();
+  options.token_url = config.effective_token_url();
+  options.scope = config.token_scope;
+  options.allowed_hosts = config.allowed_service_url_hosts;
+  return options;
 }
 
 }  // namespace costbot::teams_app

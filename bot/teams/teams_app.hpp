@@ -16,6 +16,12 @@
 //                         within 5 s with a card without buttons.
 // Unconfigured (no msteams.app_id / TEAMS_APP_ID, no outgoing webhook secret) the routes answer
 // 503 with the reason.
+#include "adapters/teams/connector.hpp"
+
+namespace costbot::config {
+struct MsTeamsConfig;
+}
+
 namespace costbot::service {
 class Service;
 }
@@ -23,5 +29,9 @@ class Service;
 namespace costbot::teams_app {
 
 void install(service::Service& service);
+
+// How the connector gets its Bot Framework token and where it may send it, from msteams.*
+// (the service and `costbot doctor` use the same).
+teams::ConnectorOptions connector_options(const config::MsTeamsConfig& config);
 
 }  // namespace costbot::teams_app

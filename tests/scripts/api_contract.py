@@ -193,6 +193,14 @@ def main():
         c.expect(served == documented, f"routes differ: served only {sorted(served - documented)}, "
                                        f"documented only {sorted(documented - served)}")
 
+        # The document as the service serves it: no token, YAML, the same as bot/api/openapi.yaml.
+        status, hdrs, text = svc.request("GET", "/api/v1/openapi.yaml")
+        c.expect(status == 200, f"GET /api/v1/openapi.yaml answers {status}")
+        c.expect(hdrs.get("content-type", "").startswith("application/yaml"),
+                 f"the document's Content-Type: {hdrs.get('content-type')}")
+        c.expect(status == 200 and yaml.safe_load(text) == spec, "the served document differs from bot/api/openapi.yaml")
+        c.seen.add(("GET", "/api/v1/openapi.yaml", 200))
+
         # Every query parameter's limits, as the document states them.
         parameter_limits(spec, c, svc)
 
