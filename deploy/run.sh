@@ -18,6 +18,7 @@ rm -rf "$db" "$db-wal" "$db-shm"
 host=${listen%:*}
 case "$host" in ""|0.0.0.0|"[::]") host=127.0.0.1 ;; esac
 echo
-echo "costbot is starting with the demo data. Open http://$host:${listen##*:}/ in a browser (Ctrl-C stops it)."
+echo "costbot is starting with the demo data at http://$host:${listen##*:}/ : open the one-time sign-in link it"
+echo "prints below in a browser (Ctrl-C stops it)."
 echo
 exec ./build/bot/costbot --db "$db" serve --listen "$listen"

@@ -36,6 +36,11 @@ void add_feedback_command(CLI::App& app, Context& ctx) {
     if (actor.empty()) actor = std::getenv("USER") ? std::getenv("USER") : "cli";
     auto r = detect::record_feedback(ctx.database(), ctx.config(), o->subject, *kind, actor, o->reason, until,
                                      default_clock().now());
+    if (r.already_recorded) {
+      std::cout << "F" << r.finding_id << " already has " << o->kind << " feedback (#" << r.feedback_id
+                << "); nothing changed\n";
+      return;
+    }
     if (o->format == "json") {
       print_json(std::cout, boost::json::object{{"feedback_id", r.feedback_id},
                                                 {"finding_id", r.finding_id},

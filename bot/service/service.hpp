@@ -25,6 +25,7 @@
 #include "bot/outbox/worker.hpp"
 #include "bot/server/router.hpp"
 #include "bot/server/server.hpp"
+#include "engine/auth/authorization.hpp"
 #include "engine/config/config.hpp"
 #include "engine/storage/database.hpp"
 #include "engine/util/time.hpp"
@@ -86,6 +87,8 @@ class Service {
   http::Client& http_client() { return *http_client_; }
   boost::asio::thread_pool& work_pool() { return *work_pool_; }
   const config::Config& config() const { return config_; }
+  // Who may do what (engine/auth): every surface asks it before acting.
+  const auth::Authorizer& authorizer() const { return *authorizer_; }
   const Clock& clock() const { return *clock_; }
   void wake_outbox() { worker_->wake(); }
 
@@ -97,6 +100,8 @@ class Service {
   // start(), wait for SIGTERM or SIGINT, stop(). Returns the process exit code.
   int run_until_signal();
 
+  // SIGHUP: re-read the TLS certificate and key (server.tls_*); a bad pair is logged, the old stays.
+  void reload();
   unsigned short port() const { return server_->port(); }
   std::string url() const { return server_->url(); }
   bool started() const { return started_; }
@@ -109,6 +114,7 @@ class Service {
   const Clock* clock_;
   ConnectionPerThread connections_;
   std::shared_ptr<server::Router> router_;
+  std::unique_ptr<auth::Authorizer> authorizer_;
   std::unique_ptr<http::Client> http_client_;
   std::unique_ptr<outbox::Worker> worker_;
   std::unique_ptr<commands::Dispatcher> dispatcher_;

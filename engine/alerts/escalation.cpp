@@ -1,3 +1,4 @@
+#include "engine/audit/audit.hpp"
 #include "engine/alerts/escalation.hpp"
 
 #include <fmt/format.h>
@@ -153,6 +154,7 @@ AckOutcome acknowledge(storage::Database& db, const config::Config& config, cons
     return out;
   }
   record_ack(db, AckRecord{subject, platform, user_id, user_name, now});
+  audit::append(db, {user_id, "alert.acknowledged", subject, {{"platform", platform}, {"name", user_name}}}, now);
   out.acknowledged = true;
   out.report = AlertDelivery(db, config, templates, now).refresh(subject);
   std::string ref = s->incident ? "I" + std::to_string(s->incident->id) : "F" + std::to_string(s->finding.id);

@@ -49,10 +49,15 @@ struct Decision {
   // 0-based stage the click was for (chat buttons carry it). Absent = the current stage. Always
   // pass it from buttons: a late click on a finished stage must not land on the next one.
   std::optional<int> stage;
-  std::string actor;   // chat user id
+  std::string actor;   // who clicked: a chat user id, a signed-in person, api:TOKEN_NAME
   Verdict verdict = Verdict::approve;
   std::string reason;
   std::string source;  // slack, teams, web, cli, api
+  // Set when `actor` acts for this person by an explicit grant (access.act_for, an API token's
+  // act_for): the decision is theirs — their approver rights, their place in the quorum — and is
+  // recorded and audited with both names (principal = this person, actor = who clicked).
+  std::string acting_for;
+  std::string grant;   // which grant allowed it, for the audit trail ("access.act_for", "api.tokens[ci].act_for")
 };
 
 struct DecisionResult {
@@ -172,8 +177,9 @@ class Approvals {
   boost::json::object view(const RequestRecord& record) const;
   // The complete Jira REST v3 create-issue body for an (approved) request.
   boost::json::object jira_create_body(const RequestRecord& record) const;
-  // Which workflow an amount falls into (tiers); throws Error(invalid_input) if none.
-  const config::WorkflowConfig& workflow_for_amount(double amount) const;
+  // Which workflow an amount (of a finding kind, if any) falls into: the first tier whose kinds
+  // match (or that has none) and whose `below` is above the amount. Throws Error(invalid_input) if none.
+  const config::WorkflowConfig& workflow_for_amount(double amount, const std::string& kind = {}) const;
 
   const config::Config& config() const { return config_; }
   const render::Templates& templates() const { return templates_; }

@@ -165,6 +165,15 @@ Applied apply_verdict(const Approvals& a, storage::Database& db, RequestRecord& 
 DecisionResult Approvals::decide(storage::Database& db, const Decision& d, UnixSeconds now) const {
   const std::string actor(text::trim(d.actor));
   if (actor.empty()) throw invalid_input("a decision needs an actor (user id)");
+  // The person whose decision this is: the actor, or whom the actor acts for by a grant.
+  const std::string who = d.acting_for.empty() ? actor : std::string(text::trim(d.acting_for));
+  auto grant_details = [&](boost::json::object o) {
+    if (who != actor) {
+      o["acting_for"] = who;
+      o["grant"] = d.grant;
+    }
+    return o;
+  };
   const std::string ref = "#" + std::to_string(d.request_id);
   DecisionResult res;
   res.request_id = d.request_id;
@@ -187,14 +196,14 @@ DecisionResult Approvals::decide(storage::Database& db, const Decision& d, UnixS
   };
   auto actor_decided = [&](int stage) {
     for (const auto& dec : record->decisions)
-      if ((stage < 0 || dec.stage_idx == stage) && (dec.actor == actor || dec.principal == actor)) return true;
+      if ((stage < 0 || dec.stage_idx == stage) && (dec.actor == who || dec.principal == who)) return true;
     return false;
   };
   // An audited refusal: the attempt is recorded, nothing else changes.
   auto deny = [&](Outcome outcome, std::string message, const char* why) {
     audit::append(db,
                   {actor, "decision.denied", record->subject(),
-                   {{"stage", target}, {"verdict", to_string(d.verdict)}, {"why", why}, {"source", d.source}}},
+                   grant_details({{"stage", target}, {"verdict", to_string(d.verdict)}, {"why", why}, {"source", d.source}})},
                   now);
     tx.commit();
     return done(outcome, std::move(message));
@@ -214,18 +223,23 @@ DecisionResult Approvals::decide(storage::Database& db, const Decision& d, UnixS
     return done(Outcome::stage_not_active, "Stage " + detail::stage_label(*record, target) + " of request " + ref +
                                                " is not active yet; the request waits for " +
                                                detail::stage_label(*record, current) + ".");
-  if (actor == record->requester)
+  if (who == record->requester || actor == record->requester)
     return deny(Outcome::self_approval_forbidden,
-                "You requested " + ref + ", so you cannot decide it; another approver must.", "self_approval");
+                (who == actor ? "You requested " + ref : who + " requested " + ref) +
+                    ", so you cannot decide it; another approver must.",
+                "self_approval");
 
   const StageRecord& stage = *record->stage(current);
   auto is_approver = [&](const std::string& user) {
     return std::find(stage.approvers.begin(), stage.approvers.end(), user) != stage.approvers.end();
   };
   std::vector<std::string> principals;
-  if (is_approver(actor)) principals.push_back(actor);
-  for (const auto& delegation : active_delegations_to(db, actor, now))
-    if (is_approver(delegation.delegator) &&
+  if (is_approver(who)) principals.push_back(who);
+  // A delegate who is an approver of this stage too cannot stand in for another of its approvers
+  // when the stage needs more than one approval: one person would satisfy a quorum of two.
+  const bool distinct_people = stage.required > 1 && is_approver(who);
+  for (const auto& delegation : active_delegations_to(db, who, now))
+    if (is_approver(delegation.delegator) && !distinct_people &&
         std::find(principals.begin(), principals.end(), delegation.delegator) == principals.end())
       principals.push_back(delegation.delegator);
   // A repeat without a stage (CLI, an old client) after the stage moved on is a duplicate, not an
@@ -250,7 +264,8 @@ DecisionResult Approvals::decide(storage::Database& db, const Decision& d, UnixS
     return done(Outcome::already_decided,
                 "You already decided stage " + detail::stage_label(*record, current) + " of request " + ref + "; nothing changed.");
 
-  auto applied = detail::apply_verdict(*this, db, *record, actor, undecided, d.verdict, d.reason, d.source, false, now);
+  auto applied = detail::apply_verdict(*this, db, *record, actor, undecided, d.verdict, d.reason,
+                                      who == actor ? d.source : d.source + " (for " + who + ", " + d.grant + ")", false, now);
   tx.commit();
   res.outcome = applied.outcome;
   res.message = applied.message;

@@ -240,16 +240,23 @@ TEST_CASE("Not an anomaly on a finding is detection feedback and redraws the ale
     f.wake();
   }
   REQUIRE(eventually([&] { return f.count("SELECT COUNT(*) FROM posted_messages WHERE subject = '" + subject + "'") == 1; }));
+  // Issue 15 finding 7: anyone in the channel could silence and retune detection. Not any more:
+  // it needs finops_admin, and the refusal is audited.
+  CHECK(f.click("not_anomaly", subject, "U_STRANGER", "na0").status == 200);
+  REQUIRE(f.slack.wait_for_response_url_posts(1));
+  CHECK_THAT(f.last_note(), Catch::Contains("finops_admin"));
+  CHECK(f.count("SELECT COUNT(*) FROM feedback") == 0);
+  CHECK(f.count("SELECT COUNT(*) FROM audit_log WHERE action = 'access.denied' AND actor = 'U_STRANGER'") == 1);
   CHECK(f.click("not_anomaly", subject, "U_ENG", "na").status == 200);
   REQUIRE(eventually([&] { return f.count("SELECT COUNT(*) FROM feedback WHERE kind = 'not_anomaly' AND actor = 'U_ENG'") == 1; }));
   CHECK(detect::FindingStore(f.db()).finding(finding.id)->status == "dismissed");
   REQUIRE(f.slack.wait_for_calls("chat.update", 1));
   CHECK_THAT(json::serialize(f.slack.calls("chat.update").at(0)), Catch::Contains("Marked as not an anomaly by user-U_ENG"));
-  REQUIRE(f.slack.wait_for_response_url_posts(1));
+  REQUIRE(f.slack.wait_for_response_url_posts(2));
   CHECK_THAT(f.last_note(), Catch::Contains("is marked as not an anomaly"));
   // Twice is once.
   CHECK(f.click("not_anomaly", subject, "U_ENG2", "na2").status == 200);
-  REQUIRE(f.slack.wait_for_response_url_posts(2));
+  REQUIRE(f.slack.wait_for_response_url_posts(3));
   CHECK_THAT(f.last_note(), Catch::Contains("already marked"));
   CHECK(f.count("SELECT COUNT(*) FROM feedback") == 1);
   // Acknowledge is not approvals' business: the handler before it still records it.

@@ -1,4 +1,4 @@
-#include "adapters/teams/openid.hpp"
+#include "adapters/jose/jwks.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -15,7 +15,7 @@
 #include "engine/util/hash.hpp"
 #include "engine/util/strings.hpp"
 
-namespace costbot::teams {
+namespace costbot::jose {
 namespace json = boost::json;
 namespace {
 
@@ -128,4 +128,4 @@ std::vector<SigningKey> parse_jwks(std::string_view text) {
   return out;
 }
 
-}  // namespace costbot::teams
+}  // namespace costbot::jose
