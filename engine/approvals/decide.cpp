@@ -10,6 +10,8 @@
 // - One reject rejects the request; approvals count distinct approvers against the stage quorum.
 // - Denied attempts (not an approver, self-approval) are audited as decision.denied, with no
 //   state change and no effects; duplicates and late clicks change nothing and are not audited.
+#include <cmath>
+
 #include "engine/approvals/internal.hpp"
 #include "engine/audit/audit.hpp"
 #include "engine/util/error.hpp"
@@ -230,6 +232,23 @@ DecisionResult Approvals::decide(storage::Database& db, const Decision& d, UnixS
                 "self_approval");
 
   const StageRecord& stage = *record->stage(current);
+  // Past an automatic decision's deadline the stage belongs to the workflow, even if the SLA tick
+  // has not run yet: a late click must not beat an auto_reject (or auto_approve) that is due.
+  if (stage.due_at)
+    for (const auto& step_value : stage.escalation) {
+      const auto& step = step_value.as_object();
+      const auto* action = step.if_contains("action");
+      const auto* after = step.if_contains("after_hours");
+      if (!action || !action->is_string() || !after || !after->is_number()) continue;
+      if (action->as_string() != "auto_reject" && action->as_string() != "auto_approve") continue;
+      const auto at = *stage.due_at + static_cast<std::int64_t>(std::llround(after->to_number<double>() * 3600));
+      if (at <= now)
+        return done(Outcome::stage_not_active,
+                    "The deadline of stage " + detail::stage_label(*record, current) + " of request " + ref + " passed at " +
+                        format_instant(at) + ": the workflow decides it (" + std::string(action->as_string()) +
+                        "). Nothing changed.");
+      break;
+    }
   auto is_approver = [&](const std::string& user) {
     return std::find(stage.approvers.begin(), stage.approvers.end(), user) != stage.approvers.end();
   };

@@ -9,6 +9,7 @@
 #include "engine/approvals/approvals.hpp"
 #include "engine/audit/audit.hpp"
 #include "engine/util/strings.hpp"
+#include "tests/support/approvals_support.hpp"
 #include "tests/support/fake_oidc.hpp"
 #include "tests/support/http_test_client.hpp"
 #include "tests/support/service_harness.hpp"

@@ -1,5 +1,6 @@
 #include "tests/support/fake_oidc.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include "adapters/http/form.hpp"

@@ -8,6 +8,7 @@
 #include <latch>
 #include <thread>
 
+#include "adapters/teams/adaptive_card.hpp"
 #include "engine/auth/authorization.hpp"
 #include "engine/detect/feedback.hpp"
 #include "engine/util/hash.hpp"
@@ -304,4 +305,30 @@ TEST_CASE("not an anomaly clicked twice at once retunes once, and is audited", "
   SQLite::Statement q(db.sql(), "SELECT MAX(threshold_factor) FROM detection_tuning");
   REQUIRE(q.executeStep());
   CHECK(q.getColumn(0).getDouble() == Approx(config.detection.feedback.retune_factor));
+}
+
+TEST_CASE("a click after an auto_reject deadline does not beat the workflow, even before the SLA tick", "[approvals][auth]") {
+  // Issue 15 finding 11: a decision landed after its stage's auto_reject deadline if the tick had
+  // not run yet. small: SLA 24h, auto_reject at +24h past the deadline.
+  testing::ApprovalsFixture f;
+  constexpr UnixSeconds T0 = 1726653600;
+  auto id = f.request(500);
+  auto late = f.decide(id, "U_LEAD", approvals::Verdict::approve, 0, "", T0 + 49 * 3600);
+  CHECK(late.outcome == approvals::Outcome::stage_not_active);
+  CHECK_THAT(late.message, Catch::Contains("auto_reject"));
+  CHECK(f.load(id).status == "open");
+  f.engine->tick(*f.db, T0 + 49 * 3600);
+  CHECK(f.load(id).status == "rejected");
+  // Before the deadline the same click counts.
+  auto id2 = f.request(400);
+  CHECK(f.decide(id2, "U_LEAD", approvals::Verdict::approve, 0, "", T0 + 47 * 3600).outcome ==
+        approvals::Outcome::approved_final);
+}
+
+TEST_CASE("Markdown links in text never become hidden links in Teams cards", "[teams][security]") {
+  // Issue 15 finding 11: "[Approve](https://elsewhere)" in a finding's text became a link.
+  auto out = teams::card_markdown("Costs rose. [Approve here](https://evil.example/x) *now*");
+  CHECK_THAT(out, !Catch::Contains("]("));
+  CHECK_THAT(out, Catch::Contains("[Approve here]"));
+  CHECK_THAT(out, Catch::Contains("**now**"));
 }
