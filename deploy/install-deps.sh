@@ -26,7 +26,7 @@ build_pkgs=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev
   libsqlitecpp-dev libsqlite3-dev catch2 libyaml-cpp-dev libkainjow-mustache-dev
   libspdlog-dev libfmt-dev libcli11-dev libcairo2-dev libjwt-dev zlib1g-dev libxxhash-dev
-  libhowardhinnant-date-dev libcurl4-openssl-dev
+  libhowardhinnant-date-dev libcurl4-openssl-dev libpugixml-dev
 )
 # Tools the tests drive: sqlite3 and python3 compute independent reference figures, clang +
 # compiler-rt build the sanitizer and fuzzer targets, node/npm run the message validators and the
@@ -43,7 +43,7 @@ test_pkgs=(
 # CA certificates for HTTPS, a font for chart labels, time zones for quiet hours (read by libdate-tz3).
 runtime_pkgs=(
   libboost-json1.81.0 libboost-url1.81.0 libboost-container1.81.0 libssl3 libsqlite3-0
-  libyaml-cpp0.7 libspdlog1.10 libfmt9 libcairo2 libjwt0 zlib1g libxxhash0 libdate-tz3 libcurl4
+  libyaml-cpp0.7 libspdlog1.10 libfmt9 libcairo2 libjwt0 zlib1g libxxhash0 libdate-tz3 libcurl4 libpugixml1v5
   ca-certificates fonts-dejavu-core tzdata
 )
 
