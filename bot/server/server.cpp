@@ -408,7 +408,11 @@ class Session : public SessionBase {
     if (!request_id_.empty()) res_->set("X-Request-Id", request_id_);
     if (kTls && state_->options.hsts_max_age > 0)
       res_->set(http::field::strict_transport_security, "max-age=" + std::to_string(state_->options.hsts_max_age));
-    for (auto& [name, value] : response.headers) res_->set(name, value);
+    for (auto& [name, value] : response.headers) {
+      // Set-Cookie is the one header that may repeat (a session and a login cookie at once).
+      if (beast::iequals(name, "Set-Cookie")) res_->insert(http::field::set_cookie, value);
+      else res_->set(name, value);
+    }
     res_->body() = std::move(response.body);
     res_->keep_alive(keep_alive_);
     res_->prepare_payload();

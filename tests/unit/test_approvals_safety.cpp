@@ -35,7 +35,7 @@ std::map<Outcome, int> click_at_once(ApprovalsFixture& f, std::int64_t id, int s
     threads.emplace_back([&, click] {
       try {
         storage::Database db(f.db_path);
-        approvals::Decision d{id, stage, click.actor, click.verdict, "", "slack"};
+        approvals::Decision d{id, stage, click.actor, click.verdict, "", "slack", "", ""};
         start.arrive_and_wait();
         auto result = f.engine->decide(db, d, T0 + 60);
         std::lock_guard lock(mutex);
