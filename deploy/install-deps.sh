@@ -3,9 +3,10 @@
 # Idempotent: apt-get skips what is already installed. Nothing is downloaded from outside Debian
 # (and npm, for the message validators and the browser test, which fetch from the npm registry).
 #
-#   deploy/install-deps.sh                 build + run + test dependencies
+#   deploy/install-deps.sh                 build + run + test dependencies (tests/run.sh)
 #   deploy/install-deps.sh --build         only what building the binary needs (the Dockerfile's build stage)
 #   deploy/install-deps.sh --runtime       only what the built binary needs (the Dockerfile's runtime stage)
+#   deploy/install-deps.sh --run           build + runtime, no test tools (deploy/run.sh)
 #   deploy/install-deps.sh --list-runtime  print the runtime package names, install nothing (for checks)
 set -euo pipefail
 
@@ -14,8 +15,9 @@ case "${1:-}" in
   "") ;;
   --build) mode=build ;;
   --runtime) mode=runtime ;;
+  --run) mode=run ;;
   --list-runtime) mode=list-runtime ;;
-  *) echo "usage: $0 [--build|--runtime|--list-runtime]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--build|--runtime|--run|--list-runtime]" >&2; exit 2 ;;
 esac
 
 SUDO=""
@@ -60,6 +62,10 @@ if [ "$mode" = runtime ]; then
 fi
 if [ "$mode" = build ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${build_pkgs[@]}"
+  exit 0
+fi
+if [ "$mode" = run ]; then
+  $SUDO apt-get install -y -q --no-install-recommends "${build_pkgs[@]}" "${runtime_pkgs[@]}"
   exit 0
 fi
 $SUDO apt-get install -y -q --no-install-recommends "${build_pkgs[@]}" "${test_pkgs[@]}"
