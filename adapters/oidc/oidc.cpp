@@ -8,6 +8,7 @@
 #include "adapters/jose/jwt.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/hash.hpp"
+#include "engine/util/json_fields.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::oidc {
@@ -15,16 +16,11 @@ namespace json = boost::json;
 
 namespace {
 
-[[noreturn]] void refuse(const std::string& reason) {
+[[noreturn]] void refuse_sign_in(const std::string& reason) {
   throw Error(ErrorKind::unauthorized, "sign-in failed: " + reason);
 }
 
-std::string str_field(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-std::vector<std::string> str_list(const json::object& o, std::string_view key) {
+std::vector<std::string> oidc_string_list(const json::object& o, std::string_view key) {
   std::vector<std::string> out;
   auto* v = o.if_contains(key);
   if (v && v->is_array())
@@ -33,7 +29,7 @@ std::vector<std::string> str_list(const json::object& o, std::string_view key) {
   return out;
 }
 
-std::optional<std::int64_t> int_field(const json::object& o, std::string_view key) {
+std::optional<std::int64_t> oidc_int_claim(const json::object& o, std::string_view key) {
   auto* v = o.if_contains(key);
   if (!v) return std::nullopt;
   if (v->is_int64()) return v->as_int64();
@@ -53,7 +49,7 @@ bool acceptable_url(const std::string& url) {
   return http::is_loopback_host(host);
 }
 
-std::string percent_encode(std::string_view s) {
+std::string oidc_percent_encode(std::string_view s) {
   return http::encode_form({{"x", std::string(s)}}).substr(2);
 }
 
@@ -64,12 +60,12 @@ Discovery parse_discovery(std::string_view text, const std::string& expected_iss
   auto v = json::parse(text, ec);
   if (ec || !v.is_object()) throw invalid_input("the OpenID discovery document is not a JSON object");
   const auto& o = v.as_object();
-  Discovery d{str_field(o, "issuer"),
-              str_field(o, "authorization_endpoint"),
-              str_field(o, "token_endpoint"),
-              str_field(o, "jwks_uri"),
-              str_list(o, "id_token_signing_alg_values_supported"),
-              str_list(o, "token_endpoint_auth_methods_supported")};
+  Discovery d{json_string(o, "issuer"),
+              json_string(o, "authorization_endpoint"),
+              json_string(o, "token_endpoint"),
+              json_string(o, "jwks_uri"),
+              oidc_string_list(o, "id_token_signing_alg_values_supported"),
+              oidc_string_list(o, "token_endpoint_auth_methods_supported")};
   // OpenID Connect Discovery 1.0 §4.3: the issuer must be exactly the one asked for.
   if (d.issuer != expected_issuer)
     throw invalid_input("the discovery document's issuer \"" + d.issuer.substr(0, 200) + "\" is not the configured \"" +
@@ -105,7 +101,7 @@ std::string authorization_url(const Discovery& d, const AuthorizationRequest& r)
 }
 
 void check_id_token_claims(const json::object& claims, const ClaimChecks& c) {
-  if (str_field(claims, "iss") != c.issuer) refuse("the ID token's issuer is not " + c.issuer);
+  if (json_string(claims, "iss") != c.issuer) refuse_sign_in("the ID token's issuer is not " + c.issuer);
   // aud: a string or an array that contains our client id; with several, azp must be us.
   const auto* aud = claims.if_contains("aud");
   bool ours = false, several = false;
@@ -114,29 +110,29 @@ void check_id_token_claims(const json::object& claims, const ClaimChecks& c) {
     several = aud->as_array().size() > 1;
     for (const auto& a : aud->as_array()) ours = ours || (a.is_string() && a.as_string() == c.client_id);
   }
-  if (!ours) refuse("the ID token is not for this client (aud)");
-  if (several && str_field(claims, "azp") != c.client_id) refuse("the ID token's azp is not this client");
-  auto exp = int_field(claims, "exp");
-  if (!exp) refuse("the ID token has no expiry (exp)");
-  if (c.now > *exp + c.clock_skew) refuse("the ID token expired");
-  auto iat = int_field(claims, "iat");
-  if (!iat) refuse("the ID token has no issue time (iat)");
-  if (*iat > c.now + c.clock_skew) refuse("the ID token was issued in the future (iat)");
-  if (c.now - *iat > c.max_age + c.clock_skew) refuse("the ID token is too old (iat)");
-  if (auto nbf = int_field(claims, "nbf"); nbf && *nbf > c.now + c.clock_skew) refuse("the ID token is not valid yet (nbf)");
-  if (c.nonce.empty() || !hash::equal_constant_time(str_field(claims, "nonce"), c.nonce))
-    refuse("the ID token's nonce does not match this sign-in (replayed?)");
+  if (!ours) refuse_sign_in("the ID token is not for this client (aud)");
+  if (several && json_string(claims, "azp") != c.client_id) refuse_sign_in("the ID token's azp is not this client");
+  auto exp = oidc_int_claim(claims, "exp");
+  if (!exp) refuse_sign_in("the ID token has no expiry (exp)");
+  if (c.now > *exp + c.clock_skew) refuse_sign_in("the ID token expired");
+  auto iat = oidc_int_claim(claims, "iat");
+  if (!iat) refuse_sign_in("the ID token has no issue time (iat)");
+  if (*iat > c.now + c.clock_skew) refuse_sign_in("the ID token was issued in the future (iat)");
+  if (c.now - *iat > c.max_age + c.clock_skew) refuse_sign_in("the ID token is too old (iat)");
+  if (auto nbf = oidc_int_claim(claims, "nbf"); nbf && *nbf > c.now + c.clock_skew) refuse_sign_in("the ID token is not valid yet (nbf)");
+  if (c.nonce.empty() || !hash::equal_constant_time(json_string(claims, "nonce"), c.nonce))
+    refuse_sign_in("the ID token's nonce does not match this sign-in (replayed?)");
 }
 
 Identity identity_from_claims(const json::object& claims, const std::string& user_claim, const std::string& groups_claim) {
   Identity id;
-  id.user_id = str_field(claims, user_claim);
+  id.user_id = json_string(claims, user_claim);
   if (id.user_id.empty() || id.user_id.size() > 200)
-    refuse("the ID token has no usable \"" + user_claim + "\" claim (web.providers.*.user_claim)");
-  id.name = str_field(claims, "name");
-  if (id.name.empty()) id.name = str_field(claims, "preferred_username");
-  id.email = str_field(claims, "email");
-  if (!groups_claim.empty()) id.groups = str_list(claims, groups_claim);
+    refuse_sign_in("the ID token has no usable \"" + user_claim + "\" claim (web.providers.*.user_claim)");
+  id.name = json_string(claims, "name");
+  if (id.name.empty()) id.name = json_string(claims, "preferred_username");
+  id.email = json_string(claims, "email");
+  if (!groups_claim.empty()) id.groups = oidc_string_list(claims, groups_claim);
   return id;
 }
 
@@ -184,7 +180,7 @@ std::string Provider::key_for(const std::string& kid) {
     keys_fetched_ = true;
     it = keys_.find(kid);
   }
-  if (it == keys_.end()) refuse("the ID token is signed with a key the provider does not publish (kid)");
+  if (it == keys_.end()) refuse_sign_in("the ID token is signed with a key the provider does not publish (kid)");
   return it->second;
 }
 
@@ -214,8 +210,8 @@ Identity Provider::complete(const std::string& code, const std::string& code_ver
     form.emplace_back("client_secret", config_.client_secret.reveal());
   } else {
     // RFC 6749 §2.3.1: both form-encoded before they are joined.
-    req.header("Authorization", "Basic " + hash::base64_encode(percent_encode(config_.client_id) + ":" +
-                                                                percent_encode(config_.client_secret.reveal())));
+    req.header("Authorization", "Basic " + hash::base64_encode(oidc_percent_encode(config_.client_id) + ":" +
+                                                                oidc_percent_encode(config_.client_secret.reveal())));
   }
   req.body = http::encode_form(form);
   http::CallOptions once;
@@ -228,17 +224,17 @@ Identity Provider::complete(const std::string& code, const std::string& code_ver
   }
   boost::system::error_code ec;
   auto body = json::parse(r.body, ec);
-  if (ec || !body.is_object()) refuse("the token endpoint answered HTTP " + std::to_string(r.status) + " without JSON");
+  if (ec || !body.is_object()) refuse_sign_in("the token endpoint answered HTTP " + std::to_string(r.status) + " without JSON");
   const auto& o = body.as_object();
   if (!r.ok() || o.contains("error") || (o.contains("ok") && o.at("ok") == false)) {
-    auto error = str_field(o, "error");
-    refuse("the provider refused the code (" + (error.empty() ? "HTTP " + std::to_string(r.status) : error.substr(0, 80)) + ")");
+    auto error = json_string(o, "error");
+    refuse_sign_in("the provider refused the code (" + (error.empty() ? "HTTP " + std::to_string(r.status) : error.substr(0, 80)) + ")");
   }
-  auto id_token = str_field(o, "id_token");
-  if (id_token.empty()) refuse("the token endpoint sent no id_token");
+  auto id_token = json_string(o, "id_token");
+  if (id_token.empty()) refuse_sign_in("the token endpoint sent no id_token");
   auto header = jose::parse_jwt_header(id_token);
-  if (header.alg != "RS256") refuse("the ID token is not signed with RS256");
-  if (header.kid.empty()) refuse("the ID token's header names no key (kid)");
+  if (header.alg != "RS256") refuse_sign_in("the ID token is not signed with RS256");
+  if (header.kid.empty()) refuse_sign_in("the ID token's header names no key (kid)");
   auto claims = jose::verify_rs256(id_token, key_for(header.kid));
   check_id_token_claims(claims, {config_.issuer, config_.client_id, nonce, clock_.now(), 300, 3600});
   return identity_from_claims(claims, config_.user_claim, config_.groups_claim);

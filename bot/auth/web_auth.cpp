@@ -57,13 +57,13 @@ WebAuth::WebAuth(const config::Config& config) : config_(config) {
 }
 
 // The Host the client asked for: a trusted proxy's X-Forwarded-Host / Forwarded host, else Host.
-static std::optional<std::string_view> client_host(const server::Request& req) {
+static std::optional<std::string_view> requested_host(const server::Request& req) {
   if (!req.forwarded_host.empty()) return std::string_view(req.forwarded_host);
   return req.header("host");
 }
 
 bool WebAuth::host_allowed(const server::Request& req) const {
-  auto host = client_host(req);
+  auto host = requested_host(req);
   if (!host) return false;
   auto name = host_name(*host);
   return std::find(allowed_hosts_.begin(), allowed_hosts_.end(), name) != allowed_hosts_.end();
@@ -71,7 +71,7 @@ bool WebAuth::host_allowed(const server::Request& req) const {
 
 void WebAuth::require_host(const server::Request& req) const {
   if (host_allowed(req)) return;
-  auto host = client_host(req);
+  auto host = requested_host(req);
   std::string name = host ? host_name(*host) : "";
   // The name is the client's: keep it short and printable in the message.
   if (name.size() > 80) name = name.substr(0, 80) + "...";
@@ -83,7 +83,7 @@ void WebAuth::require_host(const server::Request& req) const {
 
 namespace {
 // "127.0.0.1", "::1", "::ffff:127.0.0.1" (an address without port).
-bool loopback_address(std::string_view address) {
+bool web_loopback_address(std::string_view address) {
   if (address.starts_with("::ffff:")) address.remove_prefix(7);
   return address.starts_with("127.") || address == "::1";
 }
@@ -96,7 +96,7 @@ void WebAuth::check_transport(const server::Request& req) const {
       auto colon = req.remote.rfind(':');
       client = colon == std::string::npos ? req.remote : req.remote.substr(0, colon);
     }
-    if (!loopback_address(client))
+    if (!web_loopback_address(client))
       throw Error(ErrorKind::forbidden,
                   "the web channel answers only on this machine (web.access: local); use web.access: open to reach "
                   "it from elsewhere (everyone signs in either way)");

@@ -1,7 +1,7 @@
 // `access:` — roles and explicit act-for grants (engine/auth decides with them).
 #include <algorithm>
 
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::config {

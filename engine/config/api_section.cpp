@@ -8,7 +8,7 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/util/hash.hpp"
 #include "engine/util/log.hpp"
 #include "engine/util/strings.hpp"
@@ -19,25 +19,25 @@ namespace {
 // Long enough that guessing is hopeless (a random 16-character token has ~95 bits).
 constexpr std::size_t kMinTokenLength = 16;
 
-bool valid_name(const std::string& name) {
+bool valid_token_name(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
   return true;
 }
 
-bool valid_digest(const std::string& hex) {
+bool valid_token_digest(const std::string& hex) {
   return hex.size() == 64 && std::all_of(hex.begin(), hex.end(), [](char c) {
            return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f');
          });
 }
 
-bool known_role(const std::string& role) {
+bool known_token_role(const std::string& role) {
   const auto& names = role_names();
   return std::find(names.begin(), names.end(), role) != names.end();
 }
 
-void read_rate(Reader& r, const std::string& key, std::int64_t& out, std::int64_t max) {
+void read_token_rate(Reader& r, const std::string& key, std::int64_t& out, std::int64_t max) {
   if (r.integer(key, out) && (out < 1 || out > max)) r.error(key, "must be 1.." + std::to_string(max));
 }
 
@@ -61,7 +61,7 @@ void tokens_from_environment(Reader& root, ApiConfig& c) {
     }
     auto colon = entry.find(':');
     std::string value = entry;
-    if (colon != std::string::npos && valid_name(entry.substr(0, colon))) {
+    if (colon != std::string::npos && valid_token_name(entry.substr(0, colon))) {
       t.name = entry.substr(0, colon);
       value = entry.substr(colon + 1);
     } else {
@@ -73,7 +73,7 @@ void tokens_from_environment(Reader& root, ApiConfig& c) {
       root.issues().add(where, "the token is shorter than " + std::to_string(kMinTokenLength) + " characters");
       continue;
     }
-    if (!t.role.empty() && !known_role(t.role))
+    if (!t.role.empty() && !known_token_role(t.role))
       root.issues().add(where, "unknown role \"" + t.role + "\" (valid: " + text::join(role_names(), ", ") + ")");
     if (t.actor.empty() && t.role.empty()) t.role = "viewer";  // no actor, no role: read only
     t.sha256 = hash::sha256_hex(value);
@@ -86,11 +86,11 @@ void tokens_from_environment(Reader& root, ApiConfig& c) {
 void read_api_section(Reader& root, Config& config) {
   auto r = root.section("api");
   auto& c = config.api;
-  read_rate(r, "requests_per_minute", c.requests_per_minute, 1000000);
-  read_rate(r, "burst", c.burst, 100000);
+  read_token_rate(r, "requests_per_minute", c.requests_per_minute, 1000000);
+  read_token_rate(r, "burst", c.burst, 100000);
   r.list("tokens", [&](Reader& t) {
     ApiToken token;
-    if (t.string("name", token.name, true) && !valid_name(token.name))
+    if (t.string("name", token.name, true) && !valid_token_name(token.name))
       t.error("name", "use letters, digits, '-', '_' or '.' (at most 64)");
     const bool has_token = t.has("token"), has_digest = t.has("token_sha256");
     if (has_token == has_digest) {
@@ -106,19 +106,19 @@ void read_api_section(Reader& root, Config& config) {
       }
     } else if (t.string("token_sha256", token.sha256)) {
       token.sha256 = text::to_lower(token.sha256);
-      if (!valid_digest(token.sha256)) {
+      if (!valid_token_digest(token.sha256)) {
         t.error("token_sha256", "expected 64 hex digits (costbot api token prints them)");
         token.sha256.clear();
       }
     }
     t.string("actor", token.actor);
-    if (t.string("role", token.role) && !known_role(token.role))
+    if (t.string("role", token.role) && !known_token_role(token.role))
       t.error("role", "unknown role \"" + token.role + "\" (valid: " + text::join(role_names(), ", ") + ")");
     t.strings("act_for", token.act_for);
     if (token.actor.empty() && token.role.empty())
       t.error("actor", "a token acts as a person (actor: USER_ID) or carries a role (role: viewer, requester, ...)");
-    read_rate(t, "requests_per_minute", token.requests_per_minute, 1000000);
-    read_rate(t, "burst", token.burst, 100000);
+    read_token_rate(t, "requests_per_minute", token.requests_per_minute, 1000000);
+    read_token_rate(t, "burst", token.burst, 100000);
     t.finish();
     if (!token.sha256.empty()) c.tokens.push_back(std::move(token));
   });

@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::config {

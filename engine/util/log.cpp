@@ -106,7 +106,7 @@ void forget_secret(const std::string& value) {
 
 namespace {
 
-int hex_value(char c) {
+int log_hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
@@ -120,8 +120,8 @@ std::size_t encoded_match(std::string_view line, std::size_t pos, std::string_vi
   for (char want : secret) {
     if (i < line.size() && line[i] == want) {
       ++i;
-    } else if (i + 2 < line.size() && line[i] == '%' && hex_value(line[i + 1]) >= 0 && hex_value(line[i + 2]) >= 0 &&
-               static_cast<char>(hex_value(line[i + 1]) * 16 + hex_value(line[i + 2])) == want) {
+    } else if (i + 2 < line.size() && line[i] == '%' && log_hex_digit(line[i + 1]) >= 0 && log_hex_digit(line[i + 2]) >= 0 &&
+               static_cast<char>(log_hex_digit(line[i + 1]) * 16 + log_hex_digit(line[i + 2])) == want) {
       i += 3;
     } else if (want == ' ' && i < line.size() && line[i] == '+') {
       ++i;

@@ -4,7 +4,7 @@ namespace costbot::text {
 namespace {
 
 // Length of the well-formed UTF-8 sequence at s[i] (RFC 3629), or 0 when it is not one.
-std::size_t sequence_length(std::string_view s, std::size_t i) {
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
   const unsigned char c = b(0);
   if (c < 0x80) return 1;
@@ -32,7 +32,7 @@ std::string valid_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
-    auto n = sequence_length(s, i);
+    auto n = utf8_sequence_length(s, i);
     if (n == 0) {
       out += "\xEF\xBF\xBD";
       ++i;
@@ -49,7 +49,7 @@ std::string loggable(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
-    auto n = sequence_length(s, i);
+    auto n = utf8_sequence_length(s, i);
     auto c = static_cast<unsigned char>(s[i]);
     if (n == 1 && (c < 0x20 || c == 0x7f)) {
       if (c == '\n') out += "\\n";

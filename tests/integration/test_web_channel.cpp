@@ -8,6 +8,7 @@
 
 #include "bot/metrics/service_metrics.hpp"
 #include "bot/scheduler/job_runs.hpp"
+#include "bot/web/web_channel.hpp"
 #include "engine/approvals/approvals.hpp"
 #include "engine/audit/audit.hpp"
 #include "engine/auth/sessions.hpp"
@@ -62,6 +63,7 @@ struct Web {
 
   // The local operator's way in: a one-time link (as `costbot serve` prints), exchanged for a
   // session cookie. Returns the Cookie header value.
+  std::string sign_in() { return sign_in_with_link(); }
   std::string sign_in_with_link() {
     auto token = auth::create_sign_in_link(harness.db(), 3600, "test", harness.service().clock().now());
     auto r = testing::http_request("127.0.0.1", harness.port(), "GET", "/auth/local?token=" + token, {});
@@ -127,6 +129,14 @@ struct Web {
   }
   testing::TestResponse post(const std::string& path, const std::string& body, const Headers& headers) {
     return testing::http_request("127.0.0.1", harness.port(), "POST", path, with_cookie(headers), body);
+  }
+  // A client without a session, from this machine's address (as every client of a reverse proxy
+  // on the same host looks).
+  testing::TestResponse anonymous_get(const std::string& path, const Headers& headers = {}) {
+    return testing::http_request("127.0.0.1", harness.port(), "GET", path, headers);
+  }
+  testing::TestResponse anonymous_post(const std::string& path, const std::string& body, const Headers& headers) {
+    return testing::http_request("127.0.0.1", harness.port(), "POST", path, headers, body);
   }
 
   std::string csrf_token(const Headers& headers = {}) {
@@ -284,6 +294,68 @@ TEST_CASE("approval requests reach the web feed, and the page's buttons decide t
     REQUIRE(i);
     CHECK(i->at("view").at("status").as_string() == "open");
   }
+}
+
+TEST_CASE("the web channel trusts no address: without the printed sign-in link nothing is read or decided", "[web][approvals][security]") {
+  // Issue 15, finding 1: behind a reverse proxy on the same host every client connects from
+  // 127.0.0.1 with the public Host. Such a client, without the link `serve` printed, reads the page
+  // but no CSRF token, no feed, and decides nothing.
+  Web web;
+  auto id = open_request(web.harness, 450);  // the example's team-lead tier: one stage
+  std::string approver;
+  {
+    SQLite::Statement q(web.harness.db().sql(),
+                        "SELECT json_extract(approvers, '$[0]') FROM approval_stages WHERE request_id = ? AND idx = 0");
+    q.bind(1, id);
+    REQUIRE(q.executeStep());
+    approver = q.getColumn(0).getString();
+  }
+  REQUIRE_FALSE(approver.empty());
+  const std::string target = "approval:" + std::to_string(id) + ":0";
+  const std::string count_decisions = "SELECT COUNT(*) FROM audit_log WHERE action = 'decision.approve'";
+  const std::string decision =
+      json::serialize(json::object{{"verb", "approve"}, {"subject", target}, {"acting_for", approver}, {"feed", "approvals"}});
+  const auto signed_in_token = web.csrf_token();
+
+  auto page = web.anonymous_get("/");
+  REQUIRE(page.status == 200);
+  CHECK_THAT(page.body, Catch::Contains("data-testid=\"sign-in\"") && !Catch::Contains("csrf-token"));
+  CHECK_THAT(page.body, !Catch::Contains(signed_in_token));
+  for (const char* path : {"/web/feeds", "/web/feed?feed=approvals", "/web/findings", "/web/incidents", "/web/tickets"}) {
+    INFO(path);
+    auto r = web.anonymous_get(path);
+    CHECK(r.status == 401);
+    CHECK_THAT(r.body, Catch::Contains("sign in first"));
+  }
+  // Even with a real CSRF token (stolen from a signed-in page), no session = no decision.
+  auto anonymous = web.anonymous_post("/web/actions", decision,
+                                      {{"Content-Type", "application/json"}, {"X-CSRF-Token", signed_in_token}});
+  CHECK(anonymous.status == 401);
+  // A wrong or missing sign-in token gives no cookie.
+  for (const char* path : {"/auth/local", "/auth/local?token=", "/auth/local?token=0123456789abcdef"}) {
+    INFO(path);
+    auto r = web.anonymous_get(path);
+    CHECK(r.status == 403);
+    CHECK(r.header("Set-Cookie").empty());
+  }
+  // A made-up cookie is no session.
+  CHECK(web.anonymous_get("/web/feeds", {{"Cookie", "costbot_session=" + std::string(64, 'a')}}).status == 401);
+  // The CSRF token belongs to its session: another browser's token does not work with this cookie.
+  const auto other_cookie = web.sign_in();
+  const auto other_token = web.csrf_token({{"Cookie", other_cookie}});
+  CHECK(other_token != signed_in_token);
+  auto crossed = web.anonymous_post("/web/actions", decision,
+                                    {{"Content-Type", "application/json"}, {"X-CSRF-Token", other_token}, {"Cookie", web.cookie}});
+  CHECK(crossed.status == 403);
+  CHECK(testing::count_rows(web.harness.db(), "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'decision.%'") == 0);
+
+  // The signed-in operator decides, with the session's own token.
+  auto decided = web.post("/web/actions", decision, {{"Content-Type", "application/json"}, {"X-CSRF-Token", signed_in_token}});
+  INFO(decided.body);
+  REQUIRE(decided.status == 200);
+  CHECK(testing::count_rows(web.harness.db(), count_decisions) == 1);
+  CHECK(testing::count_rows(web.harness.db(), "SELECT COUNT(*) FROM approval_requests WHERE id = " + std::to_string(id) +
+                                                  " AND status = 'approved'") == 1);
 }
 
 TEST_CASE("web.access off serves no page, open serves every client that names this service", "[web][security]") {

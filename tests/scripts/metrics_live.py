@@ -63,7 +63,8 @@ def main():
             for _ in range(3):
                 svc.request("GET", "/healthz")
             svc.request("GET", "/no/such/route")
-            svc.request("GET", "/web/feeds")
+            web = svc.web_session()
+            svc.request("GET", "/web/feeds", headers=web)
             svc.request("GET", "/api/v1/findings?limit=3", headers={"Authorization": f"Bearer {TOKEN}"})
             svc.request("GET", "/api/v1/findings", headers={"Authorization": "Bearer wrong-token-000000000000"})
             findings = svc.json("GET", "/api/v1/findings?limit=1", headers={"Authorization": f"Bearer {TOKEN}"})[2]["findings"]
