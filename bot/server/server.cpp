@@ -631,6 +631,9 @@ std::shared_ptr<ssl::context> load_tls_context(const ServerOptions& o) {
   ctx->use_certificate_chain_file(o.tls_cert_file, ec);
   if (ec) throw invalid_input("server.tls_cert_file " + o.tls_cert_file + ": cannot use it as a PEM certificate chain (" + ec.message() + ")");
   ctx->use_private_key_file(o.tls_key_file, ssl::context::pem, ec);
+  // OpenSSL 3 checks the pair already here ("key values mismatch").
+  if (ec && ec.message().find("mismatch") != std::string::npos)
+    throw invalid_input("server.tls_key_file " + o.tls_key_file + " is not the key of server.tls_cert_file " + o.tls_cert_file);
   if (ec) throw invalid_input("server.tls_key_file " + o.tls_key_file + ": cannot use it as a PEM private key (" + ec.message() + ")");
   if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
     throw invalid_input("server.tls_key_file " + o.tls_key_file + " is not the key of server.tls_cert_file " + o.tls_cert_file);

@@ -232,23 +232,6 @@ DecisionResult Approvals::decide(storage::Database& db, const Decision& d, UnixS
                 "self_approval");
 
   const StageRecord& stage = *record->stage(current);
-  // Past an automatic decision's deadline the stage belongs to the workflow, even if the SLA tick
-  // has not run yet: a late click must not beat an auto_reject (or auto_approve) that is due.
-  if (stage.due_at)
-    for (const auto& step_value : stage.escalation) {
-      const auto& step = step_value.as_object();
-      const auto* action = step.if_contains("action");
-      const auto* after = step.if_contains("after_hours");
-      if (!action || !action->is_string() || !after || !after->is_number()) continue;
-      if (action->as_string() != "auto_reject" && action->as_string() != "auto_approve") continue;
-      const auto at = *stage.due_at + static_cast<std::int64_t>(std::llround(after->to_number<double>() * 3600));
-      if (at <= now)
-        return done(Outcome::stage_not_active,
-                    "The deadline of stage " + detail::stage_label(*record, current) + " of request " + ref + " passed at " +
-                        format_instant(at) + ": the workflow decides it (" + std::string(action->as_string()) +
-                        "). Nothing changed.");
-      break;
-    }
   auto is_approver = [&](const std::string& user) {
     return std::find(stage.approvers.begin(), stage.approvers.end(), user) != stage.approvers.end();
   };
@@ -272,6 +255,23 @@ DecisionResult Approvals::decide(storage::Database& db, const Decision& d, UnixS
                 "You are not an approver of this stage (" + detail::stage_label(*record, current) + " of request " + ref +
                     "); nothing changed.",
                 "not_an_approver");
+  // Past an automatic decision's deadline the stage belongs to the workflow, even if the SLA tick
+  // has not run yet: a late click must not beat an auto_reject (or auto_approve) that is due.
+  if (stage.due_at)
+    for (const auto& step_value : stage.escalation) {
+      const auto& step = step_value.as_object();
+      const auto* action = step.if_contains("action");
+      const auto* after = step.if_contains("after_hours");
+      if (!action || !action->is_string() || !after || !after->is_number()) continue;
+      if (action->as_string() != "auto_reject" && action->as_string() != "auto_approve") continue;
+      const auto at = *stage.due_at + static_cast<std::int64_t>(std::llround(after->to_number<double>() * 3600));
+      if (at <= now)
+        return done(Outcome::stage_not_active,
+                    "The deadline of stage " + detail::stage_label(*record, current) + " of request " + ref + " passed at " +
+                        format_instant(at) + ": the workflow decides it (" + std::string(action->as_string()) +
+                        "). Nothing changed.");
+      break;
+    }
 
   std::vector<std::string> undecided;
   auto decided = record->decisions_of(current);

@@ -229,6 +229,9 @@ void read_tiers(Reader& approvals, Config& config) {
       approvals.issues().add(at + ".below", "tiers must be in increasing order of below");
     previous = i;
   }
+  if (tiers.empty() && config.workflows.size() > 1)
+    approvals.issues().add(approvals.path_of("tiers"),
+                           "missing: with several workflows, tiers choose one by dollar amount");
   if (!tiers.empty() && !last_general)
     approvals.issues().add(approvals.path_of("tiers"), "give at least one tier without kinds, so every request has a workflow");
 }

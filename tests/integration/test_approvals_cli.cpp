@@ -125,7 +125,7 @@ TEST_CASE("costbot audit verify reports the first edited or deleted row and fail
 TEST_CASE("audit verify catches a cut-off end with a rewound head (anchors) and approvals the chain does not record", "[audit][cli][security]") {
   // Issue 15 finding 11: deleting the newest row and rewinding audit_head passed `audit verify`,
   // and verify never compared the approvals with the chain.
-  Cli cli;
+  ApprovalsCli cli;
   REQUIRE(cli({"approvals", "request", "--title", "Resize db", "--team", "platform", "--amount", "300", "--requester",
                "U0ENG2"}).exit_code == 0);
   REQUIRE(cli({"approvals", "decide", "1", "--actor", "U0PLATLEAD", "--approve"}).exit_code == 0);

@@ -35,6 +35,12 @@ void ServiceHarness::start() {
   server.handler_timeout = options_.handler_timeout;
   server.threads = 2;
   server.access_log = false;
+  // What the tests configure about who the client is and how it connects (issue 15).
+  server.trusted_proxies = config.server.trusted_proxies;
+  server.max_connections_per_client = static_cast<std::size_t>(config.server.max_connections_per_client);
+  server.tls_cert_file = config.server.tls_cert_file;
+  server.tls_key_file = config.server.tls_key_file;
+  server.hsts_max_age = config.server.hsts_max_age;
   so.server = server;
   outbox::WorkerOptions worker;
   worker.poll_interval = options_.outbox_poll;

@@ -33,8 +33,8 @@ approvals:
     - {below: 1000, workflow: small}
     - {workflow: big}
 workflows:
-  small: {stages: [{name: lead, approvers: [role:team_lead]}]}
-  big: {stages: [{name: lead, approvers: [role:team_lead]}, {name: cfo, approvers: [role:cfo], fallback: [group:council]}]}
+  small: {create_ticket: false, stages: [{name: lead, approvers: [role:team_lead]}]}
+  big: {create_ticket: false, stages: [{name: lead, approvers: [role:team_lead]}, {name: cfo, approvers: [role:cfo], fallback: [group:council]}]}
 access:
   roles:
     viewer: ["*"]
@@ -216,8 +216,8 @@ approvals:
     - {below: 1000, workflow: small}
     - {workflow: big}
 workflows:
-  small: {stages: [{name: a, approvers: [U1]}]}
-  big: {stages: [{name: a, approvers: [U1]}, {name: b, approvers: [U2]}]}
+  small: {create_ticket: false, stages: [{name: a, approvers: [U1]}]}
+  big: {create_ticket: false, stages: [{name: a, approvers: [U1]}, {name: b, approvers: [U2]}]}
 )");
   approvals::Approvals engine(c, render::Templates(testing::source_path("templates")));
   CHECK(engine.workflow_for_amount(50, "").name == "small");
@@ -230,7 +230,7 @@ approvals:
   tiers:
     - {kinds: [x], workflow: w}
 workflows:
-  w: {stages: [{name: a, approvers: [U1]}]}
+  w: {create_ticket: false, stages: [{name: a, approvers: [U1]}]}
 )");
   REQUIRE(issues.size() == 1);
   CHECK_THAT(issues[0], Catch::Contains("at least one tier without kinds"));
