@@ -26,6 +26,7 @@
 #include "bot/server/router.hpp"
 #include "bot/server/server.hpp"
 #include "engine/config/config.hpp"
+#include "engine/render/templates.hpp"
 #include "engine/storage/database.hpp"
 #include "engine/util/time.hpp"
 
@@ -57,6 +58,7 @@ class ConnectionPerThread {
 
 struct ServiceOptions {
   std::string listen;            // HOST:PORT, overrides server.listen
+  std::string templates_root = "templates";  // message templates (every channel renders from them)
   const Clock* clock = nullptr;  // default: default_clock()
   // Overrides for tests (the config's unit is seconds).
   std::optional<server::ServerOptions> server;
@@ -86,6 +88,8 @@ class Service {
   http::Client& http_client() { return *http_client_; }
   boost::asio::thread_pool& work_pool() { return *work_pool_; }
   const config::Config& config() const { return config_; }
+  const render::Templates& templates() const { return *templates_; }
+  std::shared_ptr<const render::Templates> templates_ptr() const { return templates_; }
   const Clock& clock() const { return *clock_; }
   void wake_outbox() { worker_->wake(); }
 
@@ -108,6 +112,7 @@ class Service {
   ServiceOptions options_;
   const Clock* clock_;
   ConnectionPerThread connections_;
+  std::shared_ptr<const render::Templates> templates_;
   std::shared_ptr<server::Router> router_;
   std::unique_ptr<http::Client> http_client_;
   std::unique_ptr<outbox::Worker> worker_;
