@@ -6,7 +6,7 @@
 // where the last process stopped (rows stay pending, an abandoned claim expires with its lease).
 //
 // Nothing is sent twice: an effect is queued once per idempotency key and completed once; a
-// handler whose remote call succeeded records what it made (a Slack ts in posted_messages, a Jira
+// handler whose remote call succeeded records what it made (a Slack ts in message_copies, a Jira
 // key) before the row is completed, and checks that record first, so a retry after a crash in
 // between skips the call.
 #include <boost/json.hpp>

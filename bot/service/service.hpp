@@ -3,7 +3,7 @@
 // dispatcher, the action handler, the outbound HTTPS client and a small pool for slow work, wired
 // once. Other parts extend it before start():
 //   service.router().add(...)                       more routes (/teams/messages, /metrics, /api/v1)
-//   service.outbox().register_handler(kind, fn)     deliver an effect kind (jira.create_issue, ...)
+//   service.outbox().register_handler(kind, fn)     deliver an effect kind (ticket.create, slack.post, ...)
 //   service.commands().on(name, fn, speed)          run a command (anomalies, approve, ...)
 //   service.set_action_handler(handler)             decide clicks (the approvals engine)
 //   service.add_component(component)                background jobs (the scheduler)

@@ -20,7 +20,7 @@ struct Effect {
       : kind(std::move(kind_)), idempotency_key(std::move(key)), payload(std::move(payload_)), not_before(not_before_),
         after(std::move(after_)) {}
 
-  std::string kind;             // "slack.post_message", "jira.create_issue", ...
+  std::string kind;             // "slack.post", "ticket.create", ... (engine/messages: outbox_kind)
   std::string idempotency_key;  // stable for the logical effect, e.g. "approval:42:ticket"
   boost::json::object payload;
   UnixSeconds not_before = 0;   // deliver no earlier than this (0 = now)
