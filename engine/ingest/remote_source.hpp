@@ -72,6 +72,11 @@ class RemoteSource {
  public:
   virtual ~RemoteSource() = default;
   virtual std::string location() const = 0;
+  // Called just before list() with the versions the engine has stored for this source, by period,
+  // and the oldest period the run wants ("" = the source's default; with --force, nothing is
+  // stored). Incremental sources (BigQuery) scan from the newest stored version; the rest ignore it.
+  virtual void prepare_listing(const std::map<std::string, std::string>& /*stored_versions*/,
+                               const std::string& /*from_period*/) {}
   // Every delivery currently there, one per period. Throws RemoteSourceError.
   virtual std::vector<Delivery> list() = 0;
   // The raw bytes of `part` from `offset` on, pulled from the network as read() asks (never

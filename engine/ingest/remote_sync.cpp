@@ -66,6 +66,15 @@ std::optional<std::pair<std::string, std::int64_t>> stored_period(storage::Datab
   return std::make_pair(q.getColumn(0).getString(), q.getColumn(1).getInt64());
 }
 
+// Every period's stored version for a source.
+std::map<std::string, std::string> stored_versions(storage::Database& db, const std::string& source) {
+  SQLite::Statement q(db.sql(), "SELECT period, version FROM remote_periods WHERE source_name = ?");
+  q.bind(1, source);
+  std::map<std::string, std::string> out;
+  while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getString();
+  return out;
+}
+
 // Drops what the source's previous run of this period wrote (a restatement replaces it whole,
 // even the accounts or services the new version no longer has).
 void drop_previous_period_data(storage::Database& db, std::int64_t previous_run) {
@@ -305,6 +314,8 @@ std::vector<FileResult> sync_remote_source(storage::Database& db, const config::
   const UnixSeconds started = clock.now();
   std::vector<Delivery> deliveries;
   try {
+    remote.prepare_listing(options.force ? std::map<std::string, std::string>{} : stored_versions(db, status_key(source)),
+                           options.from_period);
     deliveries = remote.list();
   } catch (const Error& e) {
     FileResult failed;
