@@ -11,6 +11,7 @@
 #include "bot/service/service.hpp"
 #include "engine/alerts/escalation.hpp"
 #include "engine/util/error.hpp"
+#include "engine/util/json_fields.hpp"
 
 namespace costbot::alerts_app {
 namespace json = boost::json;

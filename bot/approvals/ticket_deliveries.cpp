@@ -17,6 +17,7 @@
 #include "bot/service/service.hpp"
 #include "engine/tickets/detection_effects.hpp"
 #include "engine/tickets/local_tickets.hpp"
+#include "engine/util/json_fields.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::approvals_app {

@@ -9,6 +9,7 @@
 #include "adapters/pagerduty/page_event.hpp"
 #include "engine/messages/copies.hpp"
 #include "engine/outbox/outbox.hpp"
+#include "engine/util/json_fields.hpp"
 #include "tests/support/alerts_support.hpp"
 #include "tests/support/messages_support.hpp"
 
@@ -21,17 +22,13 @@ namespace {
 
 constexpr UnixSeconds kT0 = 1726660800;  // 2024-09-18T12:00:00Z (14:00 in Berlin)
 
-std::string str(const json::object& o, const char* key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 // What the channel sends for a row (rendered by its renderer), its address and its message.
-json::object body(const testing::OutboxRow& row) { return testing::rendered(row); }
-std::string text(const testing::OutboxRow& row) { return testing::rendered_text(row); }
-std::string target(const testing::OutboxRow& row) { return testing::address_of(row).target; }
-std::string subject_of(const testing::OutboxRow& row) { return testing::message_of(row).subject; }
-json::object page_event(const testing::OutboxRow& row) {
+json::object alert_body(const testing::OutboxRow& row) { return testing::rendered(row); }
+std::string alert_text(const testing::OutboxRow& row) { return testing::rendered_text(row); }
+std::string alert_target(const testing::OutboxRow& row) { return testing::address_of(row).target; }
+std::string alert_subject(const testing::OutboxRow& row) { return testing::message_of(row).subject; }
+json::object alert_page_event(const testing::OutboxRow& row) {
   return pagerduty::event_for(messages::effect_from<messages::Page>(row.payload), {"costbot", ""});
 }
 
@@ -74,22 +71,22 @@ TEST_CASE("many findings at once become one message per persona per channel, wit
   // Slack: one grouped message for the five, the critical one alone (it can escalate).
   REQUIRE(slack.size() == 2);
   CHECK(report.grouped == 1);
-  const auto group = json::serialize(body(slack[0]).at("blocks"));
-  CHECK_THAT(str(body(slack[0]), "text"), Contains("5 cost alerts"));
+  const auto group = json::serialize(alert_body(slack[0]).at("blocks"));
+  CHECK_THAT(json_string(alert_body(slack[0]), "text"), Contains("5 cost alerts"));
   CHECK_THAT(group, Contains("and 3 more"));
   CHECK_THAT(group, Contains("i-group-4"));  // the largest first
   CHECK_THAT(group, Contains("i-group-3"));
   CHECK_THAT(group, !Contains("i-group-0"));
-  CHECK(target(slack[0]) == "#finops");
-  CHECK_THAT(subject_of(slack[0]), Contains("alerts:"));
-  CHECK(subject_of(slack[1]).rfind("incident:", 0) == 0);
-  CHECK_THAT(text(slack[1]), Contains("costbot.ack:incident:"));
+  CHECK(alert_target(slack[0]) == "#finops");
+  CHECK_THAT(alert_subject(slack[0]), Contains("alerts:"));
+  CHECK(alert_subject(slack[1]).rfind("incident:", 0) == 0);
+  CHECK_THAT(alert_text(slack[1]), Contains("costbot.ack:incident:"));
   // The web feed takes one item per incident, in the persona's feed.
   REQUIRE(web.size() == 6);
   for (const auto& row : web) {
-    CHECK(target(row) == "persona:finops_analyst");
+    CHECK(alert_target(row) == "persona:finops_analyst");
     CHECK(testing::message_of(row).version >= 1);
-    CHECK(body(row).at("view").is_object());
+    CHECK(alert_body(row).at("view").is_object());
   }
   // A second run sends nothing again.
   auto again = deliver(w, kT0 + 60);
@@ -118,21 +115,21 @@ TEST_CASE("an incident update edits the earlier messages in place instead of pos
   CHECK_FALSE(outbox::claim(w.db(), kT0 + 3600, 60, {"slack.update"}));
   auto web = outbox_rows(w.db(), "web.update");
   REQUIRE(web.size() == 1);  // the feed item is replaced by a newer version
-  CHECK(subject_of(web[0]) == subject_of(outbox_rows(w.db(), "web.post")[0]));
+  CHECK(alert_subject(web[0]) == alert_subject(outbox_rows(w.db(), "web.post")[0]));
   CHECK(testing::message_of(web[0]).version > testing::message_of(outbox_rows(w.db(), "web.post")[0]).version);
-  CHECK(str(body(web[0]), "severity") == "critical");
+  CHECK(json_string(alert_body(web[0]), "severity") == "critical");
 
   testing::land(w.db(), posts[0].key, "C0FINOPS", "1700000000.000100", "", kT0 + 3700);
   auto due = outbox::claim(w.db(), kT0 + 3800, 60, {"slack.update"});
   REQUIRE(due);
   CHECK(due->idempotency_key == updates[0].key);
   // The edit goes to the one copy, where the post landed (its channel and ts, added at delivery).
-  auto copy = messages::CopyStore(w.db()).find(subject_of(updates[0]), testing::address_of(updates[0]));
+  auto copy = messages::CopyStore(w.db()).find(alert_subject(updates[0]), testing::address_of(updates[0]));
   REQUIRE(copy);
   CHECK(copy->conversation == "C0FINOPS");
   CHECK(copy->message_id == "1700000000.000100");
-  CHECK_THAT(str(body(updates[0]), "text"), Contains("$1,800"));
-  CHECK_THAT(text(updates[0]), Contains("updated"));
+  CHECK_THAT(json_string(alert_body(updates[0]), "text"), Contains("$1,800"));
+  CHECK_THAT(alert_text(updates[0]), Contains("updated"));
   CHECK(outbox_rows(w.db(), "slack.post").size() == 1);
 
   // Resolution edits again and shows it.
@@ -140,8 +137,8 @@ TEST_CASE("an incident update edits the earlier messages in place instead of pos
   deliver(w, kT0 + 7200);
   updates = outbox_rows(w.db(), "slack.update");
   REQUIRE(updates.size() == 2);
-  CHECK_THAT(text(updates[1]), Contains("Resolved"));
-  CHECK_THAT(text(updates[1]), !Contains("costbot.ack:"));  // no buttons on a closed alert
+  CHECK_THAT(alert_text(updates[1]), Contains("Resolved"));
+  CHECK_THAT(alert_text(updates[1]), !Contains("costbot.ack:"));  // no buttons on a closed alert
   CHECK(alerts::items_about(w.db(), "incident:" + std::to_string(incident)).front().state.rfind("resolved|", 0) == 0);
 }
 
@@ -192,19 +189,19 @@ pagerduty:
   auto pages = outbox_rows(w.db(), "pagerduty.event");
   REQUIRE(pages.size() == 1);  // the high one is below pagerduty.min_severity
   CHECK_FALSE(pages[0].payload.contains("routing_key"));  // added at delivery: no secret in the outbox
-  const auto trigger = page_event(pages[0]);
-  CHECK(str(trigger, "event_action") == "trigger");
-  CHECK(str(trigger, "dedup_key") == "incident:" + std::to_string(incident));
-  CHECK(str(trigger.at("payload").as_object(), "severity") == "critical");
-  CHECK(str(trigger.at("payload").as_object(), "source") == "costbot");
-  CHECK(str(trigger.at("payload").as_object(), "group") == "payments");
+  const auto trigger = alert_page_event(pages[0]);
+  CHECK(json_string(trigger, "event_action") == "trigger");
+  CHECK(json_string(trigger, "dedup_key") == "incident:" + std::to_string(incident));
+  CHECK(json_string(trigger.at("payload").as_object(), "severity") == "critical");
+  CHECK(json_string(trigger.at("payload").as_object(), "source") == "costbot");
+  CHECK(json_string(trigger.at("payload").as_object(), "group") == "payments");
 
   w.resolve_incident(incident);
   deliver(w, kT0 + 600);
   pages = outbox_rows(w.db(), "pagerduty.event");
   REQUIRE(pages.size() == 2);
-  CHECK(str(page_event(pages[1]), "event_action") == "resolve");
-  CHECK(str(page_event(pages[1]), "dedup_key") == "incident:" + std::to_string(incident));
+  CHECK(json_string(alert_page_event(pages[1]), "event_action") == "resolve");
+  CHECK(json_string(alert_page_event(pages[1]), "dedup_key") == "incident:" + std::to_string(incident));
   deliver(w, kT0 + 1200);
   CHECK(outbox_rows(w.db(), "pagerduty.event").size() == 2);
 }
@@ -236,18 +233,18 @@ TEST_CASE("escalation: the manager after N hours, then the director after M hour
   CHECK(replies[1].payload.at("in_thread").as_bool());
   CHECK(replies[1].payload.at("broadcast").as_bool());
   CHECK(testing::address_of(replies[1]) == testing::address_of(posts[0]));
-  CHECK(subject_of(replies[1]) == subject);
-  CHECK_THAT(text(replies[1]), Contains("<@U0PAYMGR>"));
-  CHECK_THAT(text(replies[1]), Contains("Unacknowledged for 2 hours"));
+  CHECK(alert_subject(replies[1]) == subject);
+  CHECK_THAT(alert_text(replies[1]), Contains("<@U0PAYMGR>"));
+  CHECK_THAT(alert_text(replies[1]), Contains("Unacknowledged for 2 hours"));
   auto web = outbox_rows(w.db(), "web.post");
-  CHECK(subject_of(web.back()) == subject + ":escalation");
+  CHECK(alert_subject(web.back()) == subject + ":escalation");
   clock.advance(1800);  // 2.5 h: nothing new
   CHECK(escalate().steps == 0);
   clock.advance(4 * 3600);  // 6.5 h: the director
   CHECK(escalate().steps == 1);
   replies = outbox_rows(w.db(), "slack.post");
   REQUIRE(replies.size() == 3);
-  CHECK_THAT(text(replies[2]), Contains("<@U0DIR>"));
+  CHECK_THAT(alert_text(replies[2]), Contains("<@U0DIR>"));
   clock.advance(24 * 3600);
   CHECK(escalate().steps == 0);  // every step once
 }
@@ -277,8 +274,8 @@ TEST_CASE("an acknowledgement before the deadline stops escalation and edits eve
   }
   auto updates = outbox_rows(w2.db(), "slack.update");
   REQUIRE(updates.size() == 1);
-  CHECK_THAT(text(updates[0]), Contains("Acknowledged by oncall"));
-  CHECK_THAT(text(updates[0]), !Contains("costbot.ack:"));
+  CHECK_THAT(alert_text(updates[0]), Contains("Acknowledged by oncall"));
+  CHECK_THAT(alert_text(updates[0]), !Contains("costbot.ack:"));
   c2.advance(10 * 3600);
   CHECK(alerts::run_escalation(w2.db(), w2.config(), w2.templates(), c2.now()).steps == 0);
   CHECK(outbox_rows(w2.db(), "slack.post").size() == 1);
@@ -300,10 +297,10 @@ personas:
   auto web = outbox_rows(w.db(), "web.post");
   REQUIRE(web.size() == 2);
   std::set<std::string> feeds;
-  for (const auto& r : web) feeds.insert(target(r));
+  for (const auto& r : web) feeds.insert(alert_target(r));
   CHECK(feeds == std::set<std::string>{"persona:finops_analyst", "persona:eng_manager"});
   for (const auto& r : web) {
-    const auto said = str(body(r), "text");
+    const auto said = json_string(alert_body(r), "text");
     INFO(said);
     CHECK_THAT(said, Contains("Daily cost digest"));
     CHECK_THAT(said, Contains("payments"));
@@ -311,11 +308,11 @@ personas:
   }
   // The analyst's quiet hours end at 09:00 Berlin (07:00 UTC): its digest waits until then.
   for (const auto& r : web)
-    if (target(r) == "persona:finops_analyst") CHECK(r.next_attempt_at == *parse_instant("2024-09-19T07:00:00Z"));
+    if (alert_target(r) == "persona:finops_analyst") CHECK(r.next_attempt_at == *parse_instant("2024-09-19T07:00:00Z"));
   auto dm = outbox_rows(w.db(), "slack.post");
   REQUIRE(dm.size() == 1);
-  CHECK(target(dm[0]) == "U0PAYMGR");
-  CHECK_THAT(text(dm[0]), Contains("Budget pace"));
+  CHECK(alert_target(dm[0]) == "U0PAYMGR");
+  CHECK_THAT(alert_text(dm[0]), Contains("Budget pace"));
 
   auto again = alerts::send_digests(w.db(), w.config(), w.templates(), "daily", eight + 600);
   CHECK(again.skipped == 2);
@@ -326,10 +323,10 @@ personas:
   auto cfo_slack = outbox_rows(w.db(), "slack.post");
   bool cfo_found = false;
   for (const auto& r : cfo_slack)
-    if (target(r) == "#exec") {
+    if (alert_target(r) == "#exec") {
       cfo_found = true;
-      CHECK_THAT(text(r), Contains("Weekly cost digest"));
-      CHECK_THAT(text(r), Contains("open incident"));
+      CHECK_THAT(alert_text(r), Contains("Weekly cost digest"));
+      CHECK_THAT(alert_text(r), Contains("open incident"));
     }
   CHECK(cfo_found);
 }

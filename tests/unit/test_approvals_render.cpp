@@ -14,15 +14,15 @@
 using namespace costbot;
 using approvals::Verdict;
 using testing::ApprovalsFixture;
+using testing::kApprovalsT0;
 using testing::outbox_rows;
 
 namespace {
-constexpr UnixSeconds T0 = 1726653600;
 
 std::string post_key(std::int64_t id) { return "approval:" + std::to_string(id) + ":post:slack:#payments"; }
 void teams_copy(storage::Database& db, std::int64_t id, const std::string& activity) {
   messages::CopyStore(db).adopt("approval:" + std::to_string(id), {"teams", "19:conv"}, "19:conv", activity,
-                                "https://smba.example/", T0);
+                                "https://smba.example/", kApprovalsT0);
 }
 
 void write_json(const std::filesystem::path& path, const boost::json::value& value) {
@@ -52,7 +52,7 @@ TEST_CASE("approval messages are rendered for every channel and state", "[approv
   facts.facts["recommendation"] = "Stop the instances, snapshot the volumes, delete after 14 days.";
   facts.facts["region"] = "eu-central-1";
   facts.facts["instances"] = 14;
-  auto id = f.engine->create_request(*f.db, facts, T0).id;
+  auto id = f.engine->create_request(*f.db, facts, kApprovalsT0).id;
   testing::land(*f.db, post_key(id), "C0PAY", "111.222");
   teams_copy(*f.db, id, "act-1");
 
@@ -73,11 +73,11 @@ TEST_CASE("approval messages are rendered for every channel and state", "[approv
   };
 
   f.decide(id, "U_LEAD", Verdict::approve, 0, "Confirmed idle: \"batch\" <retired>");
-  f.engine->delegate(*f.db, {"U_F2", "U_DEPUTY", T0, T0 + 30 * 86400, "leave", "U_F2"}, T0);
+  f.engine->delegate(*f.db, {"U_F2", "U_DEPUTY", kApprovalsT0, kApprovalsT0 + 30 * 86400, "leave", "U_F2"}, kApprovalsT0);
   for (const char* who : {"U_F1", "U_DEPUTY", "U_F3"}) f.decide(id, who, Verdict::approve, 1);
   f.decide(id, "U_CFO", Verdict::approve, 2, "Go ahead.");
-  f.engine->record_ticket(*f.db, id, "FIN-412", "https://example.atlassian.net/browse/FIN-412", T0 + 100);
-  f.engine->ticket_status_changed(*f.db, "FIN-412", "Won't Do", "done", T0 + 200);
+  f.engine->record_ticket(*f.db, id, "FIN-412", "https://example.atlassian.net/browse/FIN-412", kApprovalsT0 + 100);
+  f.engine->ticket_status_changed(*f.db, "FIN-412", "Won't Do", "done", kApprovalsT0 + 200);
   dump("approved");
 
   // A rejected one, and a small one with no summary or chart.
@@ -89,13 +89,13 @@ TEST_CASE("approval messages are rendered for every channel and state", "[approv
   bare.amount = 12;
   bare.requester = "U_REQ";
   bare.team = "payments";
-  auto small = f.engine->create_request(*f.db, bare, T0).id;
+  auto small = f.engine->create_request(*f.db, bare, kApprovalsT0).id;
   f.decide(small, "U_LEAD", Verdict::approve, 0);
   // A small one left alone: reminder, notification, auto-reject, in every posted copy's thread.
   auto ignored = f.request(400);
   testing::land(*f.db, post_key(ignored), "C0PAY", "555.666");
   teams_copy(*f.db, ignored, "act-9");
-  CHECK(f.engine->tick(*f.db, T0 + 100 * 3600).lines.size() == 3);
+  CHECK(f.engine->tick(*f.db, kApprovalsT0 + 100 * 3600).lines.size() == 3);
   dump("more");
 
   CHECK(std::distance(std::filesystem::directory_iterator(out / "slack"), {}) >= 8);
