@@ -189,7 +189,7 @@ TEST_CASE("serve killed around the ticket's creation still ends with exactly one
 TEST_CASE("serve killed after Slack took a post but before its ts was recorded posts it once and later edits reach that one",
           "[serve][slack][crash]") {
   Crash c;
-  c.slack.use_time(kT0);
+  c.slack.use_time(kCrashT0);
   c.slack.post_then_lose_answer_next();  // Slack keeps the post; its answer never comes back
   auto run1 = c.serve(0);
   auto opened = c.cli({"approvals", "request", "--title", "Stop idle instances", "--team", "payments", "--amount", "400",
@@ -222,7 +222,7 @@ TEST_CASE("serve killed after Slack took a post but before its ts was recorded p
       {"actions", json::array{{{"action_id", "costbot.approve:approval:1"}, {"type", "button"}, {"value", "approval:1:0"}}}}};
   auto body = testing::interaction_body(json::serialize(click));
   auto port = testing::port_from_log(run2->output());
-  REQUIRE(testing::http_request("127.0.0.1", port, "POST", "/slack/interactions", testing::slack_headers(kSecret, kT0 + 10, body),
+  REQUIRE(testing::http_request("127.0.0.1", port, "POST", "/slack/interactions", testing::slack_headers(kSecret, kCrashT0 + 10, body),
                                 body)
               .status == 200);
   REQUIRE(c.slack.wait_for_calls("chat.update", 1));
