@@ -45,7 +45,7 @@ std::unique_ptr<TestConnection> idle_connection(unsigned short port, const std::
   return c;
 }
 
-std::size_t count_of(const std::string& text, const std::string& needle) {
+[[maybe_unused]] std::size_t count_of(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
   for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
   return n;
@@ -115,6 +115,10 @@ TEST_CASE("at max_connections an idle keep-alive connection makes room for a new
   CHECK(closed >= 1);
 }
 
+// Not in the sanitizer build: UBSan checks a dynamic type by reading memory through a pipe, which
+// needs two free descriptors, so with every descriptor taken it reports each first-seen vptr as
+// invalid and aborts (seen on boost::system::error_category). The release suite runs it.
+#if !defined(__SANITIZE_ADDRESS__)
 TEST_CASE("out of file descriptors the server backs off, logs a little, and recovers", "[server][security][serve]") {
   testing::TempDir dir;
   auto config = dir.write("costbot.yaml", "server:\n  max_connections_per_client: 0\n");
@@ -138,7 +142,8 @@ TEST_CASE("out of file descriptors the server backs off, logs a little, and reco
   CHECK(count_of(serve.output(), "accept failed") <= 3);
   // Connections that could not be served were closed, not left hanging.
   std::size_t closed = 0;
-  for (auto& c : flood) closed += c->closed_by_server_within(std::chrono::milliseconds(1)) ? 1 : 0;
+  for (auto& c : flood)
+    if (c->closed_by_server_within(std::chrono::milliseconds(100)) && ++closed > 0) break;
   CHECK(closed > 0);
 
   flood.clear();
@@ -147,6 +152,7 @@ TEST_CASE("out of file descriptors the server backs off, logs a little, and reco
   serve.signal(SIGTERM);
   CHECK(serve.wait(std::chrono::seconds(10)) == 0);
 }
+#endif  // !__SANITIZE_ADDRESS__
 
 TEST_CASE("serve speaks HTTPS with HSTS, and a reload swaps the certificate for new connections", "[server][security][tls]") {
   testing::TempDir dir;
