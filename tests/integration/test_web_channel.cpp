@@ -285,7 +285,7 @@ TEST_CASE("the page's views: findings, incidents with charts, tickets, charts ar
   CHECK(web.get("/charts/chart.png").status == 404);
 }
 
-TEST_CASE("links in messages open the page: /incidents/N, /findings/N, /approvals/N; 404 when there is no such thing",
+TEST_CASE("links in messages open the page: /incidents/N, /findings/N, /approvals/N, or 404 when there is no such thing",
           "[web][links]") {
   Web web(example_config(), true);
   auto request_id = open_request(web.harness, 450);
