@@ -1,4 +1,5 @@
 #include "engine/detect/cost_anomalies.hpp"
+#include "engine/detect/small_medians.hpp"
 
 #include <fmt/format.h>
 
@@ -29,12 +30,6 @@ Day same_position_months_ago(Day d, int position, int months_ago) {
   auto ym = std::chrono::year_month(ymd.year(), ymd.month()) - std::chrono::months{months_ago};
   if (position > 0) return Day(ym / std::chrono::day(static_cast<unsigned>(position)));
   return Day(ym / std::chrono::last) - days{-position};
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 double relative(double impact, double expected) { return impact / std::max(std::abs(expected), 1.0); }
@@ -137,7 +132,7 @@ CostAnalysis analyze_cost_series(Day first_day, std::span<const double> values, 
         if (std::abs(rel) >= c.min_relative_change && (rel > 0) == (raw_relative[i] > 0)) same_direction.push_back(rel);
       }
       if (static_cast<int>(same_direction.size()) >= c.recurrence_min_matches) {
-        double bump = median(same_direction);
+        double bump = medians::median_of_copy(same_direction);
         double shift = r.expected * bump;
         day.expected += shift;
         day.lower += shift;
