@@ -400,7 +400,7 @@ TEST_CASE("links in messages open the page: /incidents/N, /findings/N, /approval
   CHECK(web.get("/approvals/987654").status == 404);
 
   // Signed out: the sign-in page, for an id that exists and one that does not alike.
-  for (const std::string path : {"/incidents/" + std::to_string(finding.incident_id), std::string("/incidents/987654")}) {
+  for (const std::string& path : {"/incidents/" + std::to_string(finding.incident_id), std::string("/incidents/987654")}) {
     auto anonymous = web.anonymous_get(path);
     CHECK(anonymous.status == 200);
     CHECK_THAT(anonymous.body, Catch::Contains("data-testid=\"sign-in\"") && !Catch::Contains("/web/app.js") &&
