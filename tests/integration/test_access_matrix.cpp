@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "bot/auth/surfaces.hpp"
+#include "bot/auth/web_auth.hpp"
 #include "engine/auth/sessions.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/hash.hpp"
@@ -94,7 +95,9 @@ struct Matrix {
       auth::Session s;
       s.user_id = user;
       s.provider = "test-idp";
-      cookies[role] = "costbot_session=" + auth::start_session(harness.db(), s, {}, harness.service().clock().now());
+      // The cookie's name follows public_url (__Host- prefixed when it is https).
+      cookies[role] = webauth::WebAuth(harness.service().config()).cookie_name() + "=" +
+                      auth::start_session(harness.db(), s, {}, harness.service().clock().now());
     }
   }
 
