@@ -26,6 +26,7 @@ ApprovalsService::ApprovalsService(ApprovalsServiceOptions o) {
     c.teams = loaded.teams;
     c.approvals = loaded.approvals;
     c.workflows = loaded.workflows;
+    c.access = loaded.access;  // roles: who may give "Not an anomaly" feedback (finops_admin)
     c.approvals.post_to = {"slack"};
     c.approvals.slack_channel = kApprovalsChannel;
     if (o.jira) {
