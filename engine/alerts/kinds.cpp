@@ -24,7 +24,8 @@ std::string event_for_kind(std::string_view kind) {
 
 std::vector<std::string> known_kinds() {
   std::vector<std::string> out{std::string(detect::kCostSpike), std::string(detect::kLevelShift), std::string(detect::kDrift),
-                               std::string(detect::kRunawayGrowth)};
+                               std::string(detect::kRunawayGrowth), std::string(detect::kCostDrop),
+                               std::string(detect::kCostFlatline)};
   for (const auto& k : detect::rule_kind_names()) out.push_back(k);
   out.emplace_back(detect::kBudgetActual);
   out.emplace_back(detect::kBudgetForecast);
@@ -50,6 +51,8 @@ std::string kind_label(std::string_view kind) {
   if (kind == detect::kLevelShift) return "Cost level shift";
   if (kind == detect::kDrift) return "Cost drift";
   if (kind == detect::kRunawayGrowth) return "Runaway cost growth";
+  if (kind == detect::kCostDrop) return "Cost drop";
+  if (kind == detect::kCostFlatline) return "Cost gone flat (idle?)";
   if (kind == detect::kIdleCompute) return "Idle compute";
   if (kind == detect::kUnattachedStorage) return "Unattached storage";
   if (kind == detect::kOversizedInstance) return "Oversized instance";

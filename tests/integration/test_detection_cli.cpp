@@ -3,9 +3,13 @@
 #include <boost/json.hpp>
 #include <cmath>
 #include <fstream>
+#include <set>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "tests/support/cost_fixtures.hpp"
+#include "tests/support/daily_cost_generator.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace costbot;
@@ -181,4 +185,55 @@ TEST_CASE("costbot detect, findings, feedback and rules work together on a store
   auto b = boost::json::parse(budgets.out).at("budgets").at(0).as_object();
   CHECK(b.at("budget").as_double() == 12000);
   CHECK(b.at("forecast").as_double() >= b.at("month_to_date").as_double());
+}
+
+TEST_CASE("detect-series and costbot detect flag the same days of the same daily series", "[cli][detect-series][detect]") {
+  testing::TempDir dir;
+  // A labelled series with several kinds of anomaly and hard negatives (generator seeds chosen
+  // for the variety of what they hold, not for the result).
+  for (std::uint64_t seed : {3u, 11u, 25u}) {
+    const auto c = testing::daily_cost_case(seed);
+    INFO("seed " << seed);
+    const std::string tag = std::to_string(seed);
+    const std::string db_path = dir.file("parity" + tag + ".db");
+    {
+      auto db = storage::open_migrated(db_path);
+      testing::CostFixture fx(db);
+      fx.add_series(c.first_day, c.values, testing::CostRow({}, 0, "payments"));
+    }
+    std::string csv = "timestamp,value\n";
+    for (std::size_t i = 0; i < c.values.size(); ++i)
+      csv += format_day(c.first_day + days{static_cast<int>(i)}) + " 00:00:00," + fmt::format("{:.2f}", c.values[i]) + "\n";
+    const auto input = dir.write("series" + tag + ".csv", csv);
+    // Both read the same detection.anomaly section; no dollar floor, drops recorded.
+    const auto config = dir.write("parity" + tag + ".yaml", R"(teams:
+  - name: payments
+detection:
+  anomaly:
+    scopes: [team]
+    history_days: 180
+    report_days: 180
+    min_daily_impact: 0
+)");
+    const Day last = c.first_day + days{static_cast<int>(c.values.size()) - 1};
+    auto run = [&](std::vector<std::string> args) {
+      args.insert(args.begin(), {"--config", config, "--db", db_path});
+      auto r = testing::run_costbot(args, {"COSTBOT_NOW=" + format_day(last) + "T20:00:00Z"});
+      INFO(r.err);
+      REQUIRE(r.exit_code == 0);
+      return r;
+    };
+    run({"detect"});
+    std::set<std::string> from_detect;
+    const auto listed = boost::json::parse(run({"findings", "--format", "json"}).out);
+    for (const auto& f : listed.at("findings").as_array())
+      if (f.at("scope").at("dimension") == "team") from_detect.insert(std::string(f.at("day").as_string()));
+
+    run({"detect-series", "--input", input, "--output", dir.file("series" + tag + ".out.csv")});
+    std::set<std::string> from_series;
+    for (const auto& line : lines_of(testing::read_file(dir.file("series" + tag + ".out.csv"))))
+      if (line.size() > 2 && line.substr(line.size() - 2) == ",1") from_series.insert(line.substr(0, 10));
+    CHECK_FALSE(from_series.empty());
+    CHECK(from_detect == from_series);
+  }
 }
