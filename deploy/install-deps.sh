@@ -3,9 +3,10 @@
 # Idempotent: apt-get skips what is already installed. Nothing is downloaded from outside Debian
 # (and npm, for the message validators and the browser test, which fetch from the npm registry).
 #
-#   deploy/install-deps.sh                 build + run + test dependencies
+#   deploy/install-deps.sh                 build + run + test dependencies (tests/run.sh)
 #   deploy/install-deps.sh --build         only what building the binary needs (the Dockerfile's build stage)
 #   deploy/install-deps.sh --runtime       only what the built binary needs (the Dockerfile's runtime stage)
+#   deploy/install-deps.sh --run           build + runtime, no test tools (deploy/run.sh)
 #   deploy/install-deps.sh --list-runtime  print the runtime package names, install nothing (for checks)
 set -euo pipefail
 
@@ -14,8 +15,9 @@ case "${1:-}" in
   "") ;;
   --build) mode=build ;;
   --runtime) mode=runtime ;;
+  --run) mode=run ;;
   --list-runtime) mode=list-runtime ;;
-  *) echo "usage: $0 [--build|--runtime|--list-runtime]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--build|--runtime|--run|--list-runtime]" >&2; exit 2 ;;
 esac
 
 SUDO=""
@@ -26,7 +28,7 @@ build_pkgs=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev
   libsqlitecpp-dev libsqlite3-dev catch2 libyaml-cpp-dev libkainjow-mustache-dev
   libspdlog-dev libfmt-dev libcli11-dev libcairo2-dev libjwt-dev zlib1g-dev libxxhash-dev
-  libhowardhinnant-date-dev libcurl4-openssl-dev
+  libhowardhinnant-date-dev libcurl4-openssl-dev libpugixml-dev
 )
 # Tools the tests drive: sqlite3 and python3 compute independent reference figures, clang +
 # compiler-rt build the sanitizer and fuzzer targets, node/npm run the message validators and the
@@ -43,7 +45,7 @@ test_pkgs=(
 # CA certificates for HTTPS, a font for chart labels, time zones for quiet hours (read by libdate-tz3).
 runtime_pkgs=(
   libboost-json1.81.0 libboost-url1.81.0 libboost-container1.81.0 libssl3 libsqlite3-0
-  libyaml-cpp0.7 libspdlog1.10 libfmt9 libcairo2 libjwt0 zlib1g libxxhash0 libdate-tz3 libcurl4
+  libyaml-cpp0.7 libspdlog1.10 libfmt9 libcairo2 libjwt0 zlib1g libxxhash0 libdate-tz3 libcurl4 libpugixml1v5
   ca-certificates fonts-dejavu-core tzdata
 )
 
@@ -60,6 +62,10 @@ if [ "$mode" = runtime ]; then
 fi
 if [ "$mode" = build ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${build_pkgs[@]}"
+  exit 0
+fi
+if [ "$mode" = run ]; then
+  $SUDO apt-get install -y -q --no-install-recommends "${build_pkgs[@]}" "${runtime_pkgs[@]}"
   exit 0
 fi
 $SUDO apt-get install -y -q --no-install-recommends "${build_pkgs[@]}" "${test_pkgs[@]}"

@@ -16,6 +16,7 @@
 #include <random>
 #include <thread>
 
+#include "adapters/http/proxy.hpp"
 #include "adapters/http/retry_after.hpp"
 #include "adapters/http/url.hpp"
 #include "engine/util/strings.hpp"
@@ -118,6 +119,8 @@ struct Client::Impl {
   mutable std::mutex stats_mutex;
   ClientStats stats;
   std::mt19937_64 rng{std::random_device{}()};
+  // HTTPS_PROXY / HTTP_PROXY / NO_PROXY as the process had them when the client started.
+  ProxySettings proxy_settings = ProxySettings::from_environment();
 
   explicit Impl(ClientOptions o) : options(std::move(o)) {
     tls_context.set_default_verify_paths();
@@ -173,13 +176,48 @@ struct Client::Impl {
     list.push_back(std::move(c));
   }
 
-  net::awaitable<std::unique_ptr<Connection>> connect(const Url& url, AttemptFailure& failure) {
+  // Asks the proxy for a tunnel to the origin (CONNECT host:port); the TLS handshake then runs
+  // inside it, so the proxy sees neither the request nor the certificate check.
+  net::awaitable<bool> open_tunnel(beast::tcp_stream& stream, const Url& url, const ProxyEndpoint& proxy,
+                                   AttemptFailure& failure) {
+    std::string authority = (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) + ":" + url.port;
+    bhttp::request<bhttp::empty_body> connect_req{bhttp::verb::connect, authority, 11};
+    connect_req.set(bhttp::field::host, authority);
+    connect_req.set(bhttp::field::user_agent, options.user_agent);
+    if (!proxy.authorization.empty()) connect_req.set(bhttp::field::proxy_authorization, proxy.authorization);
+    beast::error_code ec;
+    co_await bhttp::async_write(stream, connect_req, net::redirect_error(net::use_awaitable, ec));
+    beast::flat_buffer buffer;
+    bhttp::response_parser<bhttp::empty_body> parser;
+    parser.skip(true);  // a CONNECT answer has no body: the tunnel starts right after the header
+    if (!ec) co_await bhttp::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      failure.message = "proxy " + proxy.display() + " did not open a tunnel to " + authority + ": " +
+                        (ec == beast::error::timeout ? std::string("timed out") : ec.message());
+      co_return false;
+    }
+    auto status = parser.get().result_int();
+    if (status / 100 != 2) {
+      failure.message = "proxy " + proxy.display() + " refused CONNECT to " + authority + ": HTTP " +
+                        std::to_string(status) + " " + std::string(parser.get().reason()) +
+                        (status == 407 ? " (the proxy wants credentials: user:password in HTTPS_PROXY)" : "");
+      failure.retryable = status != 407 && status != 403;
+      co_return false;
+    }
+    co_return true;
+  }
+
+  net::awaitable<std::unique_ptr<Connection>> connect(const Url& url, const std::optional<ProxyEndpoint>& proxy,
+                                                      AttemptFailure& failure) {
     auto executor = co_await net::this_coro::executor;
     beast::error_code ec;
     tcp::resolver resolver(executor);
-    auto endpoints = co_await resolver.async_resolve(url.host, url.port, net::redirect_error(net::use_awaitable, ec));
+    const std::string& host = proxy ? proxy->host : url.host;
+    const std::string& port = proxy ? proxy->port : url.port;
+    const std::string target = proxy ? "proxy " + proxy->display() : url.origin();
+    auto endpoints = co_await resolver.async_resolve(host, port, net::redirect_error(net::use_awaitable, ec));
     if (ec) {
-      failure.message = "cannot resolve " + url.host + ": " + ec.message();
+      failure.message = "cannot resolve " + (proxy ? target : host) + ": " + ec.message();
       co_return nullptr;
     }
     auto c = std::make_unique<Connection>();
@@ -191,11 +229,12 @@ struct Client::Impl {
     lowest.expires_after(options.connect_timeout);
     co_await lowest.async_connect(endpoints, net::redirect_error(net::use_awaitable, ec));
     if (ec) {
-      failure.message = "cannot connect to " + url.origin() + ": " +
+      failure.message = "cannot connect to " + target + ": " +
                         (ec == beast::error::timeout ? std::string("timed out") : ec.message());
       co_return nullptr;
     }
     lowest.socket().set_option(tcp::no_delay(true), ec);
+    if (proxy && url.tls() && !co_await open_tunnel(lowest, url, *proxy, failure)) co_return nullptr;
     if (c->tls) {
       SSL* handle = c->tls->native_handle();
       beast::error_code ip_ec;
@@ -268,15 +307,17 @@ struct Client::Impl {
     co_return r;
   }
 
-  net::awaitable<std::optional<Response>> attempt(const Url& url, bhttp::request<bhttp::string_body>& req,
+  net::awaitable<std::optional<Response>> attempt(const Url& url, const std::optional<ProxyEndpoint>& proxy,
+                                                   bhttp::request<bhttp::string_body>& req,
                                                    std::chrono::milliseconds timeout, AttemptFailure& failure) {
-    auto origin = url.origin();
+    // Connections through a proxy are pooled apart from direct ones to the same origin.
+    auto origin = proxy ? proxy->display() + " " + url.origin() : url.origin();
     auto c = take_pooled(origin);
     if (c) {
       std::lock_guard lock(stats_mutex);
       ++stats.connections_reused;
     } else {
-      c = co_await connect(url, failure);
+      c = co_await connect(url, proxy, failure);
       if (!c) co_return std::nullopt;
     }
     bool keep = false;
@@ -294,7 +335,7 @@ struct Client::Impl {
     Url url = parse_url(request.url);
     if (!url.tls()) {
       bool allowed = options.plain_http == PlainHttp::allow ||
-                     (options.plain_http == PlainHttp::loopback && is_loopback_host(url.host));
+                     (options.plain_http == PlainHttp::loopback && (is_loopback_host(url.host) || is_metadata_host(url.host)));
       if (!allowed)
         throw NetworkError("plain http to " + url.origin() + " is not allowed (http_client.plain_http); use https",
                            false, false);
@@ -307,15 +348,18 @@ struct Client::Impl {
     auto timeout = call.request_timeout.value_or(options.request_timeout);
     auto max_wait = call.max_retry_wait.value_or(options.max_retry_wait);
 
+    auto proxy = proxy_settings.proxy_for(url);
     bhttp::request<bhttp::string_body> req;
     req.method_string(request.method);
-    req.target(url.target);
+    // Through a proxy, plain http asks in absolute form; https goes through a tunnel as usual.
+    req.target(proxy && !url.tls() ? url.origin() + url.target : url.target);
     req.version(11);
     bool default_port = (url.tls() && url.port == "443") || (!url.tls() && url.port == "80");
     req.set(bhttp::field::host, default_port ? url.host : url.host + ":" + url.port);
     req.set(bhttp::field::user_agent, options.user_agent);
     if (!request.content_type.empty()) req.set(bhttp::field::content_type, request.content_type);
     for (const auto& [name, value] : request.headers) req.set(name, value);
+    if (proxy && !url.tls() && !proxy->authorization.empty()) req.set(bhttp::field::proxy_authorization, proxy->authorization);
     req.body() = std::move(request.body);
     req.keep_alive(true);
     req.prepare_payload();
@@ -324,7 +368,7 @@ struct Client::Impl {
     bool stale_retry_used = false;
     for (int attempt_no = 1;; ++attempt_no) {
       AttemptFailure failure;
-      auto r = co_await attempt(url, req, timeout, failure);
+      auto r = co_await attempt(url, proxy, req, timeout, failure);
       std::chrono::milliseconds delay{0};
       if (!r) {
         // A pooled connection the server had already closed: one immediate retry on a fresh one,

@@ -1,5 +1,7 @@
 #include "bot/server/server.hpp"
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -343,7 +345,11 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (state_->options.access_log) {
       log::ScopedRequestId scope(request_id_);
-      spdlog::info("{} {} {} {}B {}.{:03}ms {}{}", method_, target_, status_, bytes, us / 1000, us % 1000, remote_,
+      // On a terminal, answered requests go one level down so a polling page does not push the
+      // startup lines (and the URL to open) off the screen; failures stay visible.
+      static const bool on_terminal = ::isatty(STDERR_FILENO) == 1;
+      const auto level = on_terminal && status_ < 400 ? spdlog::level::debug : spdlog::level::info;
+      spdlog::log(level, "{} {} {} {}B {}.{:03}ms {}{}", method_, target_, status_, bytes, us / 1000, us % 1000, remote_,
                    ec ? " (write failed: " + ec.message() + ")" : "");
     }
     if (ec) return close();

@@ -79,6 +79,12 @@ class AzureReader final : public CsvRows {
     r.usage_type = text(meter_name_);
     r.commitment_discount_id = text(reservation_);
     r.consumed_unit = text(unit_);
+    // Amortized exports carry the unused share of a reservation / savings plan as its own rows,
+    // often without a resource: file them under the commitment, marked unused.
+    if (auto type = text(charge_type_); type == "UnusedReservation" || type == "UnusedSavingsPlan") {
+      r.usage_type = kUnusedCommitmentUsage;
+      if (r.resource_id.empty()) r.resource_id = r.commitment_discount_id;
+    }
     r.tags = text(tags_);
     if (r.tags.empty()) r.tag_format = TagFormat::none;
     else r.tag_format = r.tags.front() == '{' ? TagFormat::json_object : TagFormat::json_fragment;

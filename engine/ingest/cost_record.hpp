@@ -12,6 +12,12 @@ namespace costbot::ingest {
 
 enum class SourceType { focus, cur, azure, gcp, usage };
 
+// The usage type given to the unused share of a commitment (a reservation or savings plan) in an
+// amortized export: Azure's UnusedReservation / UnusedSavingsPlan rows, FOCUS rows whose
+// CommitmentDiscountStatus is Unused. The unused_commitment rule reads a commitment's
+// utilization from them when no utilization metric was ingested.
+inline constexpr std::string_view kUnusedCommitmentUsage = "Unused commitment";
+
 std::string_view name_of(SourceType type);
 std::optional<SourceType> parse_source_type(std::string_view name);
 const char* valid_source_types();  // "focus, cur, azure, gcp, usage"

@@ -32,6 +32,7 @@ class FocusReader final : public CsvRows {
     sku_ = column({"SkuId"});
     usage_type_ = column({"x_UsageType", "PricingUnit"});
     commitment_ = column({"CommitmentDiscountId"});
+    commitment_status_ = column({"CommitmentDiscountStatus"});
     consumed_quantity_ = column({"ConsumedQuantity"});
     consumed_unit_ = column({"ConsumedUnit"});
     tags_ = column({"Tags"});
@@ -66,6 +67,12 @@ class FocusReader final : public CsvRows {
     r.sku_id = text(sku_);
     r.usage_type = text(usage_type_);
     r.commitment_discount_id = text(commitment_);
+    // The unused share of a commitment (FOCUS 1.0 CommitmentDiscountStatus = Unused): filed under
+    // the commitment, marked for the unused_commitment rule.
+    if (text(commitment_status_) == "Unused") {
+      r.usage_type = kUnusedCommitmentUsage;
+      if (r.resource_id.empty()) r.resource_id = r.commitment_discount_id;
+    }
     r.consumed_unit = text(consumed_unit_);
     r.tags = text(tags_);
     r.tag_format = r.tags.empty() ? TagFormat::none : TagFormat::json_object;
@@ -74,7 +81,7 @@ class FocusReader final : public CsvRows {
 
   int billed_, effective_, list_, contracted_, charge_start_, period_start_, category_, provider_, service_,
       account_, currency_, service_category_, region_id_, region_name_, resource_id_, resource_name_,
-      resource_type_, sub_account_, sub_account_name_, sku_, usage_type_, commitment_, consumed_quantity_,
+      resource_type_, sub_account_, sub_account_name_, sku_, usage_type_, commitment_, commitment_status_, consumed_quantity_,
       consumed_unit_, tags_;
 };
 

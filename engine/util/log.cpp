@@ -92,6 +92,12 @@ void register_secret(std::string value) {
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
 }
 
+void forget_secret(const std::string& value) {
+  std::unique_lock lock(secrets_mutex);
+  auto& all = secrets();
+  all.erase(std::remove(all.begin(), all.end(), value), all.end());
+}
+
 std::string redact(std::string_view line) {
   std::string out(line);
   std::shared_lock lock(secrets_mutex);

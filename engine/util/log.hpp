@@ -15,6 +15,8 @@ Format parse_format(std::string_view name);  // throws costbot::Error naming the
 
 // Registers a value (token, password, signing secret) that must never appear in a log line.
 void register_secret(std::string value);
+// Stops redacting a value registered before (a short-lived access token that was replaced).
+void forget_secret(const std::string& value);
 std::string redact(std::string_view line);
 
 // The request id carried by log lines written on this thread while the scope lives.

@@ -205,6 +205,22 @@ TEST_CASE("costbot demo is deterministic for a seed and day, and a rerun adds no
   CHECK(json::parse(list.out).as_array().size() == 4);
 }
 
+TEST_CASE("the service's scheduled ingest adds nothing to a demo database (no test data mixed in)", "[demo][cli]") {
+  Demo demo;
+  REQUIRE(demo.result.exit_code == 0);
+  storage::Database before_db(demo.db);
+  const double rows_before = scalar(before_db, "SELECT COUNT(*) FROM cost_daily");
+  const double cost_before = scalar(before_db, "SELECT SUM(effective_cost) FROM cost_daily");
+  // What `costbot serve` runs at its first :00/:30 tick with the example config.
+  auto tick = demo.cli({"jobs", "run", "ingest"});
+  INFO(tick.out << tick.err);
+  REQUIRE(tick.exit_code == 0);
+  CHECK_THAT(tick.out, Catch::Contains("nothing to do: ingest.sources is empty"));
+  storage::Database after_db(demo.db);
+  CHECK(scalar(after_db, "SELECT COUNT(*) FROM cost_daily") == rows_before);
+  CHECK(scalar(after_db, "SELECT SUM(effective_cost) FROM cost_daily") == cost_before);
+}
+
 TEST_CASE("the demo's FOCUS file keeps the sample's columns and quoting", "[demo][cli]") {
   Demo demo({"--days", "30"});
   REQUIRE(demo.result.exit_code == 0);

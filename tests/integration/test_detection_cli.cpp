@@ -38,7 +38,7 @@ std::string table_of_findings(const std::string& json) { return json.substr(0, 6
 
 TEST_CASE("detect-series writes one scored row per input row and never looks ahead", "[cli][detect-series]") {
   testing::TempDir dir;
-  const std::string full = testing::read_file(testing::shared_path("data/nab/data/realKnownCause/nyc_taxi.csv"));
+  const std::string full = testing::read_file(testing::source_path("tests/fixtures/nab/nyc_taxi_head6000.csv"));
   const std::string whole = dir.write("whole.csv", head_rows(full, 6000));
   const std::string prefix = dir.write("prefix.csv", head_rows(full, 4000));
   auto a = testing::run_costbot({"detect-series", "--input", whole, "--output", dir.file("whole.out.csv")});

@@ -36,6 +36,8 @@ std::string str(const json::value& v, const char* key) { return std::string(v.at
 
 TEST_CASE("costbot jobs lists runs with duration and outcome, jobs run runs one now", "[jobs][cli]") {
   Cli cli;
+  cli.config = cli.dir.write("costbot.yaml", "ingest:\n  sources:\n    - name: focus-sample\n      type: focus\n      paths: [\"" +
+                                                 testing::source_path("tests/fixtures/focus/*.csv") + "\"]\n");
   auto empty = cli({"jobs"});
   REQUIRE(empty.exit_code == 0);
   CHECK_THAT(empty.out, Catch::Contains("(no job runs yet"));

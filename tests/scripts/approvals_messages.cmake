@@ -1,6 +1,6 @@
 # Approval messages (Slack Block Kit, Teams Adaptive Cards, Jira create-issue bodies with ADF, and
 # the ADF comments tickets get when their incident changes) are rendered through the real engine
-# transitions, then checked by the shared validators.
+# transitions, then checked by tests/messages/check-messages (the vendors' packages).
 set(APPROVALS_RENDER_DIR ${CMAKE_BINARY_DIR}/rendered/approvals)
 add_test(NAME approvals_messages_clean
          COMMAND ${CMAKE_COMMAND} -E rm -rf ${APPROVALS_RENDER_DIR})
@@ -13,7 +13,7 @@ set_tests_properties(approvals_messages_render_run PROPERTIES
   WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
   ENVIRONMENT COSTBOT_RENDER_DIR=${APPROVALS_RENDER_DIR})
 add_test(NAME approvals_messages_valid
-         COMMAND ${CMAKE_SOURCE_DIR}/../shared/tools/validate-messages/validate
+         COMMAND ${CMAKE_SOURCE_DIR}/tests/messages/check-messages
                  --slack ${APPROVALS_RENDER_DIR}/slack
                  --teams ${APPROVALS_RENDER_DIR}/teams
                  --jira ${APPROVALS_RENDER_DIR}/jira)

@@ -1,5 +1,5 @@
 # Persona alert messages (every template x persona x channel, rendered from fixtures by a unit
-# test) checked by the shared validators: Slack Block Kit, Teams Adaptive Cards, Jira ADF.
+# test) checked by tests/messages/check-messages (the vendors' packages): Slack Block Kit, Teams Adaptive Cards, Jira ADF.
 set(PERSONAS_RENDER_DIR ${CMAKE_BINARY_DIR}/rendered/personas)
 add_test(NAME persona_messages_clean
          COMMAND ${CMAKE_COMMAND} -E rm -rf ${PERSONAS_RENDER_DIR})
@@ -11,7 +11,7 @@ set_tests_properties(persona_messages_render_run PROPERTIES
   WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
   ENVIRONMENT COSTBOT_RENDER_DIR=${PERSONAS_RENDER_DIR})
 add_test(NAME persona_messages_valid
-         COMMAND ${CMAKE_SOURCE_DIR}/../shared/tools/validate-messages/validate
+         COMMAND ${CMAKE_SOURCE_DIR}/tests/messages/check-messages
                  --slack ${PERSONAS_RENDER_DIR}/slack
                  --teams ${PERSONAS_RENDER_DIR}/teams
                  --jira ${PERSONAS_RENDER_DIR}/jira)
