@@ -59,6 +59,7 @@ std::string kind_label(std::string_view kind) {
   if (kind == detect::kUnusedCommitment) return "Unused commitment";
   if (kind == detect::kUntaggedSpend) return "Untagged spend";
   if (kind == detect::kOffHoursNonprod) return "Non-production running off hours";
+  if (kind == detect::kIdleResource) return "Idle resource (billed, nothing consumed)";
   if (kind == detect::kBudgetActual) return "Budget threshold crossed";
   if (kind == detect::kBudgetForecast) return "Budget forecast to be crossed";
   std::string words = text::replace_all(std::string(kind), "_", " ");

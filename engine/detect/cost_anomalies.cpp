@@ -51,6 +51,39 @@ std::string detection_kind(DayKind kind) {
   }
 }
 
+namespace {
+
+// One day's verdict into the analysis: the day, and a detection when it is flagged.
+void record_cost_day(CostAnalysis& out, std::size_t i, Day d, const DayVerdict& v, bool holiday, bool planned) {
+  DayResult& day = out.days[i];
+  day.day = d;
+  day.actual = v.actual;
+  day.expected = v.expected;
+  day.lower = v.lower;
+  day.upper = v.upper;
+  day.score = v.score;
+  day.anomalous = v.is_anomaly;
+  day.note = holiday ? "holiday" : planned ? "planned event" : v.kind == DayKind::warmup ? "warm-up" : v.note;
+  if (!v.is_anomaly) return;
+  CostDetection det;
+  det.kind = detection_kind(v.kind);
+  det.day = d;
+  det.window_start = d - std::chrono::days{v.since};
+  det.window_end = d;
+  det.expected = v.baseline;
+  det.lower = v.lower;
+  det.upper = v.upper;
+  det.actual = v.baseline + v.impact;
+  det.impact_per_day = v.impact;
+  det.percent_change = v.change;
+  det.score = v.score;
+  det.decrease = v.impact < 0 && v.kind != DayKind::flatline;
+  det.note = v.note;
+  out.detections.push_back(std::move(det));
+}
+
+}  // namespace
+
 CostAnalysis analyze_cost_series(Day first_day, std::span<const double> values, const config::AnomalyConfig& c,
                                  const CostCalendar& calendar, const CostTuning& tuning) {
   CostAnalysis out;
@@ -59,32 +92,32 @@ CostAnalysis analyze_cost_series(Day first_day, std::span<const double> values, 
   for (std::size_t i = 0; i < values.size(); ++i) {
     const Day d = first_day + std::chrono::days{static_cast<int>(i)};
     const bool holiday = calendar.is_holiday(d), planned = calendar.is_planned(d);
-    const DayVerdict v = detector.push(d, values[i], !holiday && !planned);
-    DayResult& day = out.days[i];
-    day.day = d;
-    day.actual = v.actual;
-    day.expected = v.expected;
-    day.lower = v.lower;
-    day.upper = v.upper;
-    day.score = v.score;
-    day.anomalous = v.is_anomaly;
-    day.note = holiday ? "holiday" : planned ? "planned event" : v.kind == DayKind::warmup ? "warm-up" : v.note;
-    if (!v.is_anomaly) continue;
-    CostDetection det;
-    det.kind = detection_kind(v.kind);
-    det.day = d;
-    det.window_start = d - std::chrono::days{v.since};
-    det.window_end = d;
-    det.expected = v.baseline;
-    det.lower = v.lower;
-    det.upper = v.upper;
-    det.actual = v.baseline + v.impact;
-    det.impact_per_day = v.impact;
-    det.percent_change = v.change;
-    det.score = v.score;
-    det.decrease = v.impact < 0 && v.kind != DayKind::flatline;
-    det.note = v.note;
-    out.detections.push_back(std::move(det));
+    record_cost_day(out, i, d, detector.push(d, values[i], !holiday && !planned), holiday, planned);
+  }
+  return out;
+}
+
+std::vector<CostAnalysis> analyze_cost_batch(Day first_day, const std::vector<std::span<const double>>& series,
+                                             const config::AnomalyConfig& c, const CostCalendar& calendar,
+                                             const CostTuning& tuning) {
+  constexpr int kLanes = DailyBatchDetector::kLanes;
+  std::vector<CostAnalysis> out(series.size());
+  if (series.empty()) return out;
+  const std::size_t n = series.front().size();
+  for (auto& a : out) a.days.resize(n);
+  DailyBatchDetector detector(daily_options(c, tuning));
+  double values[kLanes];
+  DayVerdict verdicts[kLanes];
+  for (std::size_t from = 0; from < series.size(); from += kLanes) {
+    const std::size_t lanes = std::min<std::size_t>(kLanes, series.size() - from);
+    detector.reset();
+    for (std::size_t i = 0; i < n; ++i) {
+      const Day d = first_day + std::chrono::days{static_cast<int>(i)};
+      const bool holiday = calendar.is_holiday(d), planned = calendar.is_planned(d);
+      for (std::size_t l = 0; l < static_cast<std::size_t>(kLanes); ++l) values[l] = l < lanes ? series[from + l][i] : 0.0;
+      detector.push(d, values, !holiday && !planned, verdicts);
+      for (std::size_t l = 0; l < lanes; ++l) record_cost_day(out[from + l], i, d, verdicts[l], holiday, planned);
+    }
   }
   return out;
 }

@@ -70,4 +70,11 @@ std::string detection_kind(DayKind kind);
 CostAnalysis analyze_cost_series(Day first_day, std::span<const double> values, const config::AnomalyConfig& config,
                                  const CostCalendar& calendar = {}, const CostTuning& tuning = {});
 
+// Series that share their days, calendar and tuning, eight at a time through DailyBatchDetector:
+// the analyses analyze_cost_series gives one by one, bit for bit. Every series must have the
+// same length.
+std::vector<CostAnalysis> analyze_cost_batch(Day first_day, const std::vector<std::span<const double>>& series,
+                                             const config::AnomalyConfig& config, const CostCalendar& calendar = {},
+                                             const CostTuning& tuning = {});
+
 }  // namespace costbot::detect

@@ -165,12 +165,19 @@ class Run {
     std::vector<ScopeDetection> detections;
     for (const auto& dim : a.scopes) {
       std::set<std::string> seen;
-      for (const auto& s : load_scope_series(db_, dim, from, summary_.as_of)) {
-        seen.insert(s.value);
-        auto analysis = analyze_scope(config_, s, events_, tuning_);
-        for (auto& d : analysis.detections)
-          if (d.window_end >= report_from) detections.push_back({dim, s.value, std::move(d)});
-        resolve_if_back_to_baseline(dim, s, analysis);
+      const auto series = load_scope_series(db_, dim, from, summary_.as_of);
+      // Eight series at a time through the batch detector, a bounded chunk of analyses in memory.
+      constexpr std::size_t kChunk = 512;
+      for (std::size_t begin = 0; begin < series.size(); begin += kChunk) {
+        const auto chunk = std::span<const ScopeSeries>(series).subspan(begin, std::min(kChunk, series.size() - begin));
+        auto analyses = analyze_scopes(config_, chunk, events_, tuning_);
+        for (std::size_t i = 0; i < chunk.size(); ++i) {
+          const auto& s = chunk[i];
+          seen.insert(s.value);
+          for (auto& d : analyses[i].detections)
+            if (d.window_end >= report_from) detections.push_back({dim, s.value, std::move(d)});
+          resolve_if_back_to_baseline(dim, s, analyses[i]);
+        }
       }
       for (const auto& incident : store_.incidents(FindingQuery::open().with_kind("cost_anomaly")))
         if (incident.scope_dimension == dim && !seen.count(incident.scope_value)) close(incident.id, "no cost in the window any more");

@@ -31,6 +31,7 @@ inline constexpr std::string_view kOversizedInstance = "oversized_instance";
 inline constexpr std::string_view kUnusedCommitment = "unused_commitment";
 inline constexpr std::string_view kUntaggedSpend = "untagged_spend";
 inline constexpr std::string_view kOffHoursNonprod = "off_hours_nonprod";
+inline constexpr std::string_view kIdleResource = "idle_resource";
 // Budgets:
 inline constexpr std::string_view kBudgetActual = "budget_actual";
 inline constexpr std::string_view kBudgetForecast = "budget_forecast";

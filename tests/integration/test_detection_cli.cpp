@@ -140,7 +140,19 @@ TEST_CASE("costbot detect, findings, feedback and rules work together on a store
   std::int64_t spike_id = 0, idle_id = 0;
   for (const auto& f : json.at("findings").as_array()) {
     const auto& o = f.as_object();
-    if (o.at("kind") == "cost_spike" && o.at("scope").at("dimension") == "team") spike_id = o.at("id").as_int64();
+    // One event, one finding: the spike shows in the team, its service, its account and the
+    // provider; the narrowest scope that explains it (the service: the new GPU instance has no
+    // history of its own yet) carries it, the others are its context.
+    if (o.at("kind") == "cost_spike") {
+      CHECK_FALSE(spike_id);
+      spike_id = o.at("id").as_int64();
+      CHECK(o.at("scope").at("dimension") == "service");
+      std::set<std::string> related;
+      for (const auto& r : o.at("related_scopes").as_array())
+        related.insert(std::string(r.at("dimension").as_string()) + " " + std::string(r.at("value").as_string()));
+      CHECK(related.count("team payments"));
+      CHECK(related.count("provider aws"));
+    }
     if (o.at("kind") == "idle_compute") idle_id = o.at("id").as_int64();
   }
   INFO(table_of_findings(listed.out));
@@ -161,7 +173,7 @@ TEST_CASE("costbot detect, findings, feedback and rules work together on a store
 
   auto fb = run({"feedback", "F" + std::to_string(spike_id), "not-anomaly", "--actor", "U0ANALYST", "--reason", "training run"});
   REQUIRE(fb.exit_code == 0);
-  CHECK_THAT(fb.out, Catch::Contains("anomaly threshold 4 -> 5 for team=payments"));
+  CHECK_THAT(fb.out, Catch::Contains("anomaly threshold 4 -> 5 for service=Amazon Elastic Compute Cloud"));
   auto ok = run({"feedback", "F" + std::to_string(idle_id), "confirmed", "--actor", "U0ENG"});
   REQUIRE(ok.exit_code == 0);
   auto rules = run({"rules", "--format", "json"});
@@ -169,9 +181,10 @@ TEST_CASE("costbot detect, findings, feedback and rules work together on a store
   bool saw_override = false, saw_precision = false;
   const auto rules_json = boost::json::parse(rules.out);  // kept alive: the loop reads into it
   for (const auto& r : rules_json.at("rules").as_array()) {
-    if (r.at("id") == "anomaly:team")
+    if (r.at("id") == "anomaly:service")
       for (const auto& o : r.at("overrides").as_array())
-        saw_override = saw_override || std::string(o.as_string()).find("team=payments: threshold 5") != std::string::npos;
+        saw_override = saw_override ||
+                       std::string(o.as_string()).find("service=Amazon Elastic Compute Cloud: threshold 5") != std::string::npos;
     if (r.at("id") == "idle-compute") saw_precision = r.at("confirmed").as_int64() == 1 && r.at("precision").as_double() == 1.0;
   }
   CHECK(saw_override);

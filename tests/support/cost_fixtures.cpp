@@ -35,8 +35,8 @@ void CostFixture::add(const CostRow& row) {
   SQLite::Statement q(db_.sql(),
                       "INSERT INTO cost_daily(scope_id, day, key_hash, provider, billing_account_id, sub_account_id, "
                       "sub_account_name, service_name, region, resource_id, sku_id, usage_type, team, environment, "
-                      "billed_cost, effective_cost, list_cost, row_count) "
-                      "VALUES (?, ?, ?, ?, 'fixture', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)");
+                      "billed_cost, effective_cost, list_cost, consumed_quantity, consumed_unit, row_count) "
+                      "VALUES (?, ?, ?, ?, 'fixture', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)");
   int i = 1;
   q.bind(i++, scope_for(row.day));
   q.bind(i++, row.day);
@@ -54,6 +54,8 @@ void CostFixture::add(const CostRow& row) {
   q.bind(i++, row.cost);
   q.bind(i++, row.cost);
   q.bind(i++, row.cost);
+  q.bind(i++, row.consumed);
+  q.bind(i++, row.unit);
   q.exec();
 }
 

@@ -21,6 +21,8 @@ struct CostRow {
   std::string team, service = "Compute", account = "111111111111", provider = "aws", region = "us-east-1";
   std::string resource, sku, usage_type;
   std::string environment;
+  double consumed = 0;       // ConsumedQuantity
+  std::string unit;          // ConsumedUnit
 };
 
 class CostFixture {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <span>
 
 #include "engine/detect/cost_anomalies.hpp"
 #include "engine/detect/daily_detector.hpp"
@@ -238,4 +239,38 @@ TEST_CASE("holidays and planned events from the calendar are scored but never fl
   CHECK(a.detections.empty());
   CHECK(a.days[70].note == "holiday");
   CHECK(a.days[90].note == "planned event");
+}
+
+TEST_CASE("the eight-lane batch detector gives every series exactly what the one-series detector gives",
+          "[detect][daily]") {
+  // 20 series (two full batches and a partial one) with every kind of anomaly and hard negative.
+  std::vector<testing::DailyCostCase> cases;
+  for (std::uint64_t seed = 101; seed < 121; ++seed) cases.push_back(testing::daily_cost_case(seed));
+  std::vector<std::span<const double>> spans;
+  for (const auto& c : cases) spans.emplace_back(c.values);
+  config::AnomalyConfig config;
+  config.min_daily_impact = 0;
+  CostCalendar calendar;
+  calendar.holidays.insert(kStart + days{40});  // learn=false days are shared by the lanes
+  const auto batch = analyze_cost_batch(kStart, spans, config, calendar);
+  REQUIRE(batch.size() == cases.size());
+  int flagged = 0;
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    const auto one = analyze_cost_series(kStart, cases[k].values, config, calendar);
+    REQUIRE(one.days.size() == batch[k].days.size());
+    for (std::size_t i = 0; i < one.days.size(); ++i) {
+      INFO("series " << k << " day " << i);
+      CHECK(one.days[i].score == batch[k].days[i].score);  // bit for bit
+      CHECK(one.days[i].expected == batch[k].days[i].expected);
+      CHECK(one.days[i].upper == batch[k].days[i].upper);
+      CHECK(one.days[i].anomalous == batch[k].days[i].anomalous);
+      flagged += one.days[i].anomalous;
+    }
+    REQUIRE(one.detections.size() == batch[k].detections.size());
+    for (std::size_t d = 0; d < one.detections.size(); ++d) {
+      CHECK(one.detections[d].kind == batch[k].detections[d].kind);
+      CHECK(one.detections[d].impact_per_day == batch[k].detections[d].impact_per_day);
+    }
+  }
+  CHECK(flagged > 10);
 }
