@@ -11,12 +11,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <future>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <random>
 #include <thread>
 
-#include "adapters/http/proxy.hpp"
 #include "adapters/http/retry_after.hpp"
 #include "adapters/http/url.hpp"
 #include "engine/util/strings.hpp"
@@ -109,6 +109,47 @@ struct AttemptFailure {
 
 }  // namespace
 
+namespace {
+
+template <class T>
+T run_on_io_thread(net::io_context& ioc, net::awaitable<T> work) {
+  std::promise<T> promise;
+  auto future = promise.get_future();
+  net::co_spawn(ioc, std::move(work), [&promise](std::exception_ptr error, T value) {
+    if (error) promise.set_exception(error);
+    else promise.set_value(std::move(value));
+  });
+  return future.get();
+}
+
+template <class Stream>
+net::awaitable<void> read_stream_header(Stream& stream, beast::flat_buffer& buffer,
+                                        bhttp::response_parser<bhttp::buffer_body>& parser, beast::error_code& ec) {
+  co_await bhttp::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+}
+
+template <class Stream>
+net::awaitable<void> read_stream_body(Stream& stream, beast::flat_buffer& buffer,
+                                      bhttp::response_parser<bhttp::buffer_body>& parser, beast::error_code& ec) {
+  co_await bhttp::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+}
+
+}  // namespace
+
+struct BodyStream::State {
+  Client::Impl* impl = nullptr;
+  std::unique_ptr<Connection> connection;
+  std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
+  std::string pool_key;
+  std::string what;  // "GET https://host/path" for messages
+  std::chrono::milliseconds timeout{0};
+  int status = 0;
+  int attempts = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::uint64_t bytes_read = 0;
+  std::string broken;  // the connection broke after the bytes last handed over: the next read throws
+};
+
 struct Client::Impl {
   ClientOptions options;
   net::io_context ioc;
@@ -119,10 +160,10 @@ struct Client::Impl {
   mutable std::mutex stats_mutex;
   ClientStats stats;
   std::mt19937_64 rng{std::random_device{}()};
-  // HTTPS_PROXY / HTTP_PROXY / NO_PROXY as the process had them when the client started.
-  ProxySettings proxy_settings = ProxySettings::from_environment();
+  ProxySettings proxy_settings;
 
   explicit Impl(ClientOptions o) : options(std::move(o)) {
+    proxy_settings = options.proxy ? *options.proxy : ProxySettings::from_environment();
     tls_context.set_default_verify_paths();
     if (!options.ca_file.empty()) {
       beast::error_code ec;
@@ -261,6 +302,7 @@ struct Client::Impl {
     }
     std::lock_guard lock(stats_mutex);
     ++stats.connections_opened;
+    if (proxy) ++stats.proxied_connections;
     co_return c;
   }
 
@@ -408,7 +450,153 @@ struct Client::Impl {
       co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
     }
   }
+
+  // Retries like call() until an answer worth handing over arrives; its body stays on the wire.
+  net::awaitable<std::shared_ptr<BodyStream::State>> open_stream(Request request, CallOptions call) {
+    Url url = parse_url(request.url);
+    if (!url.tls() && !(options.plain_http == PlainHttp::allow ||
+                        (options.plain_http == PlainHttp::loopback && (is_loopback_host(url.host) || is_metadata_host(url.host)))))
+      throw NetworkError("plain http to " + url.origin() + " is not allowed (http_client.plain_http); use https", false,
+                         false);
+    bool idempotent = call.idempotency == Idempotency::idempotent ||
+                      (call.idempotency == Idempotency::by_method && (request.method == "GET" || request.method == "HEAD"));
+    int max_attempts = std::max(1, call.max_attempts.value_or(options.max_attempts));
+    auto timeout = call.request_timeout.value_or(options.request_timeout);
+    auto max_wait = call.max_retry_wait.value_or(options.max_retry_wait);
+    auto proxy = proxy_settings.proxy_for(url);
+    bhttp::request<bhttp::string_body> req;
+    req.method_string(request.method);
+    req.target(proxy && !url.tls() ? url.origin() + url.target : url.target);
+    req.version(11);
+    bool default_port = (url.tls() && url.port == "443") || (!url.tls() && url.port == "80");
+    req.set(bhttp::field::host, default_port ? url.host : url.host + ":" + url.port);
+    req.set(bhttp::field::user_agent, options.user_agent);
+    if (!request.content_type.empty()) req.set(bhttp::field::content_type, request.content_type);
+    for (const auto& [name, value] : request.headers) req.set(name, value);
+    if (proxy && !url.tls() && !proxy->authorization.empty()) req.set(bhttp::field::proxy_authorization, proxy->authorization);
+    req.body() = std::move(request.body);
+    req.keep_alive(true);
+    req.prepare_payload();
+    const std::string pool_key = proxy ? proxy->display() + " " + url.origin() : url.origin();
+    const std::string what = request.method + " " + url.origin() + url.target;
+
+    net::steady_timer timer(co_await net::this_coro::executor);
+    bool stale_retry_used = false;
+    for (int attempt_no = 1;; ++attempt_no) {
+      AttemptFailure failure;
+      auto state = std::make_shared<BodyStream::State>();
+      state->impl = this;
+      state->pool_key = pool_key;
+      state->what = what;
+      state->timeout = timeout;
+      state->attempts = attempt_no;
+      state->connection = take_pooled(pool_key);
+      if (state->connection) {
+        std::lock_guard lock(stats_mutex);
+        ++stats.connections_reused;
+      } else {
+        state->connection = co_await connect(url, proxy, failure);
+      }
+      beast::error_code ec;
+      if (state->connection) {
+        auto& c = *state->connection;
+        c.lowest().expires_after(timeout);
+        if (c.tls) co_await bhttp::async_write(*c.tls, req, net::redirect_error(net::use_awaitable, ec));
+        else co_await bhttp::async_write(*c.plain, req, net::redirect_error(net::use_awaitable, ec));
+        if (!ec) {
+          std::lock_guard lock(stats_mutex);
+          ++stats.requests_sent;
+          failure.written = true;
+        }
+        state->parser.emplace();
+        state->parser->body_limit(std::numeric_limits<std::uint64_t>::max());
+        state->parser->header_limit(64 << 10);
+        if (!ec) {
+          if (c.tls) co_await read_stream_header(*c.tls, c.buffer, *state->parser, ec);
+          else co_await read_stream_header(*c.plain, c.buffer, *state->parser, ec);
+        }
+        if (ec) {
+          failure.sent = true;
+          failure.stale_reuse = c.reused && !state->parser->got_some();
+          failure.message = ec == beast::error::timeout ? "no answer within " + std::to_string(timeout.count()) + " ms"
+                                                        : "reading the answer failed: " + ec.message();
+          c.close();
+        }
+      }
+      std::chrono::milliseconds delay{0};
+      if (!state->connection || ec) {
+        if (failure.stale_reuse && !stale_retry_used && (idempotent || !failure.written)) {
+          stale_retry_used = true;
+          --attempt_no;
+          continue;
+        }
+        bool may_retry = failure.retryable && (!failure.sent || idempotent) && attempt_no < max_attempts;
+        if (!may_retry)
+          throw NetworkError(request.method + " " + url.origin() + ": " + failure.message +
+                                 (attempt_no > 1 ? " (after " + std::to_string(attempt_no) + " attempts)" : ""),
+                             failure.retryable, failure.sent);
+        delay = backoff(attempt_no);
+      } else {
+        const auto& msg = state->parser->get();
+        state->status = static_cast<int>(msg.result_int());
+        for (const auto& field : msg) state->headers.emplace_back(text::to_lower(field.name_string()), std::string(field.value()));
+        bool refused = state->status == 429 || state->status == 503;
+        bool server_error = state->status == 500 || state->status == 502 || state->status == 504;
+        if (!((refused || (server_error && idempotent)) && attempt_no < max_attempts)) co_return state;
+        std::optional<std::chrono::seconds> retry_after;
+        for (const auto& [k, v] : state->headers)
+          if (k == "retry-after") retry_after = parse_retry_after(v, default_clock().now());
+        if (retry_after && *retry_after > max_wait) co_return state;  // the caller decides
+        delay = retry_after ? std::max<std::chrono::milliseconds>(*retry_after, std::chrono::milliseconds(50))
+                            : backoff(attempt_no);
+        state->connection->close();  // the error body is not worth reading to keep the connection
+      }
+      timer.expires_after(delay);
+      beast::error_code ignored;
+      co_await timer.async_wait(net::redirect_error(net::use_awaitable, ignored));
+    }
+  }
+
+  net::awaitable<std::size_t> read_stream_chunk(BodyStream::State& s, char* into, std::size_t capacity) {
+    auto& parser = *s.parser;
+    std::size_t got = 0;
+    while (!parser.is_done() && got == 0) {
+      parser.get().body().data = into;
+      parser.get().body().size = capacity;
+      parser.get().body().more = true;
+      auto& c = *s.connection;
+      c.lowest().expires_after(s.timeout);
+      beast::error_code ec;
+      if (c.tls) co_await read_stream_body(*c.tls, c.buffer, parser, ec);
+      else co_await read_stream_body(*c.plain, c.buffer, parser, ec);
+      if (ec == bhttp::error::need_buffer) ec = {};
+      got = capacity - parser.get().body().size;
+      if (ec) {
+        c.close();
+        s.broken = s.what + ": the answer broke off after " + std::to_string(s.bytes_read + got) + " body bytes: " +
+                   (ec == beast::error::timeout ? "no data within " + std::to_string(s.timeout.count()) + " ms"
+                                                : ec.message());
+        // Hand over what did arrive first, so a resumed read starts after it; the next read throws.
+        if (got == 0) throw NetworkError(s.broken, true, true);
+        break;
+      }
+    }
+    s.bytes_read += got;
+    co_return got;
+  }
+
+  // Back to the pool when the body was read to its end on a keep-alive connection; closed otherwise.
+  void release_stream(const std::shared_ptr<BodyStream::State>& s) {
+    net::post(ioc, [this, s] {
+      if (!s->connection) return;
+      if (s->parser && s->parser->is_done() && s->parser->get().keep_alive() && !s->parser->need_eof())
+        give_back(s->pool_key, std::move(s->connection));
+      else
+        s->connection->close();
+    });
+  }
 };
+
 
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Client::~Client() = default;
@@ -418,6 +606,40 @@ const ClientOptions& Client::options() const { return impl_->options; }
 ClientStats Client::stats() const {
   std::lock_guard lock(impl_->stats_mutex);
   return impl_->stats;
+}
+
+std::unique_ptr<BodyStream> Client::open(Request request, const CallOptions& options) {
+  auto state = run_on_io_thread(impl_->ioc, impl_->open_stream(std::move(request), options));
+  return std::make_unique<BodyStream>(std::move(state));
+}
+
+BodyStream::BodyStream(std::shared_ptr<State> state) : state_(std::move(state)) {}
+BodyStream::~BodyStream() { state_->impl->release_stream(state_); }
+int BodyStream::status() const { return state_->status; }
+int BodyStream::attempts() const { return state_->attempts; }
+std::uint64_t BodyStream::bytes_read() const { return state_->bytes_read; }
+const std::vector<std::pair<std::string, std::string>>& BodyStream::headers() const { return state_->headers; }
+std::optional<std::string_view> BodyStream::header(std::string_view name) const {
+  for (const auto& [k, v] : state_->headers)
+    if (text::iequals(k, name)) return std::string_view(v);
+  return std::nullopt;
+}
+
+std::size_t BodyStream::read(char* into, std::size_t capacity) {
+  if (!state_->broken.empty()) throw NetworkError(state_->broken, true, true);
+  if (capacity == 0 || !state_->connection || state_->parser->is_done()) return 0;
+  return run_on_io_thread(state_->impl->ioc, state_->impl->read_stream_chunk(*state_, into, capacity));
+}
+
+std::string BodyStream::read_all(std::size_t limit) {
+  std::string out;
+  char buffer[16384];
+  while (out.size() < limit) {
+    std::size_t n = read(buffer, std::min(sizeof buffer, limit - out.size()));
+    if (n == 0) break;
+    out.append(buffer, n);
+  }
+  return out;
 }
 
 Response Client::send(Request request, const CallOptions& options) {

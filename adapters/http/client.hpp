@@ -11,7 +11,10 @@
 //   call (POST by default) is retried only when the server cannot have acted on it (the connection
 //   was never made, or it answered 429/503). A Retry-After longer than max_retry_wait is not slept
 //   on: the response comes back with retry_after set, so a caller such as the outbox reschedules.
-// - Plain http only where allowed (by default loopback hosts, for tests and local fakes).
+// - Plain http only where allowed (by default loopback hosts, for tests and local fakes, and the
+//   link-local cloud metadata endpoints, which speak nothing else).
+// - Outbound proxies from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (adapters/http/proxy.hpp): https
+//   through a CONNECT tunnel (TLS end to end with the origin), plain http in absolute form.
 //
 // Thread-safe: calls from any thread; I/O runs on the client's own thread. Never call send() from
 // inside a completion on that thread.
@@ -24,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/http/proxy.hpp"
 #include "adapters/http/remote_error.hpp"
 #include "engine/config/config.hpp"
 #include "engine/util/error.hpp"
@@ -45,6 +49,8 @@ struct ClientOptions {
   PlainHttp plain_http = PlainHttp::loopback;
   std::size_t max_response_bytes = 16 << 20;
   std::string user_agent = "costbot/0.1";
+  // nullopt: read from the environment when the client starts (ProxySettings::from_environment).
+  std::optional<ProxySettings> proxy;
 
   static ClientOptions from(const config::HttpClientConfig& config);
 };
@@ -106,6 +112,33 @@ struct ClientStats {
   std::size_t connections_opened = 0;
   std::size_t requests_sent = 0;
   std::size_t connections_reused = 0;
+  std::size_t proxied_connections = 0;  // of connections_opened, through a proxy
+};
+
+// A response whose body the caller pulls chunk by chunk, for downloads of any size (billing
+// exports): nothing is buffered beyond the socket's read buffer. Must not outlive its Client, and
+// read() must not be called from the client's I/O thread.
+class BodyStream {
+ public:
+  struct State;
+  explicit BodyStream(std::shared_ptr<State> state);
+  ~BodyStream();
+  BodyStream(const BodyStream&) = delete;
+  BodyStream& operator=(const BodyStream&) = delete;
+
+  int status() const;
+  const std::vector<std::pair<std::string, std::string>>& headers() const;  // names lower-cased
+  std::optional<std::string_view> header(std::string_view name) const;
+  int attempts() const;
+  // Up to `capacity` body bytes; 0 only at the end. Throws NetworkError (retryable, maybe_processed)
+  // when the connection breaks or stalls past the request timeout: the caller resumes with a Range.
+  std::size_t read(char* into, std::size_t capacity);
+  // The rest of the body as text, at most `limit` bytes (error documents).
+  std::string read_all(std::size_t limit = 1 << 20);
+  std::uint64_t bytes_read() const;
+
+ private:
+  std::shared_ptr<State> state_;
 };
 
 class Client {
@@ -119,10 +152,15 @@ class Client {
   // included; throws NetworkError when there was none, Error(invalid_input) for a bad URL.
   Response send(Request request, const CallOptions& options = {});
 
+  // The same retries as send() (only for idempotent requests) until the status line and headers
+  // of an answer that is not retried arrive; the body is then the caller's to read.
+  std::unique_ptr<BodyStream> open(Request request, const CallOptions& options = {});
+
   const ClientOptions& options() const;
   ClientStats stats() const;
 
  private:
+  friend class BodyStream;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -7,6 +7,10 @@
 #include "engine/util/log.hpp"
 
 namespace costbot::cli {
+
+// cmd_sources.cpp (declared here rather than in cli.hpp, which every command includes)
+void add_sources_command(CLI::App& app, Context& ctx);
+
 namespace fs = std::filesystem;
 
 std::string Context::project_path(const std::string& relative) {
@@ -68,6 +72,7 @@ int main(int argc, char** argv) {
   add_approvals_command(app, ctx);
   add_audit_command(app, ctx);
   add_ingest_command(app, ctx);
+  add_sources_command(app, ctx);
   add_serve_command(app, ctx);
   add_detect_series_command(app, ctx);
   add_detect_command(app, ctx);

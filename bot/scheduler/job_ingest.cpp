@@ -5,6 +5,7 @@
 
 #include "bot/metrics/service_metrics.hpp"
 #include "bot/scheduler/jobs.hpp"
+#include "bot/sources/remote_sources.hpp"
 #include "engine/ingest/ingest.hpp"
 #include "engine/util/error.hpp"
 
@@ -16,7 +17,12 @@ JobFn ingest_job() {
       ctx.message = "nothing to do: ingest.sources is empty";
       return;
     }
-    auto results = ingest::run_configured_sources(ctx.db, ctx.config, ctx.clock);
+    // Remote locations (s3://...) are read through their adapters; a run builds them afresh so a
+    // changed environment (rotated credentials, proxy) is picked up at the next tick.
+    sources::RemoteSources remote(ctx.config, ctx.clock);
+    ingest::SourcesRunOptions options;
+    options.remote = &remote.registry();
+    auto results = ingest::run_configured_sources(ctx.db, ctx.config, ctx.clock, options);
     int ingested = 0, unchanged = 0, failed = 0;
     std::int64_t accepted = 0, rejected = 0;
     std::string first_failure;

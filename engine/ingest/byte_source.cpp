@@ -216,6 +216,10 @@ std::unique_ptr<ByteSource> open_file(const std::string& path, Sha256* digest) {
   return maybe_gunzip(std::make_unique<FileSource>(path, digest), path);
 }
 
+std::unique_ptr<ByteSource> gunzip_if_compressed(std::unique_ptr<ByteSource> raw, const std::string& name) {
+  return maybe_gunzip(std::move(raw), name);
+}
+
 std::unique_ptr<ByteSource> prepend(std::string head, std::unique_ptr<ByteSource> rest) {
   return std::make_unique<PeekedSource>(std::move(rest), std::move(head));
 }

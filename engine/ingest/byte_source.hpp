@@ -34,6 +34,10 @@ std::unique_ptr<ByteSource> open_file(const std::string& path, Sha256* digest = 
 // Reads from memory (tests, fuzzing); gunzips when the bytes start with the gzip magic.
 std::unique_ptr<ByteSource> open_memory(std::string_view bytes);
 
+// Gunzips `raw` when it starts with the gzip magic; otherwise hands it back unchanged (remote
+// objects arrive this way). `name` is used in error messages.
+std::unique_ptr<ByteSource> gunzip_if_compressed(std::unique_ptr<ByteSource> raw, const std::string& name);
+
 // Bytes already read from `rest` (to look at them) followed by the rest of it.
 std::unique_ptr<ByteSource> prepend(std::string head, std::unique_ptr<ByteSource> rest);
 

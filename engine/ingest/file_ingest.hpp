@@ -9,6 +9,7 @@
 #include "engine/ingest/cost_record.hpp"
 #include "engine/ingest/quarantine.hpp"
 #include "engine/storage/database.hpp"
+#include "engine/util/time.hpp"
 
 namespace costbot::ingest {
 
@@ -17,6 +18,36 @@ struct RunCounts {
   std::int64_t accepted = 0;
   std::int64_t scopes_replaced = 0;
 };
+
+// Several inputs of one source type into ONE run (the parts of a remote delivery): one normalizer
+// and one writer across them, so a later part never replaces the billing scopes an earlier part
+// of the same run wrote.
+class CostRunIngest {
+ public:
+  CostRunIngest(storage::Database& db, const config::Config& config, SourceType type, std::int64_t run_id);
+  ~CostRunIngest();
+  // Reads one input to its end; bad rows go to `quarantine`. Throws on an unreadable input.
+  void add(const std::string& name, std::unique_ptr<ByteSource> source, Quarantine& quarantine);
+  // Writes what is still held; returns the run's totals.
+  RunCounts finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// The run log (ingest_runs), inside the caller's transaction.
+struct FileResult;
+std::int64_t record_run_start(storage::Database& db, const FileResult& result, std::int64_t size, UnixSeconds started,
+                              const char* status);
+void record_run_finish(storage::Database& db, const FileResult& result, UnixSeconds finished);
+
+// A remote source through its adapter (remote_sync.cpp); a failed result when none handles it.
+struct SourcesRunOptions;
+struct RemoteLocation;
+std::vector<FileResult> sync_configured_remote(storage::Database& db, const config::Config& config,
+                                               const RemoteLocation& location, const Clock& clock,
+                                               const SourcesRunOptions& run);
 
 // The two kinds of input, each within the caller's transaction.
 RunCounts ingest_costs(storage::Database& db, const config::Config& config, SourceType type, const std::string& path,

@@ -9,6 +9,7 @@
 
 #include "engine/ingest/byte_source.hpp"
 #include "engine/ingest/file_ingest.hpp"
+#include "engine/ingest/remote_source.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/strings.hpp"
 
@@ -55,8 +56,10 @@ std::int64_t current_run_with_digest(storage::Database& db, SourceType type, con
   return total > 0 && total == owned.getColumn(1).getInt64() ? run : 0;
 }
 
-std::int64_t insert_run(storage::Database& db, const FileResult& r, std::int64_t size, UnixSeconds started,
-                        const char* status) {
+}  // namespace
+
+std::int64_t record_run_start(storage::Database& db, const FileResult& r, std::int64_t size, UnixSeconds started,
+                              const char* status) {
   SQLite::Statement q(db.sql(),
                       "INSERT INTO ingest_runs(source_type, source_name, path, file_digest, file_size, started_at, status) "
                       "VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -71,7 +74,7 @@ std::int64_t insert_run(storage::Database& db, const FileResult& r, std::int64_t
   return db.sql().getLastInsertRowid();
 }
 
-void finish_run(storage::Database& db, const FileResult& r, UnixSeconds finished) {
+void record_run_finish(storage::Database& db, const FileResult& r, UnixSeconds finished) {
   SQLite::Statement q(db.sql(),
                       "UPDATE ingest_runs SET status = ?, file_digest = ?, finished_at = ?, duration_ms = ?, rows_read = ?, "
                       "rows_accepted = ?, rows_rejected = ?, error = ? WHERE id = ?");
@@ -86,6 +89,8 @@ void finish_run(storage::Database& db, const FileResult& r, UnixSeconds finished
   q.bind(9, static_cast<int64_t>(r.run_id));
   q.exec();
 }
+
+namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -164,8 +169,8 @@ FileResult ingest_file(storage::Database& db, const config::Config& config, Sour
         result.error = "unchanged since run " + std::to_string(previous) + " (same sha256); use --force to ingest again";
         result.seconds = seconds_since(start);
         auto tx = db.begin_write();
-        result.run_id = insert_run(db, result, size, started, "unchanged");
-        finish_run(db, result, clock.now());
+        result.run_id = record_run_start(db, result, size, started, "unchanged");
+        record_run_finish(db, result, clock.now());
         tx.commit();
         return result;
       }
@@ -183,7 +188,7 @@ FileResult ingest_file(storage::Database& db, const config::Config& config, Sour
     } stop_guard{stop_hashing};
 
     auto tx = db.begin_write();
-    result.run_id = insert_run(db, result, size, started, "running");
+    result.run_id = record_run_start(db, result, size, started, "running");
     auto source = open_file(path);
     Quarantine quarantine(db, result.run_id, path, result.rejections);
     counts = type == SourceType::usage
@@ -202,7 +207,7 @@ FileResult ingest_file(storage::Database& db, const config::Config& config, Sour
     result.rows_rejected = rejected;
     result.scopes_replaced = counts.scopes_replaced;
     result.seconds = seconds_since(start);
-    finish_run(db, result, clock.now());
+    record_run_finish(db, result, clock.now());
     tx.commit();
     spdlog::debug("ingested {} ({}): {} rows, {} rejected, {:.2f} s", path, name_of(type), counts.read, rejected,
                   result.seconds);
@@ -225,8 +230,8 @@ FileResult ingest_file(storage::Database& db, const config::Config& config, Sour
   result.seconds = seconds_since(start);
   try {
     auto tx = db.begin_write();
-    result.run_id = insert_run(db, result, size, started, "failed");
-    finish_run(db, result, clock.now());
+    result.run_id = record_run_start(db, result, size, started, "failed");
+    record_run_finish(db, result, clock.now());
     tx.commit();
   } catch (const std::exception& e) {
     spdlog::error("cannot record the failed ingest run of {}: {}", path, e.what());
@@ -267,11 +272,26 @@ std::vector<std::string> expand_paths(const std::vector<std::string>& patterns) 
   return out;
 }
 
-std::vector<FileResult> run_configured_sources(storage::Database& db, const config::Config& config, const Clock& clock) {
+std::vector<FileResult> run_configured_sources(storage::Database& db, const config::Config& config, const Clock& clock,
+                                               const SourcesRunOptions& run) {
   std::vector<FileResult> results;
   for (const auto& source : config.ingest.sources) {
+    if (!run.only_source.empty() && source.name != run.only_source) continue;
     auto type = parse_source_type(source.type);
-    auto files = expand_paths(source.paths);
+    std::vector<std::string> local_paths;
+    bool any_remote = false;
+    for (const auto& entry : source.paths) {
+      auto remote = type ? parse_remote_location(entry, *type, source.name) : std::nullopt;
+      if (!remote) {
+        local_paths.push_back(entry);
+        continue;
+      }
+      any_remote = true;
+      auto more = sync_configured_remote(db, config, *remote, clock, run);
+      results.insert(results.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+    }
+    if (any_remote && local_paths.empty()) continue;
+    auto files = expand_paths(local_paths);
     if (!type || files.empty()) {
       FileResult none;
       none.source_name = source.name;

@@ -56,11 +56,22 @@ constexpr std::int64_t kQuarantinedRowsMax = 10000;  // stored per run; further 
 FileResult ingest_file(storage::Database& db, const config::Config& config, SourceType type,
                        const std::string& path, const Clock& clock, const IngestOptions& options = {});
 
+class RemoteSourceRegistry;
+struct SyncOptions;
+
+struct SourcesRunOptions {
+  const RemoteSourceRegistry* remote = nullptr;  // adapters for `location:` sources (bot wires them)
+  const SyncOptions* sync = nullptr;             // backfill window, progress, force (remote sources)
+  std::string only_source;                       // "" = every source, else just this one
+};
+
 // Expands every configured source's paths (globs; a directory means the files in it, recursively;
 // ** matches across directories) and ingests each file, sources in config order, files sorted.
-// A source whose patterns match nothing yields one failed result saying so.
+// A source whose patterns match nothing yields one failed result saying so. Entries that are URLs
+// (s3://BUCKET/PREFIX/...) are remote locations, read through options.remote
+// (sync_remote_location); without adapters they yield one failed result saying so.
 std::vector<FileResult> run_configured_sources(storage::Database& db, const config::Config& config,
-                                               const Clock& clock);
+                                               const Clock& clock, const SourcesRunOptions& options = {});
 
 // Sorted, de-duplicated regular files matched by the patterns.
 std::vector<std::string> expand_paths(const std::vector<std::string>& patterns);

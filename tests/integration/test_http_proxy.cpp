@@ -17,6 +17,17 @@ using testing::ScriptedResponse;
 
 namespace {
 
+http::ClientOptions options_through(const std::string& https_proxy, const std::string& http_proxy = "",
+                                    const std::string& no_proxy = "") {
+  http::ClientOptions o;
+  o.connect_timeout = std::chrono::milliseconds(2000);
+  o.request_timeout = std::chrono::milliseconds(2000);
+  o.retry_base_delay = std::chrono::milliseconds(10);
+  o.retry_max_delay = std::chrono::milliseconds(20);
+  o.proxy = http::ProxySettings{http_proxy, https_proxy, no_proxy};
+  return o;
+}
+
 // Sets environment variables for one test and restores them afterwards.
 class ScopedEnvironment {
  public:
@@ -37,28 +48,6 @@ class ScopedEnvironment {
   std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
 };
 
-// The client reads the proxy variables when it starts: set them (lower-case, the upper-case and
-// ALL_PROXY ones cleared) for the client built while this lives.
-struct ProxyEnvironment {
-  ScopedEnvironment env;
-  ProxyEnvironment(const std::string& https_proxy, const std::string& http_proxy = "", const std::string& no_proxy = "") {
-    for (const char* name : {"HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "all_proxy", "ALL_PROXY", "REQUEST_METHOD"})
-      env.set(name, nullptr);
-    env.set("https_proxy", https_proxy.empty() ? nullptr : https_proxy.c_str());
-    env.set("http_proxy", http_proxy.empty() ? nullptr : http_proxy.c_str());
-    env.set("no_proxy", no_proxy.empty() ? nullptr : no_proxy.c_str());
-  }
-};
-
-http::ClientOptions proxy_test_options() {
-  http::ClientOptions o;
-  o.connect_timeout = std::chrono::milliseconds(2000);
-  o.request_timeout = std::chrono::milliseconds(2000);
-  o.retry_base_delay = std::chrono::milliseconds(10);
-  o.retry_max_delay = std::chrono::milliseconds(20);
-  return o;
-}
-
 }  // namespace
 
 TEST_CASE("https goes through the proxy in a CONNECT tunnel, TLS end to end", "[http-client][proxy]") {
@@ -67,8 +56,7 @@ TEST_CASE("https goes through the proxy in a CONNECT tunnel, TLS end to end", "[
   FakeHttpServer origin(tls);
   origin.on("GET", "/api/chat.postMessage", ScriptedResponse::json(200, R"({"ok":true})"));
   ConnectProxy proxy;
-  ProxyEnvironment proxy_env(proxy.url());
-    auto options = proxy_test_options();
+  auto options = options_through(proxy.url());
   options.ca_file = origin.ca_file();
   http::Client client(options);
 
@@ -84,6 +72,7 @@ TEST_CASE("https goes through the proxy in a CONNECT tunnel, TLS end to end", "[
   CHECK(asked[0].target == "localhost:" + std::to_string(origin.port()));
   CHECK(asked[0].authorization.empty());
   CHECK(proxy.tunnelled_bytes() > 1000);  // the TLS handshake and both exchanges passed through it
+  CHECK(client.stats().proxied_connections == 1);
   // The origin saw an ordinary origin-form request with its own Host.
   auto seen = origin.requests("GET", "/api/chat.postMessage");
   REQUIRE(seen.size() == 2);
@@ -98,8 +87,7 @@ TEST_CASE("the tunnel still checks the origin's certificate", "[http-client][pro
   FakeHttpServer origin(tls);
   origin.on("GET", "/x", ScriptedResponse::json(200, "{}"));
   ConnectProxy proxy;
-  ProxyEnvironment proxy_env(proxy.url());
-  http::Client client(proxy_test_options());  // the test CA is not trusted
+  http::Client client(options_through(proxy.url()));  // the test CA is not trusted
   CHECK_THROWS_WITH(client.send(http::Request::get("https://localhost:" + std::to_string(origin.port()) + "/x")),
                     Catch::Contains("certificate"));
   CHECK(proxy.requests().size() == 1);
@@ -117,8 +105,7 @@ TEST_CASE("proxy credentials from the URL go in Proxy-Authorization and never in
   std::string url = "https://localhost:" + std::to_string(origin.port()) + "/x";
 
   SECTION("with credentials (percent-encoded in the URL) the tunnel opens") {
-    ProxyEnvironment proxy_env("http://svc-costbot:p%40ss%3Aword@127.0.0.1:" + std::to_string(proxy.port()));
-    auto options = proxy_test_options();
+    auto options = options_through("http://svc-costbot:p%40ss%3Aword@127.0.0.1:" + std::to_string(proxy.port()));
     options.ca_file = origin.ca_file();
     http::Client client(options);
     CHECK(client.send(http::Request::get(url)).status == 200);
@@ -126,8 +113,7 @@ TEST_CASE("proxy credentials from the URL go in Proxy-Authorization and never in
     CHECK(proxy.requests()[0].authorization == needs_login.require_authorization);
   }
   SECTION("with wrong credentials: a 407 explained, not retried, the password not echoed") {
-    ProxyEnvironment proxy_env("http://svc-costbot:hunter2@127.0.0.1:" + std::to_string(proxy.port()));
-    auto options = proxy_test_options();
+    auto options = options_through("http://svc-costbot:hunter2@127.0.0.1:" + std::to_string(proxy.port()));
     options.ca_file = origin.ca_file();
     http::Client client(options);
     try {
@@ -148,8 +134,7 @@ TEST_CASE("plain http through the proxy is sent in absolute form", "[http-client
   FakeHttpServer origin;
   origin.on("POST", "/hook", ScriptedResponse::json(200, R"({"done":1})"));
   ConnectProxy proxy;
-  ProxyEnvironment proxy_env("", proxy.url());
-  http::Client client(proxy_test_options());
+  http::Client client(options_through("", proxy.url()));
   auto r = client.send(http::Request::post_json(origin.url() + "/hook?a=1", R"({"x":1})"));
   CHECK(r.status == 200);
   REQUIRE(proxy.requests().size() == 1);
@@ -164,18 +149,17 @@ TEST_CASE("NO_PROXY hosts and metadata endpoints are reached directly", "[http-c
   FakeHttpServer origin;
   origin.on("GET", "/direct", ScriptedResponse::json(200, "{}"));
   ConnectProxy proxy;
-  ProxyEnvironment proxy_env(proxy.url(), proxy.url(), "example.com, 127.0.0.0/8");
-  http::Client client(proxy_test_options());
+  http::Client client(options_through(proxy.url(), proxy.url(), "example.com, 127.0.0.0/8"));
   CHECK(client.send(http::Request::get(origin.url() + "/direct")).status == 200);
   CHECK(proxy.requests().empty());
+  CHECK(client.stats().proxied_connections == 0);
 }
 
 TEST_CASE("a proxy that refuses the tunnel is reported, naming the proxy and the origin", "[http-client][proxy]") {
   testing::ConnectProxyOptions refusing;
   refusing.refuse_with = 403;
   ConnectProxy proxy(refusing);
-  ProxyEnvironment proxy_env(proxy.url());
-  http::Client client(proxy_test_options());
+  http::Client client(options_through(proxy.url()));
   CHECK_THROWS_WITH(client.send(http::Request::get("https://127.0.0.1:9/x")),
                     Catch::Contains("refused CONNECT to 127.0.0.1:9") && Catch::Contains("403"));
 }
