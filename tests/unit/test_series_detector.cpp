@@ -11,6 +11,7 @@
 #include "engine/detect/series_detector.hpp"
 #include "engine/detect/sliding_quantile.hpp"
 #include "engine/detect/small_medians.hpp"
+#include "engine/util/time.hpp"
 
 using namespace costbot::detect;
 
@@ -287,11 +288,11 @@ TEST_CASE("detect-series: is_anomaly is exactly anomaly_score >= 0.5, and daily 
   SECTION("daily: a day apart (auto), with no dollar floor") {
     std::stringstream in, out;
     in << "timestamp,value\n";
-    const Day first = Day(std::chrono::year(2024) / 1 / 1);
+    const costbot::Day first = costbot::Day(std::chrono::year(2024) / 1 / 1);
     for (int i = 0; i < 90; ++i) {
-      const Day d = first + std::chrono::days{i};
-      const double v = (weekday(d) == 0 || weekday(d) == 6 ? 6.0 : 10.0) * (1 + 0.02 * std::sin(i)) * (i == 70 ? 3 : 1);
-      in << format_day(d) << " 00:00:00," << v << "\n";
+      const costbot::Day d = first + std::chrono::days{i};
+      const double v = (costbot::weekday(d) == 0 || costbot::weekday(d) == 6 ? 6.0 : 10.0) * (1 + 0.02 * std::sin(i)) * (i == 70 ? 3 : 1);
+      in << costbot::format_day(d) << " 00:00:00," << v << "\n";
     }
     auto r = detect_series_csv(in, out, {});
     CHECK(r.profile == "daily_cost");

@@ -276,7 +276,7 @@ TEST_CASE("rules are data: each kind validates its own config and names the vali
   };
   CHECK_THAT(issues("    - {id: a, kind: idle_vm}\n"),
              Catch::Contains("detection.rules[0].kind: unknown value \"idle_vm\" (valid: idle_compute, unattached_storage, "
-                             "oversized_instance, unused_commitment, untagged_spend, off_hours_nonprod)"));
+                             "oversized_instance, unused_commitment, untagged_spend, off_hours_nonprod, idle_resource)"));
   CHECK_THAT(issues("    - {id: a, kind: idle_compute, thresholds: {max_cpu: 3}}\n"),
              Catch::Contains("detection.rules[0].thresholds.max_cpu: unknown threshold for kind idle_compute (valid: "
                              "max_cpu_percent, min_days)"));
