@@ -544,7 +544,11 @@ template <int L>
         if (!(s.residuals[l] >= 21 && mean_expected > floor[l] &&
               model > 4 * o.relative_floor * o.relative_floor * mean_expected * mean_expected))
           continue;
-        const double ratio = observed / model;
+        // Idle means the noise is gone too, not only the weekday pattern: a constant cost added
+        // on top of a patterned one shrinks the pattern relative to the level (a level shift,
+        // not a flatline), but leaves the day-to-day noise where it was.
+        const double noise = s.var[l] * mean_expected * mean_expected;
+        const double ratio = observed / std::max(noise, 1e-300);
         // Far from flat (most days): a score near 0, without the incomplete gamma.
         const double p = ratio > 0.3 ? 1.0 : chi_square_cdf((m - 1) * ratio, m - 1);
         double score = p <= 0 ? 1.0 : p >= 1 ? 0.0 : daily_past(std::log(p) / s.log_alpha);
