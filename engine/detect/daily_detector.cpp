@@ -129,7 +129,7 @@ struct DailyLanes {
       flat_latched[l] = false;
       flat_level[l] = 0;
       for (int w = 0; w < 7; ++w) factor[w][l] = 1;
-      for (int k = 0; k < kRecent; ++k) recent_e[k][l] = recent_z[k][l] = 0;
+      for (int k = 0; k < kRecent; ++k) recent_e[k][l] = recent_z[k][l] = recent_d[k][l] = 0;
     }
   }
 
@@ -250,6 +250,7 @@ struct DailyLanes {
   int prev_age[L], fits_prev[L];
   double prev_level[L] = {}, prev_ratios[7][kMaxSeason][L] = {}, prev_factor[7][L] = {};
   double recent_e[kRecent][L], recent_z[kRecent][L];
+  double recent_d[kRecent][L];  // actual - expected, in money: what a step adds per day
   int last_up_anchor[L], stairs_from[L];
   double stairs_level[L];
   double trend[kTrendDays][L] = {}, week_sum[kTrendDays][L] = {};
@@ -398,6 +399,7 @@ template <int L>
       if (back[l]) {  // scored against the old model: no evidence either way
         s.recent_e[head][l] = 0;
         s.recent_z[head][l] = 0;
+        s.recent_d[head][l] = 0;
         continue;
       }
       const double clipped = std::clamp(t[l], -z, z);
@@ -405,15 +407,17 @@ template <int L>
       s.down[l] = std::max(0.0, s.down[l] - clipped - 1);
       s.recent_e[head][l] = e[l];
       s.recent_z[head][l] = t[l];
+      s.recent_d[head][l] = values[l] - expected[l];
     }
     s.recent_head = (head + 1) & (kRecent - 1);
     for (int l = 0; l < L; ++l) {
       if (back[l]) continue;
       int persisted_up = 0, persisted_down = 0;
-      double run[kRecent];
+      double run[kRecent], dollars[kRecent];
       for (int k = 1; k <= o.shift_days; ++k) {
         const int at = (s.recent_head - k) & (kRecent - 1);
         run[k - 1] = s.recent_e[at][l];
+        dollars[k - 1] = s.recent_d[at][l];
         persisted_up += s.recent_z[at][l] >= 2;
         persisted_down += s.recent_z[at][l] <= -2;
       }
@@ -424,7 +428,12 @@ template <int L>
       const double level = s.level[l] * (1 + moved);
       const double base = std::max(s.base_level[l], floor[l]);
       const double total = level / base - 1;
-      const double impact = level - s.base_level[l];
+      // In money the step is what the last days added over their expectations (a constant cost
+      // added on a weekday-patterned one is the same dollars on every day, not the same ratio).
+      std::sort(dollars, dollars + o.shift_days);
+      const double added = o.shift_days % 2 ? dollars[o.shift_days / 2]
+                                            : (dollars[o.shift_days / 2 - 1] + dollars[o.shift_days / 2]) / 2;
+      const double impact = s.level[l] - s.base_level[l] + added;
       const double gate = impact_floor > 0 ? std::abs(impact) / impact_floor : 1e300;
       for (int dir = 0; dir < 2; ++dir) {
         const bool rising = dir == 0;
