@@ -9,6 +9,7 @@
 #include "bot/service/service.hpp"
 #include "engine/alerts/escalation.hpp"
 #include "engine/util/error.hpp"
+#include "engine/util/json_fields.hpp"
 
 namespace costbot::alerts_app {
 namespace json = boost::json;
@@ -47,10 +48,6 @@ class AlertActionHandler final : public actions::ActionHandler {
   std::shared_ptr<actions::ActionHandler> next_;
 };
 
-std::string str(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 void register_pagerduty(service::Service& svc) {
   const auto& pd = svc.config().pagerduty;
@@ -90,8 +87,8 @@ void register_email(service::Service& svc) {
     if (auto* to = item.payload.if_contains("to"); to && to->is_array())
       for (const auto& v : to->as_array())
         if (v.is_string()) m.to.emplace_back(v.as_string());
-    m.subject = str(item.payload, "subject");
-    m.text = str(item.payload, "text");
+    m.subject = json_string(item.payload, "subject");
+    m.text = json_string(item.payload, "text");
     m.message_id = "outbox." + std::to_string(item.id);
     if (m.to.empty()) throw outbox::DeliveryError("email.send payload has no recipients", false);
     client->send(m, ctx.now);

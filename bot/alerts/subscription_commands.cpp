@@ -7,12 +7,6 @@ namespace costbot::alerts_app {
 
 namespace {
 
-chat::Reply plain_reply(std::string text) {
-  chat::Reply r;
-  r.text(std::move(text));
-  r.fallback = r.summary();
-  return r;
-}
 
 std::string where_for(const std::string& platform) {
   if (platform == "slack") return "in a direct message from costbot";
@@ -40,11 +34,11 @@ chat::Reply run_subscribe(const config::Config& config, const commands::Subscrib
   auto names = config.personas.names();
   for (const auto& p : config.personas.list)
     if (!p.enabled && text::iequals(p.name, s.persona))
-      return plain_reply("The *" + p.name + "* persona is switched off in this service (personas." + p.name +
+      return chat::Reply::plain("The *" + p.name + "* persona is switched off in this service (personas." + p.name +
                          ".enabled: false). Personas: " + text::join(names, ", ") + ".");
   if (!persona) {
     auto guess = text::closest(text::to_lower(s.persona), names);
-    return plain_reply("There is no persona \"" + s.persona + "\"." + (guess ? " Did you mean `" + *guess + "`?" : "") +
+    return chat::Reply::plain("There is no persona \"" + s.persona + "\"." + (guess ? " Did you mean `" + *guess + "`?" : "") +
                        " Personas: " + text::join(names, ", ") + ".");
   }
   if (inv.actor.user_id.empty()) throw invalid_input("subscribe needs to know who is asking");
@@ -81,8 +75,8 @@ chat::Reply run_unsubscribe(const config::Config& config, const commands::Unsubs
   if (!persona.empty()) del.bind(3, persona);
   int removed = del.exec();
   if (removed == 0)
-    return plain_reply(persona.empty() ? "You had no subscriptions." : "You were not subscribed to *" + persona + "*.");
-  return plain_reply(persona.empty() ? "Unsubscribed from everything (" + std::to_string(removed) + ")."
+    return chat::Reply::plain(persona.empty() ? "You had no subscriptions." : "You were not subscribed to *" + persona + "*.");
+  return chat::Reply::plain(persona.empty() ? "Unsubscribed from everything (" + std::to_string(removed) + ")."
                                      : "Unsubscribed from *" + persona + "*.");
 }
 

@@ -40,12 +40,6 @@ ApprovalTarget parse_target(const std::string& subject, const std::string& rest)
   return t;
 }
 
-chat::Reply note(std::string text) {
-  chat::Reply r;
-  r.text(std::move(text));
-  r.fallback = r.summary();
-  return r;
-}
 
 chat::Reply request_details(const approvals::Approvals& engine, const approvals::RequestRecord& r) {
   auto view = engine.view(r);
@@ -101,11 +95,11 @@ class ClickHandler final : public actions::ActionHandler {
     const std::string ref = "#" + std::to_string(target.id);
     if (action.verb == chat::ActionVerb::details) {
       auto record = approvals::load_request(db, target.id);
-      outcome.reply_to_actor = record ? request_details(*app_->engine, *record) : note("There is no approval request " + ref + ".");
+      outcome.reply_to_actor = record ? request_details(*app_->engine, *record) : chat::Reply::plain("There is no approval request " + ref + ".");
       return outcome;
     }
     if (action.verb != chat::ActionVerb::approve && action.verb != chat::ActionVerb::reject) {
-      outcome.reply_to_actor = note("Approval requests are approved or rejected; \"" +
+      outcome.reply_to_actor = chat::Reply::plain("Approval requests are approved or rejected; \"" +
                                     std::string(chat::to_string(action.verb)) + "\" does not apply to " + ref + ".");
       return outcome;
     }
@@ -113,7 +107,7 @@ class ClickHandler final : public actions::ActionHandler {
     const bool reject = action.verb == chat::ActionVerb::reject;
     if (reject && text::trim(action.reason).empty()) {
       // The Slack button asks in a modal; a typed command or another channel must say why here.
-      outcome.reply_to_actor = note("A rejection needs a reason: `reject " + std::to_string(target.id) +
+      outcome.reply_to_actor = chat::Reply::plain("A rejection needs a reason: `reject " + std::to_string(target.id) +
                                     " REASON` (the requester sees it). Nothing changed.");
       return outcome;
     }
@@ -128,7 +122,7 @@ class ClickHandler final : public actions::ActionHandler {
     spdlog::info("approval {} {} by {}:{}: {}", ref, approvals::to_string(d.verdict), d.source, d.actor,
                  approvals::to_string(result.outcome));
     outcome.queued_effects = approvals::changed_state(result.outcome);
-    outcome.reply_to_actor = note(result.message);
+    outcome.reply_to_actor = chat::Reply::plain(result.message);
     return outcome;
   }
 
@@ -150,7 +144,7 @@ class ClickHandler final : public actions::ActionHandler {
       q.bind(1, finding);
       q.executeStep();
       if (q.getColumn(0).getInt64() > 0) {
-        outcome.reply_to_actor = note(subject + " is already marked as not an anomaly; nothing changed.");
+        outcome.reply_to_actor = chat::Reply::plain(subject + " is already marked as not an anomaly; nothing changed.");
         return outcome;
       }
     }
@@ -160,7 +154,7 @@ class ClickHandler final : public actions::ActionHandler {
                                        action.reason, std::nullopt, now);
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::not_found) throw;
-      outcome.reply_to_actor = note(std::string(e.what()) + "; nothing changed.");
+      outcome.reply_to_actor = chat::Reply::plain(std::string(e.what()) + "; nothing changed.");
       return outcome;
     }
     // Redraw the alert everywhere it was posted: what it was about, and who said it is no anomaly.
@@ -181,7 +175,7 @@ class ClickHandler final : public actions::ActionHandler {
     spdlog::info("{} marked not an anomaly by {}:{} (feedback #{}): {}", subject, action.actor.platform, actor,
                  result.feedback_id, result.effect);
     outcome.queued_effects = count.queued > 0;
-    outcome.reply_to_actor = note("Thanks: " + subject + " is marked as not an anomaly." +
+    outcome.reply_to_actor = chat::Reply::plain("Thanks: " + subject + " is marked as not an anomaly." +
                                   (result.effect.empty() ? std::string() : " " + result.effect + "."));
     return outcome;
   }

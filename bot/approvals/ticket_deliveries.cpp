@@ -18,19 +18,16 @@
 #include "bot/service/service.hpp"
 #include "engine/tickets/detection_effects.hpp"
 #include "engine/tickets/local_tickets.hpp"
+#include "engine/util/json_fields.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::approvals_app {
 namespace json = boost::json;
 namespace {
 
-std::string str(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 std::string required(const outbox::Item& item, std::string_view key) {
-  auto value = str(item.payload, key);
+  auto value = json_string(item.payload, key);
   if (value.empty()) throw outbox::DeliveryError(item.kind + " payload has no \"" + std::string(key) + "\"", false);
   return value;
 }
@@ -141,7 +138,7 @@ json::value add_comment(App& app, const outbox::Item& item, outbox::DeliveryCont
     return json::object{{"ticket", key}, {"via", "local"}, {"added", added}};
   }
   // A retry may follow a comment whose answer was lost: look for this comment's reference first.
-  const std::string ref = str(item.payload, "ref");
+  const std::string ref = json_string(item.payload, "ref");
   if (item.attempts > 1 && !ref.empty() && app.jira->has_comment_containing(key, ref))
     return json::object{{"ticket", key}, {"via", "jira"}, {"found", true}};
   auto id = app.jira->add_comment(key, *body);
@@ -150,8 +147,8 @@ json::value add_comment(App& app, const outbox::Item& item, outbox::DeliveryCont
 
 json::value transition(App& app, const outbox::Item& item, outbox::DeliveryContext& ctx) {
   const std::string key = required(item, "ticket_key");
-  const std::string wanted = str(item.payload, "transition").empty() ? app.config().jira.done_transition
-                                                                      : str(item.payload, "transition");
+  const std::string wanted = json_string(item.payload, "transition").empty() ? app.config().jira.done_transition
+                                                                      : json_string(item.payload, "transition");
   std::string status = "Done", category = "done";
   const char* via = "jira";
   if (is_local_key(app, key) || !app.jira) {
@@ -203,7 +200,7 @@ json::value copy_posted(App& app, const outbox::Item& item, outbox::DeliveryCont
                              required(item, "channel_kind"),
                              required(item, "channel"),
                              required(item, "message_id"),
-                             str(item.payload, "service_url"),
+                             json_string(item.payload, "service_url"),
                              version && version->is_int64() ? version->as_int64() : 0};
   try {
     app.engine->record_posted_copy(ctx.db, copy, ctx.now);

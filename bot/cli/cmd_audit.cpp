@@ -9,13 +9,6 @@
 
 namespace costbot::cli {
 
-// Stored details are JSON; a hand-edited row may not be, and is shown as the raw text.
-static boost::json::value parse_details(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  return ec ? boost::json::value(text) : v;
-}
-
 void add_audit_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("audit", "The append-only, hash-chained audit log");
   cmd->require_subcommand(1);
@@ -52,7 +45,7 @@ void add_audit_command(CLI::App& app, Context& ctx) {
                            {"actor", r.actor},
                            {"action", r.action},
                            {"subject", r.subject},
-                           {"details", parse_details(r.details)},
+                           {"details", json_or_text(r.details)},
                            {"hash", r.hash}});
         print_json(std::cout, items);
         return;

@@ -24,7 +24,7 @@
 namespace costbot::server {
 
 namespace beast = boost::beast;
-namespace http = boost::beast::http;
+namespace beast_http = boost::beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
@@ -79,8 +79,8 @@ std::string_view method_label(std::string_view method) {
 }
 
 const char* reason_for_parse_error(const beast::error_code& ec, int& status) {
-  if (ec == http::error::body_limit) return status = 413, "request body too large";
-  if (ec == http::error::header_limit) return status = 431, "request headers too large";
+  if (ec == beast_http::error::body_limit) return status = 413, "request body too large";
+  if (ec == beast_http::error::header_limit) return status = 431, "request headers too large";
   status = 400;
   return nullptr;
 }
@@ -161,7 +161,7 @@ class Session : public std::enable_shared_from_this<Session> {
     while (buffer_.size() > 0 && !parser_->is_done()) {
       auto used = parser_->put(buffer_.data(), ec);
       buffer_.consume(used);
-      if (ec == http::error::need_more) {
+      if (ec == beast_http::error::need_more) {
         ec = {};
         break;
       }
@@ -170,23 +170,23 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return on_read_error(ec);
     if (parser_->is_done()) return handle();
     if (parser_->is_header_done()) return on_header({}, 0);
-    http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_header, shared_from_this()));
+    beast_http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
 
   void on_header(beast::error_code ec, std::size_t) {
     if (ec) return on_read_error(ec);
     auto& msg = parser_->get();
-    if (msg[http::field::expect] == "100-continue" && !parser_->is_done()) {
+    if (msg[beast_http::field::expect] == "100-continue" && !parser_->is_done()) {
       // Clients that ask first (curl with large bodies) get the go-ahead instead of a 1 s stall.
-      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, msg.version());
-      http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec2, std::size_t) {
+      auto cont = std::make_shared<beast_http::response<beast_http::empty_body>>(beast_http::status::continue_, msg.version());
+      beast_http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec2, std::size_t) {
         if (ec2) return self->close();
-        http::async_read(self->stream_, self->buffer_, *self->parser_,
+        beast_http::async_read(self->stream_, self->buffer_, *self->parser_,
                          beast::bind_front_handler(&Session::on_read, self));
       });
       return;
     }
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+    beast_http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -195,15 +195,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read_error(const beast::error_code& ec) {
-    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == net::error::eof ||
-        ec == net::error::connection_reset || ec == http::error::partial_message)
+    if (ec == beast_http::error::end_of_stream || ec == net::error::operation_aborted || ec == net::error::eof ||
+        ec == net::error::connection_reset || ec == beast_http::error::partial_message)
       return close();
     if (ec == beast::error::timeout) {
       spdlog::info("closed connection {}: request not received within {} ms", remote_,
                    state_->options.read_timeout.count());
       return close();  // the transport already closed the socket: nothing can be written
     }
-    if (ec.category() != http::make_error_code(http::error::bad_method).category()) {
+    if (ec.category() != beast_http::make_error_code(beast_http::error::bad_method).category()) {
       spdlog::debug("connection {}: {}", remote_, ec.message());
       return close();
     }
@@ -321,9 +321,9 @@ class Session : public std::enable_shared_from_this<Session> {
     phase_ = Phase::writing;
     if (state_->stopping) keep_alive_ = false;
     if (response.close) keep_alive_ = false;
-    res_.emplace(static_cast<http::status>(response.status), version_);
-    res_->set(http::field::server, "costbot");
-    if (!response.content_type.empty()) res_->set(http::field::content_type, response.content_type);
+    res_.emplace(static_cast<beast_http::status>(response.status), version_);
+    res_->set(beast_http::field::server, "costbot");
+    if (!response.content_type.empty()) res_->set(beast_http::field::content_type, response.content_type);
     if (!request_id_.empty()) res_->set("X-Request-Id", request_id_);
     for (auto& [name, value] : response.headers) res_->set(name, value);
     res_->body() = std::move(response.body);
@@ -331,7 +331,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res_->prepare_payload();
     status_ = response.status;
     stream_.expires_after(state_->options.read_timeout);
-    http::async_write(stream_, *res_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
+    beast_http::async_write(stream_, *res_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t bytes) {
@@ -395,8 +395,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<Server::State> state_;
   net::steady_timer handler_timer_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  std::optional<http::response<http::string_body>> res_;
+  std::optional<beast_http::request_parser<beast_http::string_body>> parser_;
+  std::optional<beast_http::response<beast_http::string_body>> res_;
   std::vector<char> scratch_;
   Phase phase_ = Phase::idle;
   std::uint64_t requests_ = 0;

@@ -8,8 +8,6 @@
 //   service.set_action_handler(handler)             decide clicks (the approvals engine)
 //   service.add_component(component)                background jobs (the scheduler)
 // Every thread that touches the database uses its own connection: service.db().
-#include <boost/asio/thread_pool.hpp>
-
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -28,6 +26,10 @@
 #include "engine/config/config.hpp"
 #include "engine/storage/database.hpp"
 #include "engine/util/time.hpp"
+
+namespace boost::asio {
+class thread_pool;  // <boost/asio/thread_pool.hpp> only where the pool is used: Asio is heavy to parse
+}
 
 namespace costbot::service {
 

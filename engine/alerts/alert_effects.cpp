@@ -1,23 +1,17 @@
 #include "engine/alerts/alert_effects.hpp"
 
 #include "engine/outbox/outbox.hpp"
+#include "engine/util/json_fields.hpp"
 
 namespace costbot::alerts {
 namespace json = boost::json;
-
-namespace {
-std::string str(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-}  // namespace
 
 std::optional<PostedRef> find_posted(storage::Database& db, const std::string& channel_kind, const std::string& target,
                                      const std::string& subject, const std::string& post_key) {
   if (channel_kind == "slack") {
     // Slack answers a post with the channel id (a #name or a user id resolves to one) and the ts.
     if (auto result = outbox::result_of(db, post_key); result && result->is_object()) {
-      PostedRef ref{str(result->as_object(), "channel"), str(result->as_object(), "ts"), ""};
+      PostedRef ref{json_string(result->as_object(), "channel"), json_string(result->as_object(), "ts"), ""};
       if (!ref.channel.empty() && !ref.message_id.empty()) return ref;
     }
   } else if (channel_kind == "teams") {
@@ -25,7 +19,7 @@ std::optional<PostedRef> find_posted(storage::Database& db, const std::string& c
     // the conversation id it resolved to, the activity id and the service URL.
     if (auto result = outbox::result_of(db, post_key); result && result->is_object()) {
       const auto& o = result->as_object();
-      PostedRef ref{str(o, "conversation"), str(o, "activity_id"), str(o, "service_url")};
+      PostedRef ref{json_string(o, "conversation"), json_string(o, "activity_id"), json_string(o, "service_url")};
       if (!ref.channel.empty() && !ref.message_id.empty()) return ref;
     }
   }
@@ -110,33 +104,33 @@ std::string pagerduty_severity(const std::string& s) {
 
 json::object pagerduty_trigger(const json::object& f, const std::string& source, const std::string& dedup_key,
                                const std::string& public_url) {
-  std::string summary = str(f, "title");
+  std::string summary = json_string(f, "title");
   if (summary.size() > 1024) summary = summary.substr(0, 1021) + "...";
-  json::object details{{"impact_per_day", str(f, "impact_day_text")},
-                       {"impact_per_month", str(f, "impact_month_text")},
-                       {"change", str(f, "percent_change_text")},
-                       {"expected", str(f, "expected_text")},
-                       {"actual", str(f, "actual_text")},
-                       {"scope", str(f, "scope_label")},
-                       {"finding", str(f, "ref")},
-                       {"cause", str(f, "cause_sentence")},
-                       {"recommendation", str(f, "first_recommendation")}};
-  if (auto cmd = str(f, "fix_command"); !cmd.empty()) details["command"] = cmd;
+  json::object details{{"impact_per_day", json_string(f, "impact_day_text")},
+                       {"impact_per_month", json_string(f, "impact_month_text")},
+                       {"change", json_string(f, "percent_change_text")},
+                       {"expected", json_string(f, "expected_text")},
+                       {"actual", json_string(f, "actual_text")},
+                       {"scope", json_string(f, "scope_label")},
+                       {"finding", json_string(f, "ref")},
+                       {"cause", json_string(f, "cause_sentence")},
+                       {"recommendation", json_string(f, "first_recommendation")}};
+  if (auto cmd = json_string(f, "fix_command"); !cmd.empty()) details["command"] = cmd;
   json::object payload{{"summary", summary},
                        {"source", source},
-                       {"severity", pagerduty_severity(str(f, "severity"))},
-                       {"class", str(f, "kind")},
+                       {"severity", pagerduty_severity(json_string(f, "severity"))},
+                       {"class", json_string(f, "kind")},
                        {"custom_details", details}};
-  if (auto team = str(f, "team"); !team.empty()) payload["group"] = team;
-  std::string component = str(f, "resource");
-  if (component.empty()) component = str(f, "service");
+  if (auto team = json_string(f, "team"); !team.empty()) payload["group"] = team;
+  std::string component = json_string(f, "resource");
+  if (component.empty()) component = json_string(f, "service");
   if (!component.empty()) payload["component"] = component;
   json::object event{{"event_action", "trigger"}, {"dedup_key", dedup_key}, {"payload", payload}, {"client", "costbot"}};
   if (!public_url.empty()) event["client_url"] = public_url;
   json::array links;
-  if (auto open = str(f, "open_url"); !open.empty()) links.push_back({{"href", open}, {"text", "Open in costbot"}});
+  if (auto open = json_string(f, "open_url"); !open.empty()) links.push_back({{"href", open}, {"text", "Open in costbot"}});
   event["links"] = links;
-  if (auto chart = str(f, "chart_url"); !chart.empty())
+  if (auto chart = json_string(f, "chart_url"); !chart.empty())
     event["images"] = json::array{{{"src", chart}, {"href", chart}, {"alt", "Cost trend"}}};
   return event;
 }

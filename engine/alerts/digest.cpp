@@ -25,8 +25,6 @@ using std::chrono::days;
 
 namespace {
 
-std::string money(double v, const std::string& currency) { return fmtx::money(v, std::fabs(v) < 100 ? 2 : 0, currency); }
-
 bool in_scope(const config::PersonaConfig& p, const std::string& team) {
   return p.teams.empty() || std::find(p.teams.begin(), p.teams.end(), team) != p.teams.end();
 }
@@ -79,9 +77,9 @@ json::object digest_context(storage::Database& db, const config::Config& config,
     if (change_list.size() >= 5 || std::fabs(c.now - c.before) < 0.01) break;
     const double delta = c.now - c.before;
     change_list.push_back({{"name", c.name},
-                           {"now_text", money(c.now, currency)},
-                           {"before_text", money(c.before, currency)},
-                           {"change_text", (delta >= 0 ? "+" : "") + money(delta, currency)},
+                           {"now_text", fmtx::money_rounded(c.now, currency)},
+                           {"before_text", fmtx::money_rounded(c.before, currency)},
+                           {"change_text", (delta >= 0 ? "+" : "") + fmtx::money_rounded(delta, currency)},
                            {"percent_text", c.before > 0 ? fmtx::percent_change(delta / c.before) : std::string("new")},
                            {"up", delta > 0}});
   }
@@ -107,7 +105,7 @@ json::object digest_context(storage::Database& db, const config::Config& config,
                          {"severity", i.severity},
                          {"kind_label", kind_label(i.kind)},
                          {"team_label", i.team.empty() ? "unallocated" : i.team},
-                         {"impact_day_text", money(i.peak_impact_per_day, currency) + "/day"},
+                         {"impact_day_text", fmtx::money_rounded(i.peak_impact_per_day, currency) + "/day"},
                          {"since_text", fmtx::day_short(i.first_day)},
                          {"is_critical", i.severity == "critical"}});
   }
@@ -138,9 +136,9 @@ json::object digest_context(storage::Database& db, const config::Config& config,
                    {"period_label", label},
                    {"as_of_text", fmtx::day_short(as_of)},
                    {"scope_text", p.teams.empty() ? std::string("all teams") : "teams " + text::join(p.teams, ", ")},
-                   {"total_text", money(total_now, currency)},
-                   {"total_before_text", money(total_before, currency)},
-                   {"total_change_text", (delta >= 0 ? "+" : "") + money(delta, currency)},
+                   {"total_text", fmtx::money_rounded(total_now, currency)},
+                   {"total_before_text", fmtx::money_rounded(total_before, currency)},
+                   {"total_change_text", (delta >= 0 ? "+" : "") + fmtx::money_rounded(delta, currency)},
                    {"total_percent_text", total_before > 0 ? fmtx::percent_change(delta / total_before) : std::string("n/a")},
                    {"changes", change_list},
                    {"has_changes", !change_list.empty()},
@@ -149,7 +147,7 @@ json::object digest_context(storage::Database& db, const config::Config& config,
                    {"incident_count", open_count},
                    {"incident_more", std::max(0, open_count - static_cast<int>(incidents.size()))},
                    {"has_incident_more", open_count > static_cast<int>(incidents.size())},
-                   {"open_impact_text", money(open_per_day, currency) + "/day"},
+                   {"open_impact_text", fmtx::money_rounded(open_per_day, currency) + "/day"},
                    {"budgets", budgets},
                    {"has_budgets", !budgets.empty()},
                    {"subject", "digest:" + p.name + ":" + period + ":" + format_day(day_of(now))},

@@ -5,7 +5,7 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/util/log.hpp"
 #include "engine/util/strings.hpp"
 

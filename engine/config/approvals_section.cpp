@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <set>
 
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/query/costs.hpp"
 #include "engine/util/strings.hpp"
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/config/reader.hpp"
+#include "engine/config/issues.hpp"
 #include "engine/config/secret.hpp"
 
 namespace costbot::config {
@@ -543,23 +543,5 @@ Issues check_text(const std::string& yaml_text, Config* out = nullptr);
 
 // "127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080", ":8080" (all interfaces). False when malformed.
 bool parse_listen_address(std::string_view text, std::string& host, unsigned short& port);
-
-// Section parsers (one file each).
-void read_foundation_sections(Reader& root, Config& config);
-void read_ingest_section(Reader& root, Config& config);
-void read_charts_section(Reader& root, Config& config);
-// `approvals:` and `workflows:` (after teams, whose roles they refer to).
-void read_approvals_section(Reader& root, Config& config);
-void read_service_sections(Reader& root, Config& config);  // server, http_client, outbox, commands
-void read_slack_section(Reader& root, Config& config);
-void read_detection_section(Reader& root, Config& config);
-void read_schedules_section(Reader& root, Config& config);
-// `msteams:` (after teams and approvals, whose teams_conversation names it checks).
-void read_msteams_section(Reader& root, Config& config);
-void read_personas_section(Reader& root, Config& config);  // personas, alerts (after teams)
-void read_notify_section(Reader& root, Config& config);    // pagerduty, email
-void read_jira_section(Reader& root, Config& config);
-void read_web_section(Reader& root, Config& config);
-void read_api_section(Reader& root, Config& config);  // also COSTBOT_API_TOKENS
 
 }  // namespace costbot::config

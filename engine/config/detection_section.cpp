@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/detect/rules.hpp"
 #include "engine/query/costs.hpp"
 #include "engine/util/strings.hpp"

@@ -1,7 +1,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/util/error.hpp"
 
 namespace costbot::config {

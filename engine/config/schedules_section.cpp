@@ -3,7 +3,7 @@
 // the closest known one (by Reader::finish).
 #include <set>
 
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/util/cron.hpp"
 #include "engine/util/strings.hpp"
 

@@ -1,5 +1,5 @@
 // `web:` — the local web channel (bot/web).
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 
 namespace costbot::config {
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "engine/config/reader.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::detect {

@@ -12,6 +12,10 @@
 #include "engine/detect/finding.hpp"
 #include "engine/storage/database.hpp"
 
+namespace costbot::config {
+class Reader;
+}
+
 namespace costbot::detect {
 
 struct ThresholdSpec {

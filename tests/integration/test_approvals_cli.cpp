@@ -11,7 +11,7 @@ using testing::run_costbot;
 
 namespace {
 
-struct Cli {
+struct ApprovalsCli {
   testing::TempDir dir;
   std::string db = dir.file("costbot.db");
   // COSTBOT_NOW pins "now" so SLAs and delegations are reproducible.
@@ -31,7 +31,7 @@ void tamper(const std::string& db, const std::string& sql) {
 }  // namespace
 
 TEST_CASE("a request goes through its workflow from the command line", "[approvals][cli]") {
-  Cli cli;
+  ApprovalsCli cli;
   auto opened = cli({"approvals", "request", "--title", "Stop idle instances", "--team", "payments", "--amount", "4200",
                      "--requester", "U0ENG1", "--severity", "high", "--finding", "F-1"});
   REQUIRE(opened.exit_code == 0);
@@ -91,7 +91,7 @@ TEST_CASE("a request goes through its workflow from the command line", "[approva
 }
 
 TEST_CASE("costbot audit verify reports the first edited or deleted row and fails", "[audit][cli]") {
-  Cli cli;
+  ApprovalsCli cli;
   REQUIRE(cli({"approvals", "request", "--title", "Resize db", "--team", "platform", "--amount", "300", "--requester",
                "U0ENG2"}).exit_code == 0);
   REQUIRE(cli({"approvals", "decide", "1", "--actor", "U0NOBODY", "--reject"}).exit_code != 0);  // audited attempt
@@ -120,7 +120,7 @@ TEST_CASE("costbot audit verify reports the first edited or deleted row and fail
 }
 
 TEST_CASE("approvals commands explain bad input", "[approvals][cli]") {
-  Cli cli;
+  ApprovalsCli cli;
   auto no_team = cli({"approvals", "request", "--title", "x", "--team", "paymnts", "--amount", "5", "--requester", "U1"});
   CHECK(no_team.exit_code == 2);
   CHECK_THAT(no_team.err, Catch::Contains("did you mean \"payments\""));

@@ -21,9 +21,9 @@ using testing::eventually;
 namespace {
 
 // The service, checked for protocol mistakes (Slack, Jira) once it has stopped.
-struct Flow : testing::ApprovalsService {
+struct ApprovalsHttpFlow : testing::ApprovalsService {
   using ApprovalsService::ApprovalsService;
-  ~Flow() {
+  ~ApprovalsHttpFlow() {
     harness.reset();
     CHECK(violations().empty());
   }
@@ -38,7 +38,7 @@ std::string value(std::int64_t id, int stage) { return "approval:" + std::to_str
 }  // namespace
 
 TEST_CASE("a Slack click approves, refusals are ephemeral, and the ticket shows on the message", "[approvals][http]") {
-  Flow f;
+  ApprovalsHttpFlow f;
   auto id = f.open_request(400);  // workflow small: the team lead decides
   REQUIRE(f.slack.wait_for_calls("chat.postMessage", 1));
   auto post = f.slack.calls("chat.postMessage").at(0);
@@ -89,7 +89,7 @@ TEST_CASE("a Slack click approves, refusals are ephemeral, and the ticket shows 
 }
 
 TEST_CASE("two approvers clicking at the same moment decide the stage once", "[approvals][http]") {
-  Flow f;
+  ApprovalsHttpFlow f;
   for (int round = 0; round < 4; ++round) {
     auto id = f.open_request(500, "U_REQ", "", "either");  // any one FinOps analyst, no ticket
     std::string a, b;
@@ -116,7 +116,7 @@ TEST_CASE("two approvers clicking at the same moment decide the stage once", "[a
 }
 
 TEST_CASE("Reject asks why in a modal, and the reason is on every copy and feeds detection", "[approvals][http]") {
-  Flow f;
+  ApprovalsHttpFlow f;
   auto finding = testing::seed_finding(f.db(), {}, f.clock.now());
   // Opened from chat: request ticket F<id> by the engineer who saw it.
   auto opened = f.command("request ticket " + std::to_string(finding.id), "U_REQ");
@@ -152,7 +152,7 @@ TEST_CASE("Reject asks why in a modal, and the reason is on every copy and feeds
 }
 
 TEST_CASE("chat commands list, approve and reject through the same engine", "[approvals][http]") {
-  Flow f;
+  ApprovalsHttpFlow f;
   auto small = f.open_request(400);          // lead decides
   auto mid = f.open_request(4000, "U_F3");   // lead, then two FinOps analysts
   auto all = f.command("approvals", "U_NOBODY");
@@ -178,7 +178,7 @@ TEST_CASE("chat commands list, approve and reject through the same engine", "[ap
 }
 
 TEST_CASE("an SLA that runs out auto-rejects and every copy says so", "[approvals][http]") {
-  Flow f;
+  ApprovalsHttpFlow f;
   auto id = f.open_request(400);  // small: remind at the SLA (24h), notify +12h, auto-reject +24h
   auto ts = f.posted_ts(id);
   REQUIRE_FALSE(ts.empty());
@@ -204,7 +204,7 @@ TEST_CASE("an SLA that runs out auto-rejects and every copy says so", "[approval
 }
 
 TEST_CASE("a delegate's click counts for the approver it stands in for", "[approvals][http]") {
-  Flow f;
+  ApprovalsHttpFlow f;
   f.engine->delegate(f.db(), {"U_LEAD", "U_DEPUTY", f.clock.now() - 60, f.clock.now() + 7 * 86400, "on leave", "U_LEAD"},
                      f.clock.now());
   auto id = f.open_request(400);
@@ -225,7 +225,7 @@ TEST_CASE("a delegate's click counts for the approver it stands in for", "[appro
 }
 
 TEST_CASE("Not an anomaly on a finding is detection feedback and redraws the alert", "[approvals][http][detect]") {
-  Flow f;
+  ApprovalsHttpFlow f;
   auto finding = testing::seed_finding(f.db(), {}, f.clock.now());
   const std::string subject = "finding:" + std::to_string(finding.id);
   // An alert for the finding, posted through the outbox as the alert producer does.
@@ -258,7 +258,7 @@ TEST_CASE("Not an anomaly on a finding is detection feedback and redraws the ale
 }
 
 TEST_CASE("a decision made while the first post is still queued reaches that post once it lands", "[approvals][http]") {
-  Flow f;
+  ApprovalsHttpFlow f;
   f.slack.rate_limit_next("chat.postMessage", 30);  // Slack holds the first post back
   auto id = f.open_request(4000);                     // mid: the lead, then two FinOps analysts
   REQUIRE(f.slack.wait_for_calls("chat.postMessage", 1));

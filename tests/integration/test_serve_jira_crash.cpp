@@ -30,9 +30,9 @@ using testing::eventually;
 
 namespace {
 
-constexpr std::int64_t kT0 = 1726653600;  // 2024-09-18T10:00:00Z
+constexpr std::int64_t kCrashT0 = 1726653600;  // 2024-09-18T10:00:00Z
 const std::string kSecret = "crash-signing-secret";
-const std::string kWebhookToken = "crash-webhook-secret-9f3";
+const std::string kCrashWebhookToken = "crash-webhook-secret-9f3";
 
 std::string instant(std::int64_t offset) {
   const char* at[] = {"2024-09-18T10:00:00Z", "2024-09-18T10:00:10Z", "2024-09-18T10:00:20Z", "2024-09-18T10:00:30Z"};
@@ -68,7 +68,7 @@ http_client:
   std::vector<std::string> env(std::int64_t offset) const {
     return {"COSTBOT_NOW=" + instant(offset), "SLACK_SIGNING_SECRET=" + kSecret, "SLACK_BOT_TOKEN=xoxb-crash-token",
             "SLACK_API_URL=" + slack.api_url(), "JIRA_BASE_URL=" + jira.base_url(), "JIRA_EMAIL=" + jira.email(),
-            "JIRA_API_TOKEN=" + jira.api_token(), "JIRA_WEBHOOK_SECRET=" + kWebhookToken};
+            "JIRA_API_TOKEN=" + jira.api_token(), "JIRA_WEBHOOK_SECRET=" + kCrashWebhookToken};
   }
   std::unique_ptr<testing::ChildProcess> serve(std::int64_t offset) {
     auto p = std::make_unique<testing::ChildProcess>(
@@ -119,7 +119,7 @@ TEST_CASE("serve killed around the ticket's creation still ends with exactly one
       {"container", {{"type", "message"}, {"message_ts", "x"}, {"channel_id", "C0APPR"}}},
       {"actions", json::array{{{"action_id", "costbot.approve:approval:1"}, {"type", "button"}, {"value", "approval:1:0"}}}}};
   auto body = testing::interaction_body(json::serialize(click));
-  auto r = testing::http_request("127.0.0.1", port, "POST", "/slack/interactions", testing::slack_headers(kSecret, kT0, body), body);
+  auto r = testing::http_request("127.0.0.1", port, "POST", "/slack/interactions", testing::slack_headers(kSecret, kCrashT0, body), body);
   REQUIRE(r.status == 200);
   REQUIRE(c.jira.wait_for_searches(1));
   c.kill(*run1);
@@ -151,7 +151,7 @@ TEST_CASE("serve killed around the ticket's creation still ends with exactly one
   // Jira says the ticket is done, through a token URL: the message shows it; the token is never logged.
   auto done = testing::jira_issue_webhook("FIN-1", "Done", "done", 1726653620000);
   auto moved = testing::http_request("127.0.0.1", testing::port_from_log(run3->output()), "POST",
-                                     "/jira/webhook?token=" + kWebhookToken, {{"Content-Type", "application/json"}}, done);
+                                     "/jira/webhook?token=" + kCrashWebhookToken, {{"Content-Type", "application/json"}}, done);
   CHECK(moved.status == 200);
   CHECK_THAT(moved.body, Catch::Contains("status_changed"));
   REQUIRE(eventually([&] {
@@ -165,7 +165,7 @@ TEST_CASE("serve killed around the ticket's creation still ends with exactly one
   CHECK(c.jira.violations().empty());
   CHECK(run3->output().find("jira-test-token") == std::string::npos);
   CHECK(run3->output().find(kSecret) == std::string::npos);
-  CHECK(run3->output().find(kWebhookToken) == std::string::npos);
+  CHECK(run3->output().find(kCrashWebhookToken) == std::string::npos);
   CHECK(run3->output().find("/jira/webhook?token=[redacted]") != std::string::npos);  // the access log line
 
   // The trail of it all verifies; an edited row does not.

@@ -44,7 +44,7 @@ struct SlackFixture {
   std::int64_t now() { return harness->service().clock().now(); }
 };
 
-std::string block_action(const std::string& action_id, const std::string& value, const std::string& ts,
+std::string slack_block_action(const std::string& action_id, const std::string& value, const std::string& ts,
                          const std::string& trigger = "trig-1", const std::string& response_url = "") {
   json::object payload{
       {"type", "block_actions"},
@@ -262,7 +262,7 @@ TEST_CASE("a click on Approve is recorded and the posted message is updated in p
   auto ts = db.sql().execAndGet("SELECT message_id FROM posted_messages WHERE subject = 'approval:42'").getString();
   CHECK(ts.starts_with("1700000000."));
 
-  auto click = block_action("costbot.approve:approval:42", "approval:42", ts, "trig-1", f.slack.response_url("a1"));
+  auto click = slack_block_action("costbot.approve:approval:42", "approval:42", ts, "trig-1", f.slack.response_url("a1"));
   auto r = f.harness->post_slack("/slack/interactions", click);
   CHECK(r.status == 200);
   CHECK(f.count("SELECT COUNT(*) FROM chat_decisions WHERE subject = 'approval:42' AND verb = 'approve' AND actor_id = 'U0DANA'") == 1);
@@ -286,7 +286,7 @@ TEST_CASE("a click on Approve is recorded and the posted message is updated in p
 
 TEST_CASE("Reject asks for a reason in a modal and records it with the decision", "[slack][interactions]") {
   SlackFixture f;
-  auto click = block_action("costbot.reject:approval:9", "approval:9", "1700000000.555", "trig-reject");
+  auto click = slack_block_action("costbot.reject:approval:9", "approval:9", "1700000000.555", "trig-reject");
   CHECK(f.harness->post_slack("/slack/interactions", click).status == 200);
   REQUIRE(f.slack.wait_for_calls("views.open", 1));
   auto open = f.slack.calls("views.open").at(0);
@@ -324,19 +324,19 @@ TEST_CASE("Reject asks for a reason in a modal and records it with the decision"
 TEST_CASE("Not an anomaly, Acknowledge and Details go through the action handler", "[slack][interactions]") {
   SlackFixture f;
   auto ts = "1700000000.777";
-  CHECK(f.harness->post_slack("/slack/interactions", block_action("costbot.not_anomaly:finding:7", "finding:7", ts)).status == 200);
-  CHECK(f.harness->post_slack("/slack/interactions", block_action("costbot.ack:finding:7", "finding:7", ts)).status == 200);
+  CHECK(f.harness->post_slack("/slack/interactions", slack_block_action("costbot.not_anomaly:finding:7", "finding:7", ts)).status == 200);
+  CHECK(f.harness->post_slack("/slack/interactions", slack_block_action("costbot.ack:finding:7", "finding:7", ts)).status == 200);
   CHECK(f.count("SELECT COUNT(*) FROM chat_decisions WHERE subject = 'finding:7'") == 2);
   REQUIRE(f.slack.wait_for_calls("chat.update", 2));
   auto details = f.harness->post_slack("/slack/interactions",
-                                       block_action("costbot.details:finding:7", "finding:7", ts, "t", f.slack.response_url("d")));
+                                       slack_block_action("costbot.details:finding:7", "finding:7", ts, "t", f.slack.response_url("d")));
   CHECK(details.status == 200);
   REQUIRE(f.slack.wait_for_response_url_posts(1));
   auto shown = json::serialize(f.slack.response_url_posts().at(0));
   CHECK(shown.find("not_anomaly") != std::string::npos);
   CHECK(shown.find("ephemeral") != std::string::npos);
   // Buttons that are not ours are acknowledged and ignored.
-  CHECK(f.harness->post_slack("/slack/interactions", block_action("someone.else", "x", ts)).status == 200);
+  CHECK(f.harness->post_slack("/slack/interactions", slack_block_action("someone.else", "x", ts)).status == 200);
 }
 
 TEST_CASE("approve and reject typed as commands take the same path as the buttons", "[slack][commands]") {

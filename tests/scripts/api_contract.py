@@ -125,6 +125,51 @@ def check_document(spec, c):
                 c.expect("description" in c.resolve(response), f"{method.upper()} {template} {status}: no description")
 
 
+def parameter_limits(spec, c, svc):
+    """Each query parameter's schema against the service: the edges a schema states (maximum,
+    minimum, enum, pattern, boolean, date) are accepted on their side and answered 400 beyond."""
+    from urllib.parse import quote
+    for template, item in spec["paths"].items():
+        op = item.get("get")
+        if not op or "{" in template or op.get("security") == []:
+            continue
+        for param in (c.resolve(p) for p in op.get("parameters", [])):
+            if param.get("in") != "query":
+                continue
+            name, schema = param["name"], c.resolve(param.get("schema", {}))
+            items = c.resolve(schema.get("items", {})) if schema.get("type") == "array" else None
+            one = items or schema
+            good, bad = [], []
+            if one.get("type") == "integer":
+                if "maximum" in one:
+                    good.append(one["maximum"])
+                    bad.append(one["maximum"] + 1)
+                if "minimum" in one:
+                    good.append(one["minimum"])
+                    bad.append(one["minimum"] - 1)
+                bad.append("ten")
+            elif one.get("type") == "boolean":
+                good += ["true", "false"]
+                bad.append("maybe")
+            elif "enum" in one:
+                good.append(one["enum"][-1])
+                bad.append("not_a_" + name)
+            elif one.get("format") == "date":
+                good.append("2024-09-18")
+                bad += ["2024-13-01", "yesterday"]
+            elif "pattern" in one:
+                examples = param.get("example")
+                examples = examples if isinstance(examples, list) else [examples] if examples else []
+                good += examples
+                for value in ("no-such-" + name, "team"):
+                    c.expect(not re.search(one["pattern"], value), f"{name}: the pattern accepts {value!r}")
+                    bad.append(value)
+            for value in good:
+                c.check(svc, "GET", f"{template}?{name}={quote(str(value), safe='=')}", 200)
+            for value in bad:
+                c.check(svc, "GET", f"{template}?{name}={quote(str(value), safe='=')}", 400)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repo", required=True)
@@ -148,6 +193,9 @@ def main():
         c.expect(served == documented, f"routes differ: served only {sorted(served - documented)}, "
                                        f"documented only {sorted(documented - served)}")
 
+        # Every query parameter's limits, as the document states them.
+        parameter_limits(spec, c, svc)
+
         # Costs
         _, _, costs = c.check(svc, "GET", "/api/v1/costs?by=team&period=30d", 200)
         c.expect(costs and len(costs["totals"]) >= 3, f"costs by team: expected the demo's teams, got {costs}")
@@ -157,6 +205,11 @@ def main():
         c.check(svc, "GET", "/api/v1/costs?by=planet", 400)
         c.check(svc, "GET", "/api/v1/costs?period=someday", 400)
         c.check(svc, "GET", "/api/v1/costs?period=7d&from=2024-01-01", 400)
+        c.check(svc, "GET", "/api/v1/costs?period=2024-09-10..2024-09-01", 400)  # reversed
+        c.check(svc, "GET", "/api/v1/costs?period=2024-09-01..2024-09-10", 200)
+        c.check(svc, "GET", "/api/v1/costs?where=planet=mars", 400)
+        c.check(svc, "GET", "/api/v1/costs?limit=10000", 200)
+        c.check(svc, "GET", "/api/v1/costs?limit=10001", 400)
 
         # Findings and incidents
         _, _, found = c.check(svc, "GET", "/api/v1/findings", 200)
@@ -188,6 +241,7 @@ def main():
         _, _, listed = c.check(svc, "GET", "/api/v1/approvals", 200)
         c.expect(listed and len(listed["approvals"]) >= 4, "the demo's four requests are listed")
         c.check(svc, "GET", "/api/v1/approvals?open=true", 200)
+        c.check(svc, "GET", "/api/v1/approvals?open=maybe", 400)
         c.check(svc, "GET", "/api/v1/approvals/987654", 404)
         _, hdrs, created = c.check(svc, "POST", "/api/v1/approvals", 201, body={
             "title": "Stop the forgotten load test fleet", "amount": 640, "requester": "U_API_REQUESTER",
@@ -241,6 +295,18 @@ def main():
         log = svc.log()
         for secret in (TOKEN, LIMITED, BOUND):
             c.expect(secret not in log, "a token appears in the service's log")
+
+    # With no token configured, every operation but the document answers 503 saying so.
+    with LiveService(args.binary, args.repo, config_changes={"api": {"tokens": []}}, demo=False,
+                     env={"COSTBOT_API_TOKENS": ""}) as bare:
+        for template, item in spec["paths"].items():
+            for method, op in item.items():
+                if op.get("security") == []:
+                    continue
+                path = template.replace("{id}", "1")
+                body = {} if method == "post" else None
+                _, _, answer = c.check(bare, method.upper(), path, 503, body=body)
+                c.expect(answer and "api.tokens" in answer.get("message", ""), f"{method} {path} 503 says what to set: {answer}")
 
     missing = [(m, t, s) for t, item in spec["paths"].items() for m, op in item.items()
                for s in op["responses"] if s.startswith("2") and (m.upper(), t, int(s)) not in c.seen]

@@ -6,6 +6,7 @@
 #include "engine/alerts/delivery.hpp"
 #include "engine/alerts/digest.hpp"
 #include "engine/alerts/escalation.hpp"
+#include "engine/util/json_fields.hpp"
 #include "tests/support/alerts_support.hpp"
 
 using namespace costbot;
@@ -17,10 +18,6 @@ namespace {
 
 constexpr UnixSeconds kT0 = 1726660800;  // 2024-09-18T12:00:00Z (14:00 in Berlin)
 
-std::string str(const json::object& o, const char* key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 alerts::DeliveryReport deliver(testing::AlertsWorld& w, UnixSeconds now) {
   return alerts::AlertDelivery(w.db(), w.config(), w.templates(), now).run();
@@ -62,19 +59,19 @@ TEST_CASE("many findings at once become one message per persona per channel, wit
   REQUIRE(slack.size() == 2);
   CHECK(report.grouped == 1);
   const auto group = json::serialize(slack[0].payload.at("blocks"));
-  CHECK_THAT(str(slack[0].payload, "text"), Contains("5 cost alerts"));
+  CHECK_THAT(json_string(slack[0].payload, "text"), Contains("5 cost alerts"));
   CHECK_THAT(group, Contains("and 3 more"));
   CHECK_THAT(group, Contains("i-group-4"));  // the largest first
   CHECK_THAT(group, Contains("i-group-3"));
   CHECK_THAT(group, !Contains("i-group-0"));
-  CHECK(str(slack[0].payload, "channel") == "#finops");
-  CHECK_THAT(str(slack[0].payload, "subject"), Contains("alerts:"));
-  CHECK(str(slack[1].payload, "subject").rfind("incident:", 0) == 0);
+  CHECK(json_string(slack[0].payload, "channel") == "#finops");
+  CHECK_THAT(json_string(slack[0].payload, "subject"), Contains("alerts:"));
+  CHECK(json_string(slack[1].payload, "subject").rfind("incident:", 0) == 0);
   CHECK_THAT(json::serialize(slack[1].payload), Contains("costbot.ack:incident:"));
   // The web feed takes one item per incident, in the persona's feed.
   REQUIRE(web.size() == 6);
   for (const auto& row : web) {
-    CHECK(str(row.payload, "feed") == "persona:finops_analyst");
+    CHECK(json_string(row.payload, "feed") == "persona:finops_analyst");
     CHECK(row.payload.at("version").as_int64() == 1);
     CHECK(row.payload.at("view").is_object());
   }
@@ -102,18 +99,18 @@ TEST_CASE("an incident update edits the earlier messages in place instead of pos
   CHECK(outbox_rows(w.db(), "slack.update_message").empty());
   auto web = outbox_rows(w.db(), "web.post");
   REQUIRE(web.size() == 2);  // the feed item is replaced by version 2
-  CHECK(str(web[1].payload, "subject") == str(web[0].payload, "subject"));
+  CHECK(json_string(web[1].payload, "subject") == json_string(web[0].payload, "subject"));
   CHECK(web[1].payload.at("version").as_int64() == 2);
-  CHECK(str(web[1].payload, "severity") == "critical");
+  CHECK(json_string(web[1].payload, "severity") == "critical");
 
   testing::complete_slack_post(w.db(), posts[0].key, "C0FINOPS", "1700000000.000100", kT0 + 3700);
   auto edited = deliver(w, kT0 + 3800);
   CHECK(edited.updated == 1);
   auto updates = outbox_rows(w.db(), "slack.update_message");
   REQUIRE(updates.size() == 1);
-  CHECK(str(updates[0].payload, "channel") == "C0FINOPS");
-  CHECK(str(updates[0].payload, "ts") == "1700000000.000100");
-  CHECK_THAT(str(updates[0].payload, "text"), Contains("$1,800"));
+  CHECK(json_string(updates[0].payload, "channel") == "C0FINOPS");
+  CHECK(json_string(updates[0].payload, "ts") == "1700000000.000100");
+  CHECK_THAT(json_string(updates[0].payload, "text"), Contains("$1,800"));
   CHECK_THAT(json::serialize(updates[0].payload), Contains("updated"));
   CHECK(outbox_rows(w.db(), "slack.post_message").size() == 1);
 
@@ -174,19 +171,19 @@ pagerduty:
   auto pages = outbox_rows(w.db(), "pagerduty.event");
   REQUIRE(pages.size() == 1);  // the high one is below pagerduty.min_severity
   const auto& trigger = pages[0].payload;
-  CHECK(str(trigger, "event_action") == "trigger");
-  CHECK(str(trigger, "dedup_key") == "incident:" + std::to_string(incident));
+  CHECK(json_string(trigger, "event_action") == "trigger");
+  CHECK(json_string(trigger, "dedup_key") == "incident:" + std::to_string(incident));
   CHECK_FALSE(trigger.contains("routing_key"));  // added at delivery: no secret in the outbox
-  CHECK(str(trigger.at("payload").as_object(), "severity") == "critical");
-  CHECK(str(trigger.at("payload").as_object(), "source") == "costbot");
-  CHECK(str(trigger.at("payload").as_object(), "group") == "payments");
+  CHECK(json_string(trigger.at("payload").as_object(), "severity") == "critical");
+  CHECK(json_string(trigger.at("payload").as_object(), "source") == "costbot");
+  CHECK(json_string(trigger.at("payload").as_object(), "group") == "payments");
 
   w.resolve_incident(incident);
   deliver(w, kT0 + 600);
   pages = outbox_rows(w.db(), "pagerduty.event");
   REQUIRE(pages.size() == 2);
-  CHECK(str(pages[1].payload, "event_action") == "resolve");
-  CHECK(str(pages[1].payload, "dedup_key") == "incident:" + std::to_string(incident));
+  CHECK(json_string(pages[1].payload, "event_action") == "resolve");
+  CHECK(json_string(pages[1].payload, "dedup_key") == "incident:" + std::to_string(incident));
   deliver(w, kT0 + 1200);
   CHECK(outbox_rows(w.db(), "pagerduty.event").size() == 2);
 }
@@ -214,12 +211,12 @@ TEST_CASE("escalation: the manager after N hours, then the director after M hour
   CHECK(manager.steps == 1);
   auto replies = outbox_rows(w.db(), "slack.post_message");
   REQUIRE(replies.size() == 2);
-  CHECK(str(replies[1].payload, "thread_ts") == "1700000000.000200");
-  CHECK(str(replies[1].payload, "channel") == "C0FINOPS");
+  CHECK(json_string(replies[1].payload, "thread_ts") == "1700000000.000200");
+  CHECK(json_string(replies[1].payload, "channel") == "C0FINOPS");
   CHECK_THAT(json::serialize(replies[1].payload), Contains("<@U0PAYMGR>"));
   CHECK_THAT(json::serialize(replies[1].payload), Contains("Unacknowledged for 2 hours"));
   auto web = outbox_rows(w.db(), "web.post");
-  CHECK(str(web.back().payload, "subject") == subject + ":escalation");
+  CHECK(json_string(web.back().payload, "subject") == subject + ":escalation");
   clock.advance(1800);  // 2.5 h: nothing new
   CHECK(escalate().steps == 0);
   clock.advance(4 * 3600);  // 6.5 h: the director
@@ -279,10 +276,10 @@ personas:
   auto web = outbox_rows(w.db(), "web.post");
   REQUIRE(web.size() == 2);
   std::set<std::string> feeds;
-  for (const auto& r : web) feeds.insert(str(r.payload, "feed"));
+  for (const auto& r : web) feeds.insert(json_string(r.payload, "feed"));
   CHECK(feeds == std::set<std::string>{"persona:finops_analyst", "persona:eng_manager"});
   for (const auto& r : web) {
-    const auto text = str(r.payload, "text");
+    const auto text = json_string(r.payload, "text");
     INFO(text);
     CHECK_THAT(text, Contains("Daily cost digest"));
     CHECK_THAT(text, Contains("payments"));
@@ -290,10 +287,10 @@ personas:
   }
   // The analyst's quiet hours end at 09:00 Berlin (07:00 UTC): its digest waits until then.
   for (const auto& r : web)
-    if (str(r.payload, "feed") == "persona:finops_analyst") CHECK(r.next_attempt_at == *parse_instant("2024-09-19T07:00:00Z"));
+    if (json_string(r.payload, "feed") == "persona:finops_analyst") CHECK(r.next_attempt_at == *parse_instant("2024-09-19T07:00:00Z"));
   auto dm = outbox_rows(w.db(), "slack.post_message");
   REQUIRE(dm.size() == 1);
-  CHECK(str(dm[0].payload, "channel") == "U0PAYMGR");
+  CHECK(json_string(dm[0].payload, "channel") == "U0PAYMGR");
   CHECK_THAT(json::serialize(dm[0].payload), Contains("Budget pace"));
 
   auto again = alerts::send_digests(w.db(), w.config(), w.templates(), "daily", eight + 600);
@@ -305,7 +302,7 @@ personas:
   auto cfo_slack = outbox_rows(w.db(), "slack.post_message");
   bool cfo_found = false;
   for (const auto& r : cfo_slack)
-    if (str(r.payload, "channel") == "#exec") {
+    if (json_string(r.payload, "channel") == "#exec") {
       cfo_found = true;
       CHECK_THAT(json::serialize(r.payload), Contains("Weekly cost digest"));
       CHECK_THAT(json::serialize(r.payload), Contains("open incident"));

@@ -7,11 +7,11 @@ using namespace costbot;
 using approvals::Outcome;
 using approvals::Verdict;
 using testing::ApprovalsFixture;
+using testing::kApprovalsT0;
 using testing::count_rows;
 using testing::outbox_rows;
 
 namespace {
-constexpr UnixSeconds T0 = 1726653600;
 constexpr std::int64_t H = 3600;
 
 std::vector<std::string> audit_actions(storage::Database& db, std::int64_t id) {
@@ -23,15 +23,15 @@ std::vector<std::string> audit_actions(storage::Database& db, std::int64_t id) {
 
 TEST_CASE("past its SLA a stage is reminded, then escalated, then auto-rejected, each step once", "[approvals][sla]") {
   ApprovalsFixture f;
-  ManualClock clock(T0);
+  ManualClock clock(kApprovalsT0);
   auto id = f.request(500);  // small: SLA 24h; remind +0h, notify manager +12h, auto_reject +24h
-  f.engine->record_posted_copy(*f.db, {id, "slack", "C0PAY", "111.222", "", 1}, T0);
+  f.engine->record_posted_copy(*f.db, {id, "slack", "C0PAY", "111.222", "", 1}, kApprovalsT0);
 
-  clock.set(T0 + 24 * H - 1);
+  clock.set(kApprovalsT0 + 24 * H - 1);
   auto nothing = f.engine->tick(*f.db, clock.now());
   CHECK(nothing.lines.empty());
 
-  clock.set(T0 + 24 * H);
+  clock.set(kApprovalsT0 + 24 * H);
   auto first = f.engine->tick(*f.db, clock.now());
   CHECK(first.reminders == 1);
   CHECK(first.notifications == 0);
@@ -48,14 +48,14 @@ TEST_CASE("past its SLA a stage is reminded, then escalated, then auto-rejected,
   }
   CHECK(outbox_rows(*f.db, "slack.post_message").size() == 2);
 
-  clock.set(T0 + 36 * H);
+  clock.set(kApprovalsT0 + 36 * H);
   auto second = f.engine->tick(*f.db, clock.now());
   CHECK(second.notifications == 1);
   auto notice = outbox_rows(*f.db, "slack.post_message").back();
   CHECK(boost::json::serialize(notice.payload).find("<@U_MGR>") != std::string::npos);
   CHECK(f.load(id).status == "open");
 
-  clock.set(T0 + 48 * H);
+  clock.set(kApprovalsT0 + 48 * H);
   auto third = f.engine->tick(*f.db, clock.now());
   CHECK(third.auto_rejected == 1);
   auto r = f.load(id);
@@ -77,7 +77,7 @@ TEST_CASE("past its SLA a stage is reminded, then escalated, then auto-rejected,
 TEST_CASE("a tick after a long outage performs every due step in order, once", "[approvals][sla]") {
   ApprovalsFixture f;
   auto id = f.request(500, "U_REQ", "F-5");
-  auto report = f.engine->tick(*f.db, T0 + 200 * H);
+  auto report = f.engine->tick(*f.db, kApprovalsT0 + 200 * H);
   CHECK(report.reminders == 1);
   CHECK(report.notifications == 1);
   CHECK(report.auto_rejected == 1);
@@ -85,29 +85,29 @@ TEST_CASE("a tick after a long outage performs every due step in order, once", "
   auto feedback = outbox_rows(*f.db, "detect.feedback");
   REQUIRE(feedback.size() == 1);
   CHECK(feedback[0].payload.at("automatic").as_bool());
-  CHECK(f.engine->tick(*f.db, T0 + 201 * H).lines.empty());
+  CHECK(f.engine->tick(*f.db, kApprovalsT0 + 201 * H).lines.empty());
 }
 
 TEST_CASE("a decision in time means no escalation", "[approvals][sla]") {
   ApprovalsFixture f;
   auto id = f.request(500);
-  f.decide(id, "U_LEAD", Verdict::approve, 0, "", T0 + H);
-  CHECK(f.engine->tick(*f.db, T0 + 100 * H).lines.empty());
+  f.decide(id, "U_LEAD", Verdict::approve, 0, "", kApprovalsT0 + H);
+  CHECK(f.engine->tick(*f.db, kApprovalsT0 + 100 * H).lines.empty());
   CHECK(count_rows(*f.db, "SELECT COUNT(*) FROM approval_escalations") == 0);
 }
 
 TEST_CASE("an auto-approve step decides the stage through the normal path", "[approvals][sla]") {
   ApprovalsFixture f;
   auto id = f.request(25000);  // big: CFO stage SLA 10h, auto_approve at +48h
-  f.decide(id, "U_LEAD", Verdict::approve, 0, "", T0);
-  for (const char* who : {"U_F1", "U_F2", "U_F3"}) f.decide(id, who, Verdict::approve, 1, "", T0 + H);
-  CHECK(f.engine->tick(*f.db, T0 + H + 57 * H).lines.empty());
-  auto report = f.engine->tick(*f.db, T0 + H + 58 * H);
+  f.decide(id, "U_LEAD", Verdict::approve, 0, "", kApprovalsT0);
+  for (const char* who : {"U_F1", "U_F2", "U_F3"}) f.decide(id, who, Verdict::approve, 1, "", kApprovalsT0 + H);
+  CHECK(f.engine->tick(*f.db, kApprovalsT0 + H + 57 * H).lines.empty());
+  auto report = f.engine->tick(*f.db, kApprovalsT0 + H + 58 * H);
   CHECK(report.auto_approved == 1);
   CHECK(f.load(id).status == "approved");
   CHECK(outbox_rows(*f.db, "jira.create_issue").size() == 1);
   // The CFO clicking afterwards changes nothing.
-  CHECK(f.decide(id, "U_CFO", Verdict::approve, 2, "", T0 + 60 * H).outcome == Outcome::request_closed);
+  CHECK(f.decide(id, "U_CFO", Verdict::approve, 2, "", kApprovalsT0 + 60 * H).outcome == Outcome::request_closed);
 }
 
 TEST_CASE("a reminder names only the approvers who have not decided yet", "[approvals][sla]") {
@@ -130,9 +130,9 @@ workflows:
   facts.title = "Buy a savings plan";
   facts.amount = 100;
   facts.requester = "U_REQ";
-  auto id = f.engine->create_request(*f.db, facts, T0).id;
-  f.decide(id, "U_F2", Verdict::approve, 0, "", T0 + 60);
-  auto report = f.engine->tick(*f.db, T0 + 2 * H);
+  auto id = f.engine->create_request(*f.db, facts, kApprovalsT0).id;
+  f.decide(id, "U_F2", Verdict::approve, 0, "", kApprovalsT0 + 60);
+  auto report = f.engine->tick(*f.db, kApprovalsT0 + 2 * H);
   REQUIRE(report.reminders == 1);
   auto web = outbox_rows(*f.db, "web.post").back();
   auto text = std::string(web.payload.at("text").as_string());

@@ -8,11 +8,11 @@ using namespace costbot;
 using approvals::Outcome;
 using approvals::Verdict;
 using testing::ApprovalsFixture;
+using testing::kApprovalsT0;
 using testing::count_rows;
 using testing::outbox_rows;
 
 namespace {
-constexpr UnixSeconds T0 = 1726653600;  // 2024-09-18T10:00:00Z
 
 std::int64_t decisions(ApprovalsFixture& f) { return count_rows(*f.db, "SELECT COUNT(*) FROM approval_decisions"); }
 std::int64_t audit_rows(ApprovalsFixture& f) { return count_rows(*f.db, "SELECT COUNT(*) FROM audit_log"); }
@@ -31,7 +31,7 @@ TEST_CASE("the dollar amount's tier chooses the workflow and its stages", "[appr
   CHECK(r.current_stage == 0);
   CHECK(r.stages[0].approvers == std::vector<std::string>{"U_LEAD"});
   CHECK(r.stages[0].status == "active");
-  CHECK(*r.stages[0].due_at == T0 + 24 * 3600);
+  CHECK(*r.stages[0].due_at == kApprovalsT0 + 24 * 3600);
 }
 
 TEST_CASE("a big request goes lead, then every FinOps analyst, then the CFO, then a Jira ticket", "[approvals]") {
@@ -169,7 +169,7 @@ TEST_CASE("a requester never approves their own request", "[approvals]") {
   }
   SECTION("not even as someone's delegate") {
     auto id = f.request(500, "U_REQ");
-    f.engine->delegate(*f.db, {"U_LEAD", "U_REQ", T0 - 10, T0 + 86400, "vacation", "U_LEAD"}, T0);
+    f.engine->delegate(*f.db, {"U_LEAD", "U_REQ", kApprovalsT0 - 10, kApprovalsT0 + 86400, "vacation", "U_LEAD"}, kApprovalsT0);
     CHECK(f.decide(id, "U_REQ", Verdict::approve, 0).outcome == Outcome::self_approval_forbidden);
     CHECK(decisions(f) == 0);
   }
@@ -180,7 +180,7 @@ TEST_CASE("a requester never approves their own request", "[approvals]") {
     facts.team = "payments";
     facts.amount = 50000;
     facts.requester = "U_CFO";  // the CFO stage has no fallback
-    CHECK_THROWS_WITH(g.engine->create_request(*g.db, facts, T0),
+    CHECK_THROWS_WITH(g.engine->create_request(*g.db, facts, kApprovalsT0),
                       Catch::Contains("stage 'CFO'") && Catch::Contains("nobody but the requester"));
     CHECK(count_rows(*g.db, "SELECT COUNT(*) FROM approval_requests") == 0);
   }
@@ -216,27 +216,27 @@ TEST_CASE("a double click, a retried webhook or a late click never decides a sta
 TEST_CASE("a delegate decides for an approver only while the delegation is active", "[approvals]") {
   ApprovalsFixture f;
   auto id = f.request(500);
-  f.engine->delegate(*f.db, {"U_LEAD", "U_DEPUTY", T0 + 3600, T0 + 2 * 86400, "vacation", "U_LEAD"}, T0);
+  f.engine->delegate(*f.db, {"U_LEAD", "U_DEPUTY", kApprovalsT0 + 3600, kApprovalsT0 + 2 * 86400, "vacation", "U_LEAD"}, kApprovalsT0);
   SECTION("before it starts") {
-    CHECK(f.decide(id, "U_DEPUTY", Verdict::approve, 0, "", T0 + 60).outcome == Outcome::not_an_approver);
+    CHECK(f.decide(id, "U_DEPUTY", Verdict::approve, 0, "", kApprovalsT0 + 60).outcome == Outcome::not_an_approver);
   }
   SECTION("while active: counted for the approver, acted by the delegate") {
-    auto r = f.decide(id, "U_DEPUTY", Verdict::approve, 0, "ok while Lee is away", T0 + 7200);
+    auto r = f.decide(id, "U_DEPUTY", Verdict::approve, 0, "ok while Lee is away", kApprovalsT0 + 7200);
     CHECK(r.outcome == Outcome::approved_final);
     CHECK(r.principals == std::vector<std::string>{"U_LEAD"});
     auto d = f.load(id).decisions.at(0);
     CHECK(d.principal == "U_LEAD");
     CHECK(d.actor == "U_DEPUTY");
     // The approver then has nothing left to decide.
-    CHECK(f.decide(id, "U_LEAD", Verdict::approve, 0, "", T0 + 7300).outcome == Outcome::already_decided);
+    CHECK(f.decide(id, "U_LEAD", Verdict::approve, 0, "", kApprovalsT0 + 7300).outcome == Outcome::already_decided);
   }
   SECTION("after it expired") {
-    CHECK(f.decide(id, "U_DEPUTY", Verdict::approve, 0, "", T0 + 2 * 86400).outcome == Outcome::not_an_approver);
+    CHECK(f.decide(id, "U_DEPUTY", Verdict::approve, 0, "", kApprovalsT0 + 2 * 86400).outcome == Outcome::not_an_approver);
   }
   SECTION("after it was revoked") {
     auto delegation = approvals::list_delegations(*f.db).at(0).id;
-    f.engine->revoke_delegation(*f.db, delegation, "U_LEAD", T0 + 3700);
-    CHECK(f.decide(id, "U_DEPUTY", Verdict::approve, 0, "", T0 + 7200).outcome == Outcome::not_an_approver);
+    f.engine->revoke_delegation(*f.db, delegation, "U_LEAD", kApprovalsT0 + 3700);
+    CHECK(f.decide(id, "U_DEPUTY", Verdict::approve, 0, "", kApprovalsT0 + 7200).outcome == Outcome::not_an_approver);
     auto rows = audit::list(*f.db, "delegation:" + std::to_string(delegation));
     REQUIRE(rows.size() == 2);
     CHECK(rows[0].action == "delegation.created");
@@ -247,10 +247,10 @@ TEST_CASE("a delegate decides for an approver only while the delegation is activ
 
 TEST_CASE("a delegation is validated", "[approvals]") {
   ApprovalsFixture f;
-  CHECK_THROWS_AS(f.engine->delegate(*f.db, {"U_A", "U_A", T0, T0 + 10, "", ""}, T0), Error);
-  CHECK_THROWS_AS(f.engine->delegate(*f.db, {"U_A", "U_B", T0, T0 - 10, "", ""}, T0), Error);
-  CHECK_THROWS_AS(f.engine->delegate(*f.db, {"U_A", "U_B", T0 - 100, T0 - 10, "", ""}, T0), Error);
-  CHECK_THROWS_AS(f.engine->delegate(*f.db, {"U_A", "system", T0, T0 + 10, "", ""}, T0), Error);
+  CHECK_THROWS_AS(f.engine->delegate(*f.db, {"U_A", "U_A", kApprovalsT0, kApprovalsT0 + 10, "", ""}, kApprovalsT0), Error);
+  CHECK_THROWS_AS(f.engine->delegate(*f.db, {"U_A", "U_B", kApprovalsT0, kApprovalsT0 - 10, "", ""}, kApprovalsT0), Error);
+  CHECK_THROWS_AS(f.engine->delegate(*f.db, {"U_A", "U_B", kApprovalsT0 - 100, kApprovalsT0 - 10, "", ""}, kApprovalsT0), Error);
+  CHECK_THROWS_AS(f.engine->delegate(*f.db, {"U_A", "system", kApprovalsT0, kApprovalsT0 + 10, "", ""}, kApprovalsT0), Error);
   CHECK(approvals::list_delegations(*f.db).empty());
 }
 
@@ -258,8 +258,8 @@ TEST_CASE("every posted copy is edited in place after a decision", "[approvals]"
   ApprovalsFixture f;
   auto id = f.request(5000);
   auto version = f.load(id).version;
-  f.engine->record_posted_copy(*f.db, {id, "slack", "C0PAY", "1726653600.000100", "", version}, T0);
-  f.engine->record_posted_copy(*f.db, {id, "teams", "19:conv", "act-1", "https://smba.example/", version}, T0);
+  f.engine->record_posted_copy(*f.db, {id, "slack", "C0PAY", "1726653600.000100", "", version}, kApprovalsT0);
+  f.engine->record_posted_copy(*f.db, {id, "teams", "19:conv", "act-1", "https://smba.example/", version}, kApprovalsT0);
   CHECK(count_rows(*f.db, "SELECT COUNT(*) FROM posted_messages") == 2);
   CHECK(outbox_rows(*f.db, "slack.update_message").empty());  // nothing changed since the post
 
@@ -293,7 +293,7 @@ TEST_CASE("a copy posted after the request changed is brought up to date at once
   auto id = f.request(5000);
   f.decide(id, "U_LEAD", Verdict::approve, 0);
   // The first post (rendered at version 1) is delivered only now.
-  f.engine->record_posted_copy(*f.db, {id, "slack", "C0PAY", "111.222", "", 1}, T0 + 5);
+  f.engine->record_posted_copy(*f.db, {id, "slack", "C0PAY", "111.222", "", 1}, kApprovalsT0 + 5);
   auto updates = outbox_rows(*f.db, "slack.update_message");
   REQUIRE(updates.size() == 1);
   CHECK(updates[0].payload.at("version").as_int64() == f.load(id).version);
@@ -302,33 +302,33 @@ TEST_CASE("a copy posted after the request changed is brought up to date at once
 TEST_CASE("the ticket is recorded once and its status moves the request and every copy", "[approvals]") {
   ApprovalsFixture f;
   auto id = f.request(500, "U_REQ", "F-9");
-  f.engine->record_posted_copy(*f.db, {id, "slack", "C0PAY", "111.222", "", 1}, T0);
-  CHECK(f.engine->record_ticket(*f.db, id, "FIN-1", "https://x.atlassian.net/browse/FIN-1", T0).outcome ==
+  f.engine->record_posted_copy(*f.db, {id, "slack", "C0PAY", "111.222", "", 1}, kApprovalsT0);
+  CHECK(f.engine->record_ticket(*f.db, id, "FIN-1", "https://x.atlassian.net/browse/FIN-1", kApprovalsT0).outcome ==
         approvals::TicketOutcome::conflict);  // not approved yet
   f.decide(id, "U_LEAD", Verdict::approve, 0);
   auto updates_before = outbox_rows(*f.db, "slack.update_message").size();
 
-  auto recorded = f.engine->record_ticket(*f.db, id, "FIN-1", "https://x.atlassian.net/browse/FIN-1", T0 + 10);
+  auto recorded = f.engine->record_ticket(*f.db, id, "FIN-1", "https://x.atlassian.net/browse/FIN-1", kApprovalsT0 + 10);
   CHECK(recorded.outcome == approvals::TicketOutcome::recorded);
   auto updates = outbox_rows(*f.db, "slack.update_message");
   REQUIRE(updates.size() == updates_before + 1);
   CHECK(boost::json::serialize(updates.back().payload).find("https://x.atlassian.net/browse/FIN-1|FIN-1") != std::string::npos);
-  CHECK(f.engine->record_ticket(*f.db, id, "FIN-1", "", T0 + 20).outcome == approvals::TicketOutcome::already_recorded);
-  CHECK(f.engine->record_ticket(*f.db, id, "FIN-2", "", T0 + 20).outcome == approvals::TicketOutcome::conflict);
+  CHECK(f.engine->record_ticket(*f.db, id, "FIN-1", "", kApprovalsT0 + 20).outcome == approvals::TicketOutcome::already_recorded);
+  CHECK(f.engine->record_ticket(*f.db, id, "FIN-2", "", kApprovalsT0 + 20).outcome == approvals::TicketOutcome::conflict);
   CHECK(outbox_rows(*f.db, "slack.update_message").size() == updates_before + 1);
 
-  auto moved = f.engine->ticket_status_changed(*f.db, "FIN-1", "Won't Do", "done", T0 + 30);
+  auto moved = f.engine->ticket_status_changed(*f.db, "FIN-1", "Won't Do", "done", kApprovalsT0 + 30);
   CHECK(moved.outcome == approvals::TicketOutcome::status_changed);
   CHECK(f.load(id).outcome == "wont_do");
-  CHECK(f.engine->ticket_status_changed(*f.db, "FIN-1", "Won't Do", "done", T0 + 40).outcome ==
+  CHECK(f.engine->ticket_status_changed(*f.db, "FIN-1", "Won't Do", "done", kApprovalsT0 + 40).outcome ==
         approvals::TicketOutcome::unchanged);
-  f.engine->ticket_status_changed(*f.db, "FIN-1", "Done", "done", T0 + 50);
+  f.engine->ticket_status_changed(*f.db, "FIN-1", "Done", "done", kApprovalsT0 + 50);
   CHECK(f.load(id).outcome == "done");
   auto incident = outbox_rows(*f.db, "detect.incident_status");
   REQUIRE(incident.size() == 2);
   CHECK(incident.back().payload.at("outcome").as_string() == "done");
   CHECK(incident.back().payload.at("finding_id").as_string() == "F-9");
-  CHECK(f.engine->ticket_status_changed(*f.db, "NOPE-1", "Done", "done", T0).outcome == approvals::TicketOutcome::not_found);
+  CHECK(f.engine->ticket_status_changed(*f.db, "NOPE-1", "Done", "done", kApprovalsT0).outcome == approvals::TicketOutcome::not_found);
 
   auto actions = audit::list(*f.db, "approval:" + std::to_string(id));
   CHECK(actions.back().action == "ticket.status");
@@ -345,11 +345,11 @@ TEST_CASE("a finding opens a request by its kind, severity and amount, once", "[
   finding.team = "payments";
   finding.amount = 400;
   SECTION("a matching finding, twice") {
-    auto first = f.engine->maybe_request_for_finding(*f.db, finding, T0);
+    auto first = f.engine->maybe_request_for_finding(*f.db, finding, kApprovalsT0);
     REQUIRE(first);
     CHECK(first->created);
     CHECK(first->workflow == "small");
-    auto again = f.engine->maybe_request_for_finding(*f.db, finding, T0 + 60);
+    auto again = f.engine->maybe_request_for_finding(*f.db, finding, kApprovalsT0 + 60);
     REQUIRE(again);
     CHECK_FALSE(again->created);
     CHECK(again->id == first->id);
@@ -360,24 +360,24 @@ TEST_CASE("a finding opens a request by its kind, severity and amount, once", "[
     by_team.id = "F-2";
     by_team.kind = "level_shift";
     by_team.scope_dimension = "team";
-    auto opened = f.engine->maybe_request_for_finding(*f.db, by_team, T0);
+    auto opened = f.engine->maybe_request_for_finding(*f.db, by_team, kApprovalsT0);
     REQUIRE(opened);
     CHECK(opened->created);
   }
   SECTION("below the severity, the amount, or of another kind") {
     auto low = finding;
     low.severity = "low";
-    CHECK_FALSE(f.engine->maybe_request_for_finding(*f.db, low, T0));
+    CHECK_FALSE(f.engine->maybe_request_for_finding(*f.db, low, kApprovalsT0));
     auto cheap = finding;
     cheap.amount = 50;
-    CHECK_FALSE(f.engine->maybe_request_for_finding(*f.db, cheap, T0));
+    CHECK_FALSE(f.engine->maybe_request_for_finding(*f.db, cheap, kApprovalsT0));
     auto other = finding;
     other.kind = "spike";
-    CHECK_FALSE(f.engine->maybe_request_for_finding(*f.db, other, T0));
+    CHECK_FALSE(f.engine->maybe_request_for_finding(*f.db, other, kApprovalsT0));
     auto by_service = finding;  // level shifts ask only at team scope
     by_service.kind = "level_shift";
     by_service.scope_dimension = "service";
-    CHECK_FALSE(f.engine->maybe_request_for_finding(*f.db, by_service, T0));
+    CHECK_FALSE(f.engine->maybe_request_for_finding(*f.db, by_service, kApprovalsT0));
     CHECK(count_rows(*f.db, "SELECT COUNT(*) FROM approval_requests") == 0);
   }
 }
@@ -389,20 +389,20 @@ TEST_CASE("a bad request is refused with a reason and stores nothing", "[approva
   facts.requester = "U_REQ";
   facts.team = "payment";
   facts.amount = 10;
-  CHECK_THROWS_WITH(f.engine->create_request(*f.db, facts, T0), Catch::Contains("did you mean \"payments\""));
+  CHECK_THROWS_WITH(f.engine->create_request(*f.db, facts, kApprovalsT0), Catch::Contains("did you mean \"payments\""));
   facts.team = "payments";
   facts.amount = -1;
-  CHECK_THROWS_WITH(f.engine->create_request(*f.db, facts, T0), Catch::Contains("non-negative"));
+  CHECK_THROWS_WITH(f.engine->create_request(*f.db, facts, kApprovalsT0), Catch::Contains("non-negative"));
   facts.amount = 10;
   facts.severity = "urgent";
-  CHECK_THROWS_WITH(f.engine->create_request(*f.db, facts, T0), Catch::Contains("valid: info, low"));
+  CHECK_THROWS_WITH(f.engine->create_request(*f.db, facts, kApprovalsT0), Catch::Contains("valid: info, low"));
   facts.severity = "";
   facts.facts["chart_url"] = "javascript:alert(1)";
-  CHECK_THROWS_WITH(f.engine->create_request(*f.db, facts, T0), Catch::Contains("http(s) URL"));
+  CHECK_THROWS_WITH(f.engine->create_request(*f.db, facts, kApprovalsT0), Catch::Contains("http(s) URL"));
   facts.facts.clear();
   facts.finding_id = "F-1";
-  f.engine->create_request(*f.db, facts, T0);
-  CHECK_THROWS_WITH(f.engine->create_request(*f.db, facts, T0), Catch::Contains("already has approval request #1"));
+  f.engine->create_request(*f.db, facts, kApprovalsT0);
+  CHECK_THROWS_WITH(f.engine->create_request(*f.db, facts, kApprovalsT0), Catch::Contains("already has approval request #1"));
   CHECK(count_rows(*f.db, "SELECT COUNT(*) FROM approval_requests") == 1);
   CHECK(f.decide(999, "U_LEAD", Verdict::approve).outcome == Outcome::not_found);
 }

@@ -12,10 +12,10 @@
 using namespace costbot;
 using approvals::Verdict;
 using testing::ApprovalsFixture;
+using testing::kApprovalsT0;
 using testing::outbox_rows;
 
 namespace {
-constexpr UnixSeconds T0 = 1726653600;
 
 // Slack's API gets only Slack fields: the worker strips costbot's own (subject, version).
 boost::json::object slack_api_body(boost::json::object payload) {
@@ -51,9 +51,9 @@ TEST_CASE("approval messages are rendered for every channel and state", "[approv
   facts.facts["recommendation"] = "Stop the instances, snapshot the volumes, delete after 14 days.";
   facts.facts["region"] = "eu-central-1";
   facts.facts["instances"] = 14;
-  auto id = f.engine->create_request(*f.db, facts, T0).id;
-  f.engine->record_posted_copy(*f.db, {id, "slack", "C0PAY", "111.222", "", 1}, T0);
-  f.engine->record_posted_copy(*f.db, {id, "teams", "19:conv", "act-1", "https://smba.example/", 1}, T0);
+  auto id = f.engine->create_request(*f.db, facts, kApprovalsT0).id;
+  f.engine->record_posted_copy(*f.db, {id, "slack", "C0PAY", "111.222", "", 1}, kApprovalsT0);
+  f.engine->record_posted_copy(*f.db, {id, "teams", "19:conv", "act-1", "https://smba.example/", 1}, kApprovalsT0);
 
   std::size_t dumped = 0;
   auto dump = [&](const std::string& state) {
@@ -71,29 +71,29 @@ TEST_CASE("approval messages are rendered for every channel and state", "[approv
   };
 
   f.decide(id, "U_LEAD", Verdict::approve, 0, "Confirmed idle: \"batch\" <retired>");
-  f.engine->delegate(*f.db, {"U_F2", "U_DEPUTY", T0, T0 + 30 * 86400, "leave", "U_F2"}, T0);
+  f.engine->delegate(*f.db, {"U_F2", "U_DEPUTY", kApprovalsT0, kApprovalsT0 + 30 * 86400, "leave", "U_F2"}, kApprovalsT0);
   for (const char* who : {"U_F1", "U_DEPUTY", "U_F3"}) f.decide(id, who, Verdict::approve, 1);
   f.decide(id, "U_CFO", Verdict::approve, 2, "Go ahead.");
-  f.engine->record_ticket(*f.db, id, "FIN-412", "https://example.atlassian.net/browse/FIN-412", T0 + 100);
-  f.engine->ticket_status_changed(*f.db, "FIN-412", "Won't Do", "done", T0 + 200);
+  f.engine->record_ticket(*f.db, id, "FIN-412", "https://example.atlassian.net/browse/FIN-412", kApprovalsT0 + 100);
+  f.engine->ticket_status_changed(*f.db, "FIN-412", "Won't Do", "done", kApprovalsT0 + 200);
   dump("approved");
 
   // A rejected one, and a small one with no summary or chart.
   auto rejected = f.request(3000, "U_REQ", "F-2");
-  f.engine->record_posted_copy(*f.db, {rejected, "slack", "C0PAY", "333.444", "", 1}, T0);
+  f.engine->record_posted_copy(*f.db, {rejected, "slack", "C0PAY", "333.444", "", 1}, kApprovalsT0);
   f.decide(rejected, "U_LEAD", Verdict::reject, 0, "Planned migration, not waste.");
   approvals::RequestFacts bare;
   bare.title = "Delete unattached volume";
   bare.amount = 12;
   bare.requester = "U_REQ";
   bare.team = "payments";
-  auto small = f.engine->create_request(*f.db, bare, T0).id;
+  auto small = f.engine->create_request(*f.db, bare, kApprovalsT0).id;
   f.decide(small, "U_LEAD", Verdict::approve, 0);
   // A small one left alone: reminder, notification, auto-reject, in every posted copy's thread.
   auto ignored = f.request(400);
-  f.engine->record_posted_copy(*f.db, {ignored, "slack", "C0PAY", "555.666", "", 1}, T0);
-  f.engine->record_posted_copy(*f.db, {ignored, "teams", "19:conv", "act-9", "https://smba.example/", 1}, T0);
-  CHECK(f.engine->tick(*f.db, T0 + 100 * 3600).lines.size() == 3);
+  f.engine->record_posted_copy(*f.db, {ignored, "slack", "C0PAY", "555.666", "", 1}, kApprovalsT0);
+  f.engine->record_posted_copy(*f.db, {ignored, "teams", "19:conv", "act-9", "https://smba.example/", 1}, kApprovalsT0);
+  CHECK(f.engine->tick(*f.db, kApprovalsT0 + 100 * 3600).lines.size() == 3);
   dump("more");
 
   CHECK(std::distance(std::filesystem::directory_iterator(out / "slack"), {}) >= 8);

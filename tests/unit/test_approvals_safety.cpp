@@ -13,11 +13,11 @@ using namespace costbot;
 using approvals::Outcome;
 using approvals::Verdict;
 using testing::ApprovalsFixture;
+using testing::kApprovalsT0;
 using testing::count_rows;
 using testing::outbox_rows;
 
 namespace {
-constexpr UnixSeconds T0 = 1726653600;
 
 struct Click {
   std::string actor;
@@ -37,7 +37,7 @@ std::map<Outcome, int> click_at_once(ApprovalsFixture& f, std::int64_t id, int s
         storage::Database db(f.db_path);
         approvals::Decision d{id, stage, click.actor, click.verdict, "", "slack"};
         start.arrive_and_wait();
-        auto result = f.engine->decide(db, d, T0 + 60);
+        auto result = f.engine->decide(db, d, kApprovalsT0 + 60);
         std::lock_guard lock(mutex);
         ++outcomes[result.outcome];
       } catch (...) {
