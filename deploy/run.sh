@@ -30,7 +30,8 @@ trap 'kill -INT "$serve" 2>/dev/null' INT TERM
 for _ in $(seq 1 300); do
   if COSTBOT_HEALTH_HOST=$host COSTBOT_HEALTH_PORT=$port bash deploy/healthcheck.sh >/dev/null 2>&1; then
     echo
-    echo "costbot is running with the demo data. Open http://$host:$port/ in a browser (Ctrl-C stops it)."
+    echo "costbot is running with the demo data at http://$host:$port/ : open the sign-in link it printed"
+    echo "above (http://$host:$port/auth/local?token=...) in a browser (Ctrl-C stops it)."
     echo
     break
   fi

@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <cstdio>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <unordered_map>
 
 #include "bot/server/errors.hpp"
 #include "bot/service/service.hpp"
@@ -87,20 +90,58 @@ std::string plain_text(const chat::Reply& reply) {
   return out.empty() ? reply.fallback : out;
 }
 
+// The page a browser without a session gets: how the operator signs in (no script, no values).
+constexpr std::string_view kWebSignInPage = R"html(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>costbot: sign in</title>
+<link rel="stylesheet" href="/web/app.css"></head>
+<body><main class="sign-in" data-testid="sign-in">
+<h1>costbot</h1>
+<p>Sign in first. <code>costbot serve</code> printed a sign-in link for the local operator on its
+standard output when it started (<code>/auth/local?token=&hellip;</code>): open it in this browser.</p>
+</main></body></html>
+)html";
+
+// A browser's sign-in: the cookie value is random, only its SHA-256 is kept (in memory: a restart
+// signs everyone out). The CSRF token belongs to the session, so a page served to one browser is no
+// use to another.
+struct WebChannelSession {
+  std::string csrf_token;
+  UnixSeconds expires_at = 0;
+};
+
+constexpr std::string_view kWebSessionCookie = "costbot_session";
+constexpr std::int64_t kWebSessionLifetime = 12 * 3600;
+
+// The sign-in token of each running channel, for `web::local_sign_in_path` (tests and tools that
+// start the service in-process; `serve` prints it).
+std::mutex& sign_in_registry_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::unordered_map<const service::Service*, std::string>& sign_in_registry() {
+  static std::unordered_map<const service::Service*, std::string> tokens;
+  return tokens;
+}
+
 class Channel {
  public:
   Channel(service::Service& svc, Assets assets)
-      : svc_(svc), config_(svc.config().web), csrf_token_(hash::random_hex(24)) {
+      : svc_(svc), config_(svc.config().web), sign_in_token_(hash::random_hex(32)) {
     allowed_hosts_ = {"localhost", "127.0.0.1", "[::1]"};
     if (auto h = url_host(svc.config().server.public_url); !h.empty()) allowed_hosts_.push_back(h);
-    index_html_ = text::replace_all(assets.index_html, "{{csrf_token}}", csrf_token_);
-    index_html_ = text::replace_all(index_html_, "{{poll_ms}}", std::to_string(config_.poll_ms));
+    secure_cookie_ = text::starts_with_icase(svc.config().server.public_url, "https://");
+    index_html_ = text::replace_all(assets.index_html, "{{poll_ms}}", std::to_string(config_.poll_ms));
     app_js_ = std::move(assets.app_js);
     app_css_ = std::move(assets.app_css);
     favicon_svg_ = std::move(assets.favicon_svg);
   }
 
-  void check_reader(const Request& req) const {
+  const std::string& sign_in_token() const { return sign_in_token_; }
+
+  // Who may connect at all (web.access) and to which names. This grants nothing: every route
+  // that shows or changes data also needs a signed-in session (a reverse proxy on this machine
+  // makes every client look local).
+  void check_transport(const Request& req) const {
     if (config_.access != "local") return;
     if (!loopback_peer(req.remote))
       throw Error(ErrorKind::forbidden,
@@ -113,9 +154,76 @@ class Channel {
                                         "127.0.0.1, [::1] or server.public_url's host), not \"" + name + "\"");
   }
 
+  // The request's live session, if its cookie names one.
+  std::optional<WebChannelSession> session_of(const Request& req) {
+    auto cookie = session_cookie(req);
+    if (!cookie) return std::nullopt;
+    const auto key = hash::sha256_hex(*cookie);
+    const auto now = svc_.clock().now();
+    std::lock_guard lock(sessions_mutex_);
+    auto it = sessions_.find(key);
+    if (it == sessions_.end()) return std::nullopt;
+    if (it->second.expires_at <= now) {
+      sessions_.erase(it);
+      return std::nullopt;
+    }
+    return it->second;
+  }
+
+  static std::optional<std::string> session_cookie(const Request& req) {
+    for (const auto& [header, value] : req.headers) {
+      if (header != "cookie") continue;
+      for (const auto& part : text::split(value, ';')) {
+        auto pair = text::trim(part);
+        auto eq = pair.find('=');
+        if (eq != std::string_view::npos && text::trim(pair.substr(0, eq)) == kWebSessionCookie)
+          return std::string(text::trim(pair.substr(eq + 1)));
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Reading needs a signed-in session too: the feeds show teams, spend and who approves what.
+  WebChannelSession check_reader(const Request& req) {
+    check_transport(req);
+    auto session = session_of(req);
+    if (!session)
+      throw Error(ErrorKind::unauthorized,
+                  "sign in first: open the sign-in link `costbot serve` printed (/auth/local?token=...)");
+    return *session;
+  }
+
+  // GET /auth/local?token=T: the link `serve` printed for the local operator. Whoever holds it
+  // reads the service's console, and can act there anyway (`costbot approvals decide --actor`).
+  Response local_sign_in(const Request& req) {
+    check_transport(req);
+    auto token = req.query_param("token").value_or("");
+    if (token.empty() || !hash::equal_constant_time(token, sign_in_token_)) {
+      spdlog::warn("web: a sign-in with a wrong or missing token was refused");
+      throw Error(ErrorKind::forbidden,
+                  "this sign-in link is not valid: use the one `costbot serve` printed when it started");
+    }
+    auto cookie = hash::random_hex(32);
+    WebChannelSession s{hash::random_hex(24), svc_.clock().now() + kWebSessionLifetime};
+    {
+      std::lock_guard lock(sessions_mutex_);
+      std::erase_if(sessions_, [now = svc_.clock().now()](const auto& kv) { return kv.second.expires_at <= now; });
+      sessions_[hash::sha256_hex(cookie)] = s;
+    }
+    spdlog::info("web: the local operator signed in with the sign-in link");
+    auto r = Response::empty(303);
+    r.with_header("Location", "/");
+    r.with_header("Set-Cookie", std::string(kWebSessionCookie) + "=" + cookie +
+                                    "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                                    std::to_string(kWebSessionLifetime) + (secure_cookie_ ? "; Secure" : ""));
+    r.with_header("Cache-Control", "no-store");
+    r.with_header("Referrer-Policy", "no-referrer");
+    return r;
+  }
+
   // A state-changing request must come from the page itself (see web_channel.hpp on CSRF).
-  std::optional<Response> check_writer(const Request& req) const {
-    check_reader(req);
+  std::optional<Response> check_writer(const Request& req) {
+    check_transport(req);
     auto type = req.header("content-type");
     if (!type || !text::starts_with_icase(*type, "application/json"))
       return server::error_response(415, "expected Content-Type: application/json", req.id);
@@ -128,8 +236,9 @@ class Channel {
       if (h.empty() || (o != "http://" + h && o != "https://" + h))
         throw Error(ErrorKind::forbidden, "cross-site request refused (Origin " + std::string(*origin) + ")");
     }
+    auto session = check_reader(req);
     auto token = req.header("x-csrf-token");
-    if (!token || !hash::equal_constant_time(*token, csrf_token_))
+    if (!token || !hash::equal_constant_time(*token, session.csrf_token))
       throw Error(ErrorKind::forbidden, "missing or stale X-CSRF-Token: reload the page");
     return std::nullopt;
   }
@@ -156,18 +265,20 @@ class Channel {
     return static_cast<std::size_t>(*n);
   }
 
-  Response page(const Request& req) const {
-    check_reader(req);
+  Response page(const Request& req) {
+    check_transport(req);
+    auto session = session_of(req);
     Response r;
     r.content_type = "text/html; charset=utf-8";
-    r.body = index_html_;
+    // Signed out: how to sign in, and nothing else (no CSRF token, no data).
+    r.body = session ? text::replace_all(index_html_, "{{csrf_token}}", session->csrf_token) : std::string(kWebSignInPage);
     // Nothing but this origin's own script, style and images (charts): no CDN, no inline script.
     r.with_header("Content-Security-Policy",
                   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
                   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
     r.with_header("X-Content-Type-Options", "nosniff");
     r.with_header("Referrer-Policy", "no-referrer");
-    r.with_header("Cache-Control", "no-store");  // it carries this process's CSRF token
+    r.with_header("Cache-Control", "no-store");  // it carries the session's CSRF token
     return r;
   }
 
@@ -187,17 +298,17 @@ class Channel {
   }
 
   Response script(const Request& req) const {
-    check_reader(req);
+    check_transport(req);
     return asset(app_js_, "text/javascript; charset=utf-8");
   }
 
   Response stylesheet(const Request& req) const {
-    check_reader(req);
+    check_transport(req);
     return asset(app_css_, "text/css; charset=utf-8");
   }
 
   Response icon(const Request& req) const {
-    check_reader(req);
+    check_transport(req);
     return asset(favicon_svg_, "image/svg+xml");
   }
 
@@ -271,14 +382,18 @@ class Channel {
     action.reason = field("reason", 2000);
     if (action.verb == chat::ActionVerb::reject && action.reason.empty())
       throw invalid_input("a reason is required to reject");
+    // Only a signed-in session gets here (check_writer), and the only person who can sign in is
+    // the local operator, who holds the service's console and may decide there for any approver
+    // (`costbot approvals decide --actor`). So the page names the approver it decides for; the
+    // approvals engine still checks that this person approves the stage.
     auto actor = field("actor", 100);
-    // No accounts here (web.access): the page says whom it acts as.
-    action.actor = {"web", actor.empty() ? "web-user" : actor, actor.empty() ? "web user" : actor};
+    action.actor = {"web", actor.empty() ? "local-operator" : actor, actor.empty() ? "local operator" : actor};
     action.message = {"web", field("feed", 200), action.subject, false, ""};
 
     auto outcome = svc_.action_handler().handle(action, svc_.db(), svc_.clock().now());
     if (outcome.queued_effects) svc_.wake_outbox();
-    spdlog::info("web action {} {} by web:{}{}", chat::to_string(action.verb), action.subject, action.actor.user_id,
+    spdlog::info("web action {} {} by web:{} (signed in: the local operator){}", chat::to_string(action.verb),
+                 action.subject, action.actor.user_id,
                  outcome.queued_effects ? " (effects queued)" : "");
     json::object answer{{"ok", true}, {"queued_effects", outcome.queued_effects}};
     if (outcome.reply_to_actor) answer["message"] = plain_text(*outcome.reply_to_actor);
@@ -288,9 +403,34 @@ class Channel {
  private:
   service::Service& svc_;
   const config::WebConfig& config_;
-  std::string csrf_token_;
+  std::string sign_in_token_;
+  bool secure_cookie_ = false;
+  std::mutex sessions_mutex_;
+  std::unordered_map<std::string, WebChannelSession> sessions_;  // SHA-256 of the cookie -> session
   std::vector<std::string> allowed_hosts_;
   std::string index_html_, app_js_, app_css_, favicon_svg_;
+};
+
+// Prints the local operator's sign-in link once the server listens (its port is known then), on
+// standard output, not in the log: the way Jupyter prints its token.
+class WebSignInLinkPrinter final : public service::Component {
+ public:
+  explicit WebSignInLinkPrinter(std::string token) : token_(std::move(token)) {}
+  std::string name() const override { return "web sign-in link"; }
+  void start(service::Service& svc) override {
+    const auto& c = svc.config();
+    std::string base = c.server.public_url_derived ? svc.url() : c.public_base_url();
+    std::fflush(stderr);
+    std::printf("\n    Sign in to the web channel as the local operator with this link (keep it private; it is\n"
+                "    valid until costbot stops):\n\n        %s/auth/local?token=%s\n\n",
+                base.c_str(), token_.c_str());
+    std::fflush(stdout);
+    spdlog::info("web: the local operator's sign-in link was printed on standard output");
+  }
+  void stop() override {}
+
+ private:
+  std::string token_;
 };
 
 json::value deliver_web_post(const outbox::Item& item, outbox::DeliveryContext& ctx) {
@@ -328,6 +468,18 @@ void install(service::Service& svc, const std::string& templates_root) {
   r.add("GET", "/web/incidents", [c](Request& req) { return c->incidents(req); });
   r.add("GET", "/web/tickets", [c](Request& req) { return c->tickets(req); });
   r.add("POST", "/web/actions", [c](Request& req) { return c->act(req); });
+  r.add("GET", "/auth/local", [c](Request& req) { return c->local_sign_in(req); });
+  {
+    std::lock_guard lock(sign_in_registry_mutex());
+    sign_in_registry()[&svc] = c->sign_in_token();
+  }
+  svc.add_component(std::make_shared<WebSignInLinkPrinter>(c->sign_in_token()));
+}
+
+std::string local_sign_in_path(const service::Service& svc) {
+  std::lock_guard lock(sign_in_registry_mutex());
+  auto it = sign_in_registry().find(&svc);
+  return it == sign_in_registry().end() ? std::string() : "/auth/local?token=" + it->second;
 }
 
 }  // namespace costbot::web

@@ -8,6 +8,7 @@
 
 #include "bot/metrics/service_metrics.hpp"
 #include "bot/scheduler/job_runs.hpp"
+#include "bot/web/web_channel.hpp"
 #include "engine/approvals/approvals.hpp"
 #include "engine/demo/demo_history.hpp"
 #include "engine/detect/detection_run.hpp"
@@ -51,6 +52,21 @@ struct Web {
       : harness(options(dir, std::move(configure))) {
     if (demo_data) seed_demo();
     harness.start();
+    if (harness.service().config().web.access != "off") cookie = sign_in();
+  }
+
+  // The session cookie of the sign-in link `serve` prints ("costbot_session=...").
+  std::string cookie;
+
+  std::string sign_in() {
+    auto path = web::local_sign_in_path(harness.service());
+    REQUIRE_FALSE(path.empty());
+    auto r = anonymous_get(path);
+    REQUIRE(r.status == 303);
+    auto set = r.header("Set-Cookie");
+    REQUIRE_THAT(set, Catch::StartsWith("costbot_session=") && Catch::Contains("HttpOnly") &&
+                          Catch::Contains("SameSite=Strict"));
+    return set.substr(0, set.find(';'));
   }
 
   static testing::HarnessOptions options(testing::TempDir& dir, std::function<void(config::Config&)> configure) {
@@ -80,15 +96,28 @@ struct Web {
     detect::run_detection(db, config, default_clock().now());
   }
 
+  // A signed-in browser (the Cookie header of this session added).
+  Headers with_cookie(Headers headers) const {
+    if (!cookie.empty()) headers.emplace_back("Cookie", cookie);
+    return headers;
+  }
   testing::TestResponse get(const std::string& path, const Headers& headers = {}) {
-    return testing::http_request("127.0.0.1", harness.port(), "GET", path, headers);
+    return testing::http_request("127.0.0.1", harness.port(), "GET", path, with_cookie(headers));
   }
   testing::TestResponse post(const std::string& path, const std::string& body, const Headers& headers) {
+    return testing::http_request("127.0.0.1", harness.port(), "POST", path, with_cookie(headers), body);
+  }
+  // A client without a session, from this machine's address (as every client of a reverse proxy
+  // on the same host looks).
+  testing::TestResponse anonymous_get(const std::string& path, const Headers& headers = {}) {
+    return testing::http_request("127.0.0.1", harness.port(), "GET", path, headers);
+  }
+  testing::TestResponse anonymous_post(const std::string& path, const std::string& body, const Headers& headers) {
     return testing::http_request("127.0.0.1", harness.port(), "POST", path, headers, body);
   }
 
-  std::string csrf_token() {
-    auto page = get("/");
+  std::string csrf_token(const std::string& session_cookie = "") {
+    auto page = session_cookie.empty() ? get("/") : anonymous_get("/", {{"Cookie", session_cookie}});
     std::smatch m;
     std::regex re(R"re(name="csrf-token" content="([0-9a-f]+)")re");
     REQUIRE(std::regex_search(page.body, m, re));
@@ -234,6 +263,68 @@ TEST_CASE("approval requests reach the web feed, and the page's buttons decide t
     REQUIRE(i);
     CHECK(i->at("view").at("status").as_string() == "open");
   }
+}
+
+TEST_CASE("the web channel trusts no address: without the printed sign-in link nothing is read or decided", "[web][approvals][security]") {
+  // Issue 15, finding 1: behind a reverse proxy on the same host every client connects from
+  // 127.0.0.1 with the public Host. Such a client, without the link `serve` printed, reads the page
+  // but no CSRF token, no feed, and decides nothing.
+  Web web;
+  auto id = open_request(web.harness, 450);  // the example's team-lead tier: one stage
+  std::string approver;
+  {
+    SQLite::Statement q(web.harness.db().sql(),
+                        "SELECT json_extract(approvers, '$[0]') FROM approval_stages WHERE request_id = ? AND idx = 0");
+    q.bind(1, id);
+    REQUIRE(q.executeStep());
+    approver = q.getColumn(0).getString();
+  }
+  REQUIRE_FALSE(approver.empty());
+  const std::string target = "approval:" + std::to_string(id) + ":0";
+  const std::string count_decisions = "SELECT COUNT(*) FROM audit_log WHERE action = 'decision.approve'";
+  const std::string decision =
+      json::serialize(json::object{{"verb", "approve"}, {"subject", target}, {"actor", approver}, {"feed", "approvals"}});
+  const auto signed_in_token = web.csrf_token();
+
+  auto page = web.anonymous_get("/");
+  REQUIRE(page.status == 200);
+  CHECK_THAT(page.body, Catch::Contains("Sign in first") && !Catch::Contains("csrf-token"));
+  CHECK_THAT(page.body, !Catch::Contains(signed_in_token));
+  for (const char* path : {"/web/feeds", "/web/feed?feed=approvals", "/web/findings", "/web/incidents", "/web/tickets"}) {
+    INFO(path);
+    auto r = web.anonymous_get(path);
+    CHECK(r.status == 401);
+    CHECK_THAT(r.body, Catch::Contains("sign in first"));
+  }
+  // Even with a real CSRF token (stolen from a signed-in page), no session = no decision.
+  auto anonymous = web.anonymous_post("/web/actions", decision,
+                                      {{"Content-Type", "application/json"}, {"X-CSRF-Token", signed_in_token}});
+  CHECK(anonymous.status == 401);
+  // A wrong or missing sign-in token gives no cookie.
+  for (const char* path : {"/auth/local", "/auth/local?token=", "/auth/local?token=0123456789abcdef"}) {
+    INFO(path);
+    auto r = web.anonymous_get(path);
+    CHECK(r.status == 403);
+    CHECK(r.header("Set-Cookie").empty());
+  }
+  // A made-up cookie is no session.
+  CHECK(web.anonymous_get("/web/feeds", {{"Cookie", "costbot_session=" + std::string(64, 'a')}}).status == 401);
+  // The CSRF token belongs to its session: another browser's token does not work with this cookie.
+  const auto other_cookie = web.sign_in();
+  const auto other_token = web.csrf_token(other_cookie);
+  CHECK(other_token != signed_in_token);
+  auto crossed = web.anonymous_post("/web/actions", decision,
+                                    {{"Content-Type", "application/json"}, {"X-CSRF-Token", other_token}, {"Cookie", web.cookie}});
+  CHECK(crossed.status == 403);
+  CHECK(testing::count_rows(web.harness.db(), "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'decision.%'") == 0);
+
+  // The signed-in operator decides, with the session's own token.
+  auto decided = web.post("/web/actions", decision, {{"Content-Type", "application/json"}, {"X-CSRF-Token", signed_in_token}});
+  INFO(decided.body);
+  REQUIRE(decided.status == 200);
+  CHECK(testing::count_rows(web.harness.db(), count_decisions) == 1);
+  CHECK(testing::count_rows(web.harness.db(), "SELECT COUNT(*) FROM approval_requests WHERE id = " + std::to_string(id) +
+                                                  " AND status = 'approved'") == 1);
 }
 
 TEST_CASE("web.access off serves no page, open serves every client", "[web]") {
