@@ -129,7 +129,10 @@ struct DailyLanes {
       flat_latched[l] = false;
       flat_level[l] = 0;
       for (int w = 0; w < 7; ++w) factor[w][l] = 1;
-      for (int k = 0; k < kRecent; ++k) recent_e[k][l] = recent_z[k][l] = recent_d[k][l] = 0;
+      for (int k = 0; k < kRecent; ++k) {
+        recent_e[k][l] = recent_z[k][l] = recent_d[k][l] = 0;
+        recent_floored[k][l] = false;
+      }
     }
   }
 
@@ -216,12 +219,13 @@ struct DailyLanes {
       const double med = small_median_sorted(sorted, kWarmup);
       double sum = 0;
       for (int i = 0; i < kWarmup; ++i) sum += med > 0 ? std::min(warm[i][l], 3 * med) : warm[i][l];
-      level[l] = sum / kWarmup;
+      // A cost model's level is never negative (a week of net credits is a week of no cost).
+      level[l] = std::max(0.0, sum / kWarmup);
       base_level[l] = level[l];
     }
     for (int i = 0; i < kWarmup; ++i) {
       double ratio[L];
-      for (int l = 0; l < L; ++l) ratio[l] = level[l] > 0 ? warm[i][l] / level[l] : 1.0;
+      for (int l = 0; l < L; ++l) ratio[l] = level[l] > 0 ? std::max(0.0, warm[i][l] / level[l]) : 1.0;
       remember_ratios(warm_wd[i], ratio);
     }
   }
@@ -251,6 +255,7 @@ struct DailyLanes {
   double prev_level[L] = {}, prev_ratios[7][kMaxSeason][L] = {}, prev_factor[7][L] = {};
   double recent_e[kRecent][L], recent_z[kRecent][L];
   double recent_d[kRecent][L];  // actual - expected, in money: what a step adds per day
+  bool recent_floored[kRecent][L];  // the expectation was below the floor: recent_e means nothing
   int last_up_anchor[L], stairs_from[L];
   double stairs_level[L];
   double trend[kTrendDays][L] = {}, week_sum[kTrendDays][L] = {};
@@ -400,6 +405,7 @@ template <int L>
         s.recent_e[head][l] = 0;
         s.recent_z[head][l] = 0;
         s.recent_d[head][l] = 0;
+        s.recent_floored[head][l] = false;
         continue;
       }
       const double clipped = std::clamp(t[l], -z, z);
@@ -408,16 +414,19 @@ template <int L>
       s.recent_e[head][l] = e[l];
       s.recent_z[head][l] = t[l];
       s.recent_d[head][l] = values[l] - expected[l];
+      s.recent_floored[head][l] = expected[l] < floor[l];
     }
     s.recent_head = (head + 1) & (kRecent - 1);
     for (int l = 0; l < L; ++l) {
       if (back[l]) continue;
       int persisted_up = 0, persisted_down = 0;
+      bool floored = false;
       double run[kRecent], dollars[kRecent];
       for (int k = 1; k <= o.shift_days; ++k) {
         const int at = (s.recent_head - k) & (kRecent - 1);
         run[k - 1] = s.recent_e[at][l];
         dollars[k - 1] = s.recent_d[at][l];
+        floored = floored || s.recent_floored[at][l];
         persisted_up += s.recent_z[at][l] >= 2;
         persisted_down += s.recent_z[at][l] <= -2;
       }
@@ -425,14 +434,17 @@ template <int L>
                            : o.shift_days == 3 ? medians::max_of(medians::min_of(run[0], run[1]),
                                                                  medians::min_of(medians::max_of(run[0], run[1]), run[2]))
                                                : small_median_sorted(run, o.shift_days);
-      const double level = s.level[l] * (1 + moved);
-      const double base = std::max(s.base_level[l], floor[l]);
-      const double total = level / base - 1;
       // In money the step is what the last days added over their expectations (a constant cost
       // added on a weekday-patterned one is the same dollars on every day, not the same ratio).
       std::sort(dollars, dollars + o.shift_days);
       const double added = o.shift_days % 2 ? dollars[o.shift_days / 2]
                                             : (dollars[o.shift_days / 2 - 1] + dollars[o.shift_days / 2]) / 2;
+      // The new level: the relative move, unless a day was measured against next to nothing (a
+      // series starting from zero, a weekday that used to cost nothing): then its ratio means
+      // nothing and the money added is the step. Never below zero (net credits are no cost).
+      const double level = std::max(0.0, floored ? s.level[l] + added : s.level[l] * (1 + moved));
+      const double base = std::max(s.base_level[l], floor[l]);
+      const double total = level / base - 1;
       const double impact = s.level[l] - s.base_level[l] + added;
       const double gate = impact_floor > 0 ? std::abs(impact) / impact_floor : 1e300;
       for (int dir = 0; dir < 2; ++dir) {
@@ -570,7 +582,7 @@ template <int L>
           s.flat_latched[l] = true;
           s.flat_level[l] = mean;
           s.snapshot(l);
-          s.level[l] = mean;
+          s.level[l] = std::max(0.0, mean);
           for (int w = 0; w < 7; ++w) {
             for (int k = 0; k < kMaxSeason; ++k) s.ratios[w][k][l] = 1;
             s.factor[w][l] = 1;
@@ -629,7 +641,7 @@ template <int L>
     }
     // Every lane takes a ratio (the ring position is shared); one that must not learn today
     // repeats its factor.
-    ratio[l] = level_before > 0 && !back[l] ? values[l] / level_before : s.factor[wd][l];
+    ratio[l] = level_before > 0 && !back[l] ? std::max(0.0, values[l] / level_before) : s.factor[wd][l];
     s.base_level[l] += (s.level[l] - s.base_level[l]) / 56;  // organic growth is forgotten over ~8 weeks
   }
   s.remember_ratios(wd, ratio);

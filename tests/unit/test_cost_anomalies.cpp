@@ -143,6 +143,34 @@ TEST_CASE("useful from day 8, with a band that narrows as history grows", "[dete
   CHECK(flagged(r) == std::vector<int>{9});
 }
 
+TEST_CASE("cents, zeros and net credits never make an expectation negative or unbounded", "[detect][daily]") {
+  // The daily effective cost of the repository's FOCUS fixture (tests/fixtures/focus), rounded: a credit
+  // in the first week, mostly zeros, then days of $1-$2. The multiplicative model once took the
+  // credit as a negative weekday factor and re-anchored on ratios to next to nothing, expecting
+  // -$3.5e26 a day by the end.
+  const std::vector<double> fixture = {0,      0.0001, -0.149, 0,      0.371, 0,     0,     0.005, 0,     0,
+                                       0.0001, 2.0006, 1.0,    0,      0,     0.005, 0.1757, 2.0,  1.568, 0,
+                                       0,      2.0,    0,      0,      1.0,   0,     2.0,   0,     2.0,   1.0};
+  for (const auto& v : run(fixture)) {
+    if (v.kind == DayKind::warmup) continue;  // the first week echoes its values
+    CHECK(v.expected >= 0);
+    CHECK(v.expected <= 10);
+    CHECK(std::abs(v.impact) <= 10);
+  }
+
+  SECTION("a series that starts from nothing learns its new level") {
+    std::vector<double> v(21, 0.0);
+    const auto billed = clean_series(60);
+    v.insert(v.end(), billed.begin(), billed.end());
+    const auto r = run(v);
+    const auto days = flagged(r);
+    REQUIRE_FALSE(days.empty());
+    CHECK(days.front() == 21);  // the first billed day
+    CHECK(days.back() <= 30);   // then it is the new normal
+    CHECK(r.back().expected == Approx(billed.back()).epsilon(0.1));
+  }
+}
+
 TEST_CASE("each kind of change is found as its own kind", "[detect][daily]") {
   auto kinds_of = [](const std::vector<DayVerdict>& r) {
     std::vector<DayKind> out;
