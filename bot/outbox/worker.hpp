@@ -6,7 +6,7 @@
 // where the last process stopped (rows stay pending, an abandoned claim expires with its lease).
 //
 // Nothing is sent twice: an effect is queued once per idempotency key and completed once; a
-// handler whose remote call succeeded records what it made (a Slack ts in posted_messages, a Jira
+// handler whose remote call succeeded records what it made (a Slack ts in message_copies, a Jira
 // key) before the row is completed, and checks that record first, so a retry after a crash in
 // between skips the call.
 #include <boost/json.hpp>
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "engine/config/config.hpp"
+#include "engine/messages/message.hpp"
 #include "engine/outbox/outbox.hpp"
 #include "engine/storage/database.hpp"
 #include "engine/util/error.hpp"
@@ -116,5 +117,20 @@ class Worker {
   std::mt19937_64 rng_{std::random_device{}()};
   std::atomic<std::uint64_t> delivered_{0}, retried_{0}, failed_{0};
 };
+
+// Registers `fn(effect, item, ctx)` for an effect read from the payload as `Effect`
+// (engine/messages): a payload that does not read as one fails at once, naming the field.
+template <class Effect, class Fn>
+void register_typed(Worker& worker, const std::string& kind, Fn fn) {
+  worker.register_handler(kind, [fn = std::move(fn)](const Item& item, DeliveryContext& ctx) -> boost::json::value {
+    Effect effect;
+    try {
+      effect = messages::effect_from<Effect>(item.payload);
+    } catch (const Error& e) {
+      throw DeliveryError(item.kind + " " + item.idempotency_key + ": " + e.what(), false);
+    }
+    return fn(effect, item, ctx);
+  });
+}
 
 }  // namespace costbot::outbox

@@ -31,6 +31,7 @@ Service::Service(config::Config config, ServiceOptions options)
       options_(std::move(options)),
       clock_(options_.clock ? options_.clock : &default_clock()),
       connections_(config_.database.path),
+      templates_(std::make_shared<const render::Templates>(options_.templates_root)),
       router_(std::make_shared<server::Router>()),
       action_handler_(std::make_shared<actions::RecordingActionHandler>()) {
   // `serve --listen` moves the service: links follow unless server.public_url was configured.

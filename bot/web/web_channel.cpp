@@ -14,6 +14,7 @@
 #include "bot/service/service.hpp"
 #include "bot/web/web_feed.hpp"
 #include "bot/web/web_views.hpp"
+#include "engine/messages/copies.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/hash.hpp"
 #include "engine/util/strings.hpp"
@@ -433,27 +434,52 @@ class WebSignInLinkPrinter final : public service::Component {
   std::string token_;
 };
 
-json::value deliver_web_post(const outbox::Item& item, outbox::DeliveryContext& ctx) {
+// web.post / web.update: the message rendered as a post of its feed, and its copy recorded (the
+// feed and subject are where it landed).
+json::value deliver_web_message(const render::Templates& templates, const messages::Address& to,
+                                const messages::Message& message, bool notice, const outbox::Item& item,
+                                outbox::DeliveryContext& ctx) {
+  if (to.target.empty()) throw outbox::DeliveryError(item.kind + " has no feed", false);
   Post post;
   try {
-    post = post_from_payload(item.payload);
+    post = render_post(templates, to.target, message);
+    if (notice) post.version = 0;
+    post_from_payload(to_json(post));  // the same checks as any post (sizes, actions)
   } catch (const Error& e) {
-    throw outbox::DeliveryError(e.what(), false);  // a malformed payload never gets better
+    if (e.kind() != ErrorKind::invalid_input && e.kind() != ErrorKind::not_found) throw;
+    throw outbox::DeliveryError(e.what(), false);  // a malformed message never gets better
   }
-  const bool versioned = item.payload.if_contains("version") != nullptr;
+  const bool versioned = post.version > 0;
+  messages::CopyStore copies(ctx.db);
   auto tx = ctx.db.begin_write();
   auto outcome = store_post(ctx.db, post, versioned, ctx.now);
+  if (versioned) {
+    auto copy = copies.find(message.subject, to);
+    if (!copy) copy = copies.plan(message.subject, to, item.idempotency_key, ctx.now);
+    if (!copy->landed()) copies.landed(copy->id, to.target, message.subject, "", post.version, ctx.now);
+    else copies.shown(copy->id, post.version, ctx.now);
+  }
   tx.commit();
-  spdlog::debug("web.post {} {} v{}: {}", post.feed, post.subject, post.version, to_string(outcome));
+  spdlog::debug("{} {} {} v{}: {}", item.kind, post.feed, post.subject, post.version, to_string(outcome));
   return json::object{{"feed", post.feed}, {"subject", post.subject}, {"stored", to_string(outcome)}};
 }
 
 }  // namespace
 
 void install(service::Service& svc, const std::string& templates_root) {
-  svc.outbox().register_handler("web.post", deliver_web_post);
+  auto templates = svc.templates_ptr();
+  outbox::register_typed<messages::ChatPost>(svc.outbox(), messages::post_kind("web"),
+                                             [templates](const messages::ChatPost& p, const outbox::Item& item,
+                                                         outbox::DeliveryContext& ctx) {
+                                               return deliver_web_message(*templates, p.to, p.message, p.in_thread, item, ctx);
+                                             });
+  outbox::register_typed<messages::ChatUpdate>(svc.outbox(), messages::update_kind("web"),
+                                               [templates](const messages::ChatUpdate& u, const outbox::Item& item,
+                                                           outbox::DeliveryContext& ctx) {
+                                                 return deliver_web_message(*templates, u.to, u.message, false, item, ctx);
+                                               });
   if (svc.config().web.access == "off") {
-    spdlog::info("web channel off (web.access: off): web.post effects are stored, no page is served");
+    spdlog::info("web channel off (web.access: off): web posts are stored, no page is served");
     return;
   }
   auto c = std::make_shared<Channel>(svc, load_assets(templates_root));

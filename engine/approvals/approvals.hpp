@@ -115,16 +115,6 @@ struct TicketResult {
   std::string message;
 };
 
-// One copy of the request message that an adapter posted (Slack ts, Teams activity id, web).
-struct PostedCopy {
-  std::int64_t request_id = 0;
-  std::string channel_kind;  // slack, teams, web
-  std::string channel;       // Slack channel id, Teams conversation id, web feed
-  std::string message_id;    // Slack ts, Teams activity id
-  std::string service_url;   // Teams
-  std::int64_t rendered_version = 0;  // the "version" of the payload that was posted
-};
-
 struct TickReport {
   int reminders = 0, notifications = 0, auto_approved = 0, auto_rejected = 0;
   std::vector<std::string> lines;  // one per escalation performed, for logs and the CLI
@@ -163,10 +153,6 @@ class Approvals {
 
   std::int64_t delegate(storage::Database& db, const Delegation& delegation, UnixSeconds now) const;
   void revoke_delegation(storage::Database& db, std::int64_t id, const std::string& actor, UnixSeconds now) const;
-
-  // An adapter posted a copy of the request: remember it so later changes edit it in place; if
-  // the request changed since that payload was rendered, queue an update at once.
-  void record_posted_copy(storage::Database& db, const PostedCopy& copy, UnixSeconds now) const;
 
   // The facts every template gets (also the web channel's and `approvals show --format json`).
   boost::json::object view(const RequestRecord& record) const;

@@ -2,8 +2,15 @@
 
 #include <boost/json.hpp>
 
+#include <thread>
+
+#include "adapters/http/client.hpp"
+#include "adapters/slack/web_api.hpp"
 #include "bot/outbox/receipts.hpp"
+#include "bot/slack/deliveries.hpp"
 #include "bot/outbox/worker.hpp"
+#include "engine/messages/copies.hpp"
+#include "engine/messages/publish.hpp"
 #include "engine/outbox/outbox.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/fake_slack.hpp"
@@ -43,12 +50,16 @@ struct OutboxFixture {
     harness.reset();
     start();
   }
+  // A message to `channel`, subject "outbox:<key>", queued as its producers do.
   void post(const std::string& key, const std::string& channel, const std::string& text) {
     auto tx = db->begin_write();
-    outbox::enqueue(*db, {"slack.post_message", key, {{"channel", channel}, {"text", text}}, 0}, clock.now());
+    chat::Reply reply;
+    reply.text(text);
+    messages::post(*db, {"slack", channel}, messages::reply_message("outbox:" + key, reply, 1), key, clock.now());
     tx.commit();
     if (harness) harness->service().wake_outbox();
   }
+  std::optional<messages::Copy> copy(const std::string& key) { return messages::CopyStore(*db).find_by_post_key(key); }
   std::string status(const std::string& key) { return outbox::status_of(*db, key).value_or("none"); }
   bool becomes(const std::string& key, const std::string& wanted) {
     return testing::eventually([&] { return status(key) == wanted; });
@@ -92,7 +103,9 @@ TEST_CASE("a post answered 429 is rescheduled after Retry-After and delivered on
   auto result = outbox::result_of(*f.db, "alert:1:slack");
   REQUIRE(result);
   auto ts = std::string(result->at("ts").as_string());
-  CHECK(f.db->sql().execAndGet("SELECT message_id FROM posted_messages WHERE subject = 'outbox:alert:1:slack'").getString() == ts);
+  REQUIRE(f.copy("alert:1:slack"));
+  CHECK(f.copy("alert:1:slack")->message_id == ts);
+  CHECK(f.copy("alert:1:slack")->conversation == "C0OPS");
 }
 
 TEST_CASE("Slack ok:false errors are final or retried by their code", "[outbox][slack]") {
@@ -164,16 +177,33 @@ TEST_CASE("after a restart delivery resumes, and nothing is posted twice", "[out
     CHECK(f.slack.calls("chat.postMessage").size() == 2);
   }
   SECTION("a post that reached Slack before the crash is not repeated") {
-    // The old process got the ts back and wrote its receipt, then died before completing the row.
+    // The old process recorded where the post landed, then died before completing the row.
     f.clock.advance(60);
     auto claimed = outbox::claim(*f.db, f.clock.now(), 60);
     REQUIRE(claimed);
-    outbox::record_receipt(*f.db, "digest:cfo:slack", {{"channel", "C0CFO"}, {"ts", "1700000000.999999"}}, f.clock.now());
+    messages::CopyStore(*f.db).landed(f.copy("digest:cfo:slack")->id, "C0CFO", "1700000000.999999", "", 1, f.clock.now());
     f.clock.advance(61);
     f.start();
     REQUIRE(f.becomes("digest:cfo:slack", "done"));
     CHECK(f.slack.calls("chat.postMessage").size() == 1);  // only the 429 before the restart
     CHECK(outbox::result_of(*f.db, "digest:cfo:slack")->at("ts") == "1700000000.999999");
+  }
+  SECTION("a post whose call started but never recorded anything is looked for before it is posted again") {
+    // The old process marked the copy "sending" (committed before the call) and died: maybe Slack
+    // has the post, maybe not. Here it does not: after the history says so, it is posted once.
+    f.clock.advance(60);
+    REQUIRE(outbox::claim(*f.db, f.clock.now(), 60));
+    {
+      auto tx = f.db->begin_write();
+      messages::CopyStore(*f.db).begin_attempt(f.copy("digest:cfo:slack")->id, f.clock.now());
+      tx.commit();
+    }
+    f.clock.advance(61);
+    f.start();
+    REQUIRE(f.becomes("digest:cfo:slack", "done"));
+    CHECK(f.slack.calls("conversations.history").size() >= 1);
+    CHECK(f.slack.calls("chat.postMessage").size() == 2);  // the 429, then the one post
+    CHECK(f.copy("digest:cfo:slack")->landed());
   }
 }
 
@@ -206,4 +236,52 @@ TEST_CASE("backoff grows exponentially with jitter and a cap", "[outbox]") {
       CHECK(d <= full);
     }
   }
+}
+
+// Issue 15, finding 6: the post's answer arrives while another writer holds the database past the
+// busy timeout. Recording where the post landed waits for the lock (it never gives the effect back
+// to be posted again), so Slack gets one post and the copy its ts. A real-thread test: the lock is
+// held by another connection from the fake's thread while the worker records.
+TEST_CASE("a post whose record waits past the busy timeout is posted once", "[outbox][slack][concurrency]") {
+  testing::TempDir dir;
+  testing::FakeSlack slack;
+  const std::string path = dir.file("busy.db");
+  auto db = storage::open_migrated(path);
+  db.sql().setBusyTimeout(50);  // the worker's connection gives up on a lock after 50 ms
+  ManualClock clock(kStart);
+  http::ClientOptions client_options;
+  client_options.max_attempts = 1;
+  http::Client client(client_options);
+  auto api = std::make_shared<slack::WebApi>(client, slack.api_url(), slack.bot_token());
+  outbox::Worker worker(path, clock);
+  slack_app::register_deliveries(worker, api, std::make_shared<const render::Templates>(testing::source_path("templates")), "",
+                                 true);
+  {
+    auto tx = db.begin_write();
+    chat::Reply reply;
+    reply.text("EC2 spend doubled");
+    messages::post(db, {"slack", "C0OPS"}, messages::reply_message("incident:1", reply, 1), "alert:busy", clock.now());
+    tx.commit();
+  }
+  // When Slack takes the post, another writer locks the database for 300 ms (6 busy timeouts).
+  storage::Database other(path);
+  std::thread holder;
+  slack.on_call("chat.postMessage", [&] {
+    other.sql().exec("BEGIN IMMEDIATE");
+    holder = std::thread([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      other.sql().exec("COMMIT");
+    });
+  });
+  CHECK(worker.deliver_due(db) == 1);
+  holder.join();
+  CHECK(slack.calls("chat.postMessage").size() == 1);
+  CHECK(outbox::status_of(db, "alert:busy") == std::optional<std::string>("done"));
+  auto copy = messages::CopyStore(db).find_by_post_key("alert:busy");
+  REQUIRE(copy);
+  CHECK(copy->landed());
+  CHECK(copy->message_id == std::string(slack.messages_in("C0OPS").at(0).at("ts").as_string()));
+  // Delivering again (a retry, a second worker) posts nothing more.
+  CHECK(worker.deliver_due(db) == 0);
+  CHECK(slack.calls("chat.postMessage").size() == 1);
 }

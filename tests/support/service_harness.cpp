@@ -26,6 +26,7 @@ void ServiceHarness::start() {
 
   service::ServiceOptions so;
   so.clock = options_.clock;
+  so.templates_root = std::string(COSTBOT_SOURCE_DIR) + "/templates";
   server::ServerOptions server;
   server.host = "127.0.0.1";
   server.port = 0;
