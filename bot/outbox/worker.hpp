@@ -63,6 +63,9 @@ struct WorkerOptions {
   std::chrono::seconds backoff_base{2};
   std::chrono::seconds backoff_max{600};
   std::chrono::seconds lease{60};
+  // false: start() runs no thread; the owner steps delivery with deliver_due() on its own thread
+  // (service tests: what is due goes exactly when the test says, with no polling).
+  bool background_thread = true;
 
   static WorkerOptions from(const config::OutboxConfig& config);
 };
@@ -83,13 +86,14 @@ class Worker {
   void register_handler(const std::string& kind, DeliveryHandler handler);
   std::vector<std::string> kinds() const;
 
-  void start();  // a background thread with its own database connection
+  void start();  // a background thread with its own database connection (unless !background_thread)
   void wake();   // look for due effects now (call after committing an enqueue)
   // Finishes the delivery in progress, then keeps delivering what is due for up to flush_grace.
   void stop(std::chrono::milliseconds flush_grace);
 
-  // One step on the caller's thread and connection: claim and deliver one due effect.
-  // Returns false when nothing was due.
+  // One step on the caller's thread and connection: claim and deliver (or retry, or fail) one due
+  // effect. Returns false when nothing was due. deliver_due: until nothing is due; returns the
+  // number of attempts made.
   bool deliver_one(storage::Database& db);
   std::size_t deliver_due(storage::Database& db);
 

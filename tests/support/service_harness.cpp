@@ -4,6 +4,7 @@
 #include "bot/service/operations.hpp"
 #include "bot/slack/slack_app.hpp"
 #include "bot/teams/teams_app.hpp"
+#include "engine/util/error.hpp"
 
 namespace costbot::testing {
 
@@ -41,6 +42,7 @@ void ServiceHarness::start() {
   worker.poll_interval = options_.outbox_poll;
   worker.backoff_base = options_.outbox_backoff_base;
   worker.max_attempts = options_.outbox_max_attempts;
+  worker.background_thread = !options_.stepped_outbox;
   so.outbox = worker;
   http::ClientOptions client;
   client.connect_timeout = std::chrono::seconds(2);
@@ -73,6 +75,11 @@ TestResponse ServiceHarness::post_slack(const std::string& path, const std::stri
 }
 
 TestResponse ServiceHarness::get(const std::string& path) { return http_request("127.0.0.1", port(), "GET", path); }
+
+std::size_t ServiceHarness::deliver_due() {
+  if (!options_.stepped_outbox) throw Error(ErrorKind::internal, "deliver_due needs HarnessOptions::stepped_outbox");
+  return service_->outbox().deliver_due(db());
+}
 
 storage::Database& ServiceHarness::db() {
   if (!db_) db_ = std::make_unique<storage::Database>(options_.database_path);
