@@ -14,6 +14,8 @@
 #include "bot/service/service.hpp"
 #include "bot/web/web_feed.hpp"
 #include "bot/web/web_views.hpp"
+#include "engine/approvals/records.hpp"
+#include "engine/detect/finding_store.hpp"
 #include "engine/messages/copies.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/hash.hpp"
@@ -283,6 +285,28 @@ class Channel {
     return r;
   }
 
+  // GET /incidents/{id}, /findings/{id}, /approvals/{id}: where "Open in costbot" and the approval
+  // links of every message lead. The page, under the page's own access rules; 404 when there is
+  // no such thing here (ids as messages write them: 12, F12, I3, #4).
+  // Signed out, the link shows the sign-in page and says nothing of whether the id exists.
+  Response deep_link(const Request& req, const std::string& kind) {
+    check_transport(req);
+    if (!session_of(req)) return page(req);
+    std::string_view digits = req.param("id");
+    if (!digits.empty() && std::string_view("FfIi#").find(digits.front()) != std::string_view::npos) digits.remove_prefix(1);
+    auto id = text::parse_int(digits);
+    bool exists = false;
+    if (id && *id > 0) {
+      detect::FindingStore store(svc_.db());
+      if (kind == "incidents") exists = store.incident(*id).has_value();
+      else if (kind == "findings") exists = store.finding(*id).has_value();
+      else exists = approvals::load_request(svc_.db(), *id).has_value();
+    }
+    if (!exists)
+      throw Error(ErrorKind::not_found, "no " + kind.substr(0, kind.size() - 1) + " " + req.param("id") + " here");
+    return page(req);
+  }
+
   Response findings(const Request& req) {
     check_reader(req);
     return no_store(Response::json(200, findings_view(svc_.db(), limit_of(req, 50))));
@@ -494,6 +518,9 @@ void install(service::Service& svc, const std::string& templates_root) {
   r.add("GET", "/web/incidents", [c](Request& req) { return c->incidents(req); });
   r.add("GET", "/web/tickets", [c](Request& req) { return c->tickets(req); });
   r.add("POST", "/web/actions", [c](Request& req) { return c->act(req); });
+  for (const char* kind : {"incidents", "findings", "approvals"})
+    r.add("GET", std::string("/") + kind + "/{id}",
+          [c, kind = std::string(kind)](Request& req) { return c->deep_link(req, kind); });
   r.add("GET", "/auth/local", [c](Request& req) { return c->local_sign_in(req); });
   {
     std::lock_guard lock(sign_in_registry_mutex());

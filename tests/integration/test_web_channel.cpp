@@ -376,6 +376,38 @@ TEST_CASE("the page's views: findings, incidents with charts, tickets, charts ar
   CHECK(web.get("/charts/chart.png").status == 404);
 }
 
+TEST_CASE("links in messages open the page: /incidents/N, /findings/N, /approvals/N, or 404 when there is no such thing",
+          "[web][links]") {
+  Web web(example_config(), true);
+  auto request_id = open_request(web.harness, 450);
+  detect::FindingStore store(web.harness.db());
+  auto open = store.findings(detect::FindingQuery::open());
+  REQUIRE_FALSE(open.empty());
+  const auto& finding = open.front();
+  auto page = web.get("/findings/" + std::to_string(finding.id));
+  CHECK(page.status == 200);
+  CHECK(page.header("Content-Type") == "text/html; charset=utf-8");
+  CHECK_THAT(page.body, Catch::Contains("/web/app.js"));
+  CHECK(web.get("/findings/F" + std::to_string(finding.id)).status == 200);
+  REQUIRE(finding.incident_id > 0);
+  CHECK(web.get("/incidents/" + std::to_string(finding.incident_id)).status == 200);
+  CHECK(web.get("/approvals/" + std::to_string(request_id)).status == 200);
+
+  auto missing = web.get("/incidents/987654");
+  CHECK(missing.status == 404);
+  CHECK_THAT(missing.body, Catch::Contains("no incident 987654 here"));
+  CHECK(web.get("/findings/nonsense").status == 404);
+  CHECK(web.get("/approvals/987654").status == 404);
+
+  // Signed out: the sign-in page, for an id that exists and one that does not alike.
+  for (const std::string& path : {"/incidents/" + std::to_string(finding.incident_id), std::string("/incidents/987654")}) {
+    auto anonymous = web.anonymous_get(path);
+    CHECK(anonymous.status == 200);
+    CHECK_THAT(anonymous.body, Catch::Contains("data-testid=\"sign-in\"") && !Catch::Contains("/web/app.js") &&
+                                   !Catch::Contains("987654"));
+  }
+}
+
 TEST_CASE("GET /metrics counts requests by route pattern, method and status", "[web][metrics]") {
   Web web;
   auto count = [&](const std::string& series) {
