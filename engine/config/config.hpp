@@ -241,23 +241,25 @@ struct SeverityThresholds {
 };
 
 struct AnomalyConfig {
-  std::vector<std::string> scopes{"team", "service", "account", "provider"};
+  std::vector<std::string> scopes{"team", "service", "account", "provider", "resource"};
   int history_days = 120;             // days of history read per series
   int report_days = 14;               // findings are written for days this close to the latest data
   double threshold = 4.0;             // robust z at which a day is anomalous (score 0.5)
   double min_daily_impact = 50;       // |actual - expected| per day below this never alerts
   double min_relative_change = 0.2;   // nor a change smaller than this fraction of expected
-  bool alert_on_decrease = false;     // drops in cost are findings too
+  double spike_min_change = 0.5;      // a one-day increase of at least this fraction is a spike
+  bool alert_on_decrease = false;     // drops in cost (and a flatline below the level) alert
   int season_weeks = 5;               // weeks per weekday in the seasonal median
   double level_alpha = 0.15;          // how fast the level follows the series (per day)
-  int shift_days = 3;                 // consecutive anomalous days that make a level shift
+  int shift_days = 3;                 // days a change must persist to be a level shift (or a drop)
+  int idle_days = 5;                  // days of a flatline (no weekly pattern, no noise) that alert; 0 = off
   int resolve_after_days = 2;         // normal days in a row that resolve an incident
   double drift_min_change = 0.25;     // weekly cost up this much over drift_weeks = drift
   int drift_weeks = 4;
   double runaway_weekly_growth = 0.1; // every week up this much for runaway_weeks = runaway growth
-  int runaway_weeks = 3;
+  int runaway_weeks = 2;
   int recurrence_months = 3;          // month-end / month-start bumps seen in this many past months ...
-  int recurrence_min_matches = 2;     // ... at least this often are a pattern, not an anomaly
+  int recurrence_min_matches = 1;     // ... at least this often are a pattern, not an anomaly
 };
 
 struct Holiday {
@@ -301,10 +303,20 @@ struct FeedbackConfig {
   double noise_floor_margin = 1.1; // "below my noise floor" sets min impact to impact x this
 };
 
+// One cost event, one incident (engine/detect/correlation.hpp).
+struct CorrelationConfig {
+  // Broadest first: a scope later in a chain is narrower than the ones before it.
+  std::vector<std::vector<std::string>> hierarchies{{"provider", "account", "service", "resource"},
+                                                    {"team", "service", "resource"}};
+  double explain_share = 0.6;  // narrower scopes carrying this share of a change explain it
+  int lookback_days = 7;       // a narrower open incident seen this recently still explains
+};
+
 struct DetectionConfig {
   SeverityThresholds severity;
   std::map<std::string, SeverityThresholds> team_severity;  // per-team overrides
   AnomalyConfig anomaly;
+  CorrelationConfig correlation;
   std::vector<Holiday> holidays;
   std::vector<PlannedEventConfig> planned_events;
   std::vector<RuleConfig> rules;

@@ -271,6 +271,7 @@ std::vector<RuleView> rule_views(storage::Database& db, const config::Config& co
     v.rule_id = anomaly_rule_id(dim);
     v.kind = "cost_anomaly";
     v.description = "statistical anomalies on daily cost per " + dim;
+    v.signals = "billing: daily effective cost";
     v.severity = "by impact";
     double factor = tuning.threshold_factor(v.rule_id, "", "");
     v.thresholds = {{"threshold", fmt::format("{:.3g}", a.threshold * factor)},
@@ -289,6 +290,7 @@ std::vector<RuleView> rule_views(storage::Database& db, const config::Config& co
     v.severity = rule.severity;
     v.enabled = rule.enabled;
     const auto* kind = find_rule_kind(rule.kind);
+    if (kind) v.signals = kind->signals;
     double factor = tuning.threshold_factor(rule.id, "", "");
     for (const auto& [key, value] : rule.thresholds) {
       double shown = value;
@@ -309,6 +311,7 @@ std::vector<RuleView> rule_views(storage::Database& db, const config::Config& co
     v.rule_id = budget_rule_id(name);
     v.kind = "budget";
     v.description = "monthly budget for " + scope;
+    v.signals = "billing: month-to-date effective cost";
     v.severity = "by threshold and overrun";
     v.thresholds.emplace_back("monthly", fmtx::money(b.monthly, 0, currency));
     std::vector<std::string> t;

@@ -59,6 +59,7 @@ std::vector<RulePrecision> rule_precision(storage::Database& db);
 // budgets), with every per-scope override and silence feedback has made.
 struct RuleView {
   std::string rule_id, kind, description, severity;
+  std::string signals;  // what the rule reads (billing, usage metrics, daily cost)
   bool enabled = true;
   std::vector<std::pair<std::string, std::string>> thresholds;  // name -> value as shown (effective)
   std::vector<std::string> overrides;  // "team=payments: threshold 5 (x1.25), min impact $300/day, silenced until 2024-10-02"
