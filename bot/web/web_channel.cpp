@@ -254,6 +254,7 @@ class Channel {
   Response deep_link(const Request& req, const std::string& kind) {
     check_transport(req);
     if (!auth_->session(req, svc_.db(), svc_.clock().now())) return page(req);
+    check_reader(req);  // whether an id exists is for people who may view
     std::string_view digits = req.param("id");
     if (!digits.empty() && std::string_view("FfIi#").find(digits.front()) != std::string_view::npos) digits.remove_prefix(1);
     auto id = text::parse_int(digits);

@@ -46,6 +46,10 @@ const std::map<std::string, Policy>& route_policies() {
       {"GET /readyz", {Guard::open}},
       {"GET /metrics", {Guard::metrics}},
       {"GET /", {Guard::open}},  // the sign-in page, or the app for a session
+      // Links in messages: the sign-in page signed out (for any id alike); a session needs view.
+      {"GET /incidents/{id}", {Guard::open}},
+      {"GET /findings/{id}", {Guard::open}},
+      {"GET /approvals/{id}", {Guard::open}},
       {"GET /web/app.js", {Guard::open}},
       {"GET /web/app.css", {Guard::open}},
       {"GET /web/favicon.svg", {Guard::open}},
