@@ -241,7 +241,7 @@ TEST_CASE("Events API: url_verification, mentions answered once despite Slack's 
 }
 
 TEST_CASE("a click on Approve is recorded and the posted message is updated in place", "[slack][interactions]") {
-  SlackFixture f;
+  SlackFixture f([](testing::HarnessOptions& o) { o.stepped_outbox = true; });
   auto& db = f.harness->db();
   // An approval request posted through the outbox, as the approvals engine would.
   chat::Reply request;
@@ -251,25 +251,23 @@ TEST_CASE("a click on Approve is recorded and the posted message is updated in p
     auto tx = db.begin_write();
     messages::post(db, {"slack", "C0PAY"}, messages::reply_message("approval:42", request, 1), "approval:42:post:C0PAY", f.now());
     tx.commit();
-    f.harness->service().wake_outbox();
   }
-  REQUIRE(f.slack.wait_for_calls("chat.postMessage", 1));
+  REQUIRE(f.harness->deliver_due() == 1);
+  REQUIRE(f.slack.calls("chat.postMessage").size() == 1);
   auto posted = f.slack.calls("chat.postMessage").at(0);
   CHECK(json::serialize(posted).find("costbot.approve:approval:42") != std::string::npos);
   CHECK_FALSE(posted.contains("subject"));  // costbot's own bookkeeping never reaches Slack
-  std::string ts;
-  REQUIRE(testing::eventually([&] {
-    auto copy = messages::CopyStore(db).find("approval:42", {"slack", "C0PAY"});
-    if (copy && copy->landed()) ts = copy->message_id;
-    return !ts.empty();
-  }));
+  auto copy = messages::CopyStore(db).find("approval:42", {"slack", "C0PAY"});
+  REQUIRE((copy && copy->landed()));
+  const std::string ts = copy->message_id;
   CHECK(ts.starts_with("1700000000."));
 
   auto click = slack_block_action("costbot.approve:approval:42", "approval:42", ts, "trig-1", f.slack.response_url("a1"));
   auto r = f.harness->post_slack("/slack/interactions", click);
   CHECK(r.status == 200);
   CHECK(f.count("SELECT COUNT(*) FROM chat_decisions WHERE subject = 'approval:42' AND verb = 'approve' AND actor_id = 'U0DANA'") == 1);
-  REQUIRE(f.slack.wait_for_calls("chat.update", 1));
+  REQUIRE(f.harness->deliver_due() == 1);
+  REQUIRE(f.slack.calls("chat.update").size() == 1);
   auto update = f.slack.calls("chat.update").at(0);
   CHECK(update.at("channel") == "C0PAY");
   CHECK(update.at("ts").as_string() == ts);
@@ -279,7 +277,8 @@ TEST_CASE("a click on Approve is recorded and the posted message is updated in p
   // A second click (or a colleague's) is refused politely, only to them.
   auto again = f.harness->post_slack("/slack/interactions", click);
   CHECK(again.status == 200);
-  REQUIRE(f.slack.wait_for_response_url_posts(1));
+  REQUIRE(f.harness->deliver_due() == 1);  // the refusal, to the clicker's response_url only
+  REQUIRE(f.slack.response_url_posts().size() == 1);
   auto note = f.slack.response_url_posts().at(0);
   CHECK(note.at("response_type") == "ephemeral");
   CHECK(std::string(note.at("text").as_string()).find("already approved by dana") != std::string::npos);
