@@ -118,6 +118,8 @@ class ClickHandler final : public actions::ActionHandler {
     d.verdict = reject ? approvals::Verdict::reject : approvals::Verdict::approve;
     d.reason = std::string(text::trim(action.reason));
     d.source = action.actor.platform.empty() ? "chat" : action.actor.platform;
+    d.acting_for = action.acting_for;
+    d.grant = action.grant;
     auto result = app_->engine->decide(db, d, now);
     spdlog::info("approval {} {} by {}:{}: {}", ref, approvals::to_string(d.verdict), d.source, d.actor,
                  approvals::to_string(result.outcome));
@@ -133,21 +135,6 @@ class ClickHandler final : public actions::ActionHandler {
     if (!id || *id <= 0) throw invalid_input("\"" + action.subject + "\" does not name a finding or incident");
     const std::string subject = (parts.kind == "finding" ? "F" : "I") + std::to_string(*id);
     const std::string actor = action.actor.user_id.empty() ? action.actor.name : action.actor.user_id;
-    {
-      detect::FindingStore store(db);
-      std::int64_t finding = *id;
-      if (parts.kind == "incident") {
-        auto incident = store.incident(*id);
-        finding = incident ? incident->latest_finding_id : 0;
-      }
-      SQLite::Statement q(db.sql(), "SELECT COUNT(*) FROM feedback WHERE finding_id = ? AND kind = 'not_anomaly'");
-      q.bind(1, finding);
-      q.executeStep();
-      if (q.getColumn(0).getInt64() > 0) {
-        outcome.reply_to_actor = chat::Reply::plain(subject + " is already marked as not an anomaly; nothing changed.");
-        return outcome;
-      }
-    }
     detect::FeedbackResult result;
     try {
       result = detect::record_feedback(db, app_->config(), subject, detect::FeedbackKind::not_anomaly, actor,
@@ -155,6 +142,10 @@ class ClickHandler final : public actions::ActionHandler {
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::not_found) throw;
       outcome.reply_to_actor = chat::Reply::plain(std::string(e.what()) + "; nothing changed.");
+      return outcome;
+    }
+    if (result.already_recorded) {  // decided inside record_feedback's transaction
+      outcome.reply_to_actor = chat::Reply::plain(subject + " is already marked as not an anomaly; nothing changed.");
       return outcome;
     }
     // Redraw the alert everywhere it was posted: what it was about, and who said it is no anomaly.

@@ -17,6 +17,7 @@
 #include "bot/server/errors.hpp"
 #include "bot/service/service.hpp"
 #include "bot/slack/deliveries.hpp"
+#include "engine/messages/message.hpp"
 #include "engine/outbox/outbox.hpp"
 #include "engine/util/log.hpp"
 #include "engine/util/strings.hpp"
@@ -143,10 +144,11 @@ void answer_slash(const std::shared_ptr<App>& app, const slack::SlashCommand& sl
     try {
       auto& db = app->svc.db();
       auto tx = db.begin_write();
-      outbox::enqueue(db,
-                      {"slack.response_url", "slack.command:" + request_id + ":answer",
-                       {{"url", slash.response_url}, {"body", slack::render_response(reply)}}, 0},
-                      app->svc.clock().now());
+      messages::ChatReply answer;
+      answer.channel = "slack";
+      answer.response_url = slash.response_url;
+      answer.reply = reply;
+      messages::enqueue(db, "slack.command:" + request_id + ":answer", answer, app->svc.clock().now());
       tx.commit();
       app->svc.wake_outbox();
     } catch (const std::exception& e) {
@@ -191,7 +193,7 @@ void accept_event(const std::shared_ptr<App>& app, const slack::EventEnvelope& e
                       {"channel", message->channel},
                       {"thread_ts", message->thread_ts},
                       {"team_id", envelope.team_id}},
-                     0},
+                     0, {}},
                     now);
   }
   tx.commit();
@@ -222,8 +224,8 @@ std::optional<json::object> accept_interaction(const std::shared_ptr<App>& app, 
         !action.trigger_id.empty()) {
       auto tx = db.begin_write();
       outbox::enqueue(db,
-                      {"slack.views_open", "slack.views_open:" + action.trigger_id,
-                       {{"trigger_id", action.trigger_id}, {"view", slack::reject_reason_modal(action)}}, 0},
+                      {std::string(kViewsOpenKind), "slack.views_open:" + action.trigger_id,
+                       {{"trigger_id", action.trigger_id}, {"view", slack::reject_reason_modal(action)}}, 0, {}},
                       now);
       tx.commit();
       queued = true;
@@ -323,12 +325,14 @@ json::value run_command(const std::shared_ptr<App>& app, const outbox::Item& ite
   inv.workspace = get("team_id");
   inv.db = &ctx.db;
   inv.now = ctx.now;
-  auto reply = app->svc.commands().run(get("text"), inv);
-  auto body = slack::render_message(reply);
-  body["channel"] = inv.channel;
-  if (auto thread = get("thread_ts"); !thread.empty()) body["thread_ts"] = thread;
+  messages::ChatReply answer;
+  answer.channel = "slack";
+  answer.conversation = inv.channel;
+  answer.thread = get("thread_ts");
+  answer.reply = app->svc.commands().run(get("text"), inv);
+  answer.reply.visibility = chat::Visibility::in_channel;
   auto tx = ctx.db.begin_write();
-  outbox::enqueue(ctx.db, {"slack.post_message", item.idempotency_key + ":reply", std::move(body), 0}, ctx.now);
+  messages::enqueue(ctx.db, item.idempotency_key + ":reply", answer, ctx.now);
   tx.commit();
   ctx.wake();
   return json::object{{"answered", true}};
@@ -371,7 +375,7 @@ void install(service::Service& svc) {
     svc.add_component(std::make_shared<SocketModeComponent>(app, std::move(options)));
     spdlog::info("Slack: Socket Mode (commands, events and clicks arrive over a WebSocket costbot opens; no public URL needed)");
   }
-  register_deliveries(svc.outbox(), api, config.default_channel, api->has_token());
+  register_deliveries(svc.outbox(), api, svc.templates_ptr(), config.default_channel, api->has_token());
   svc.outbox().register_handler("slack.run_command", [app](const outbox::Item& item, outbox::DeliveryContext& ctx) {
     return run_command(app, item, ctx);
   });

@@ -6,9 +6,9 @@
 #include <cmath>
 #include <map>
 
-#include "engine/alerts/alert_effects.hpp"
 #include "engine/alerts/kinds.hpp"
 #include "engine/alerts/message_render.hpp"
+#include "engine/messages/publish.hpp"
 #include "engine/alerts/quiet_hours.hpp"
 #include "engine/alerts/routing.hpp"
 #include "engine/detect/budgets.hpp"
@@ -190,21 +190,15 @@ DigestReport send_digests(storage::Database& db, const config::Config& config, c
     for (const auto& t : targets) {
       auto channel = parse_channel(t.channel_kind);
       if (!channel) continue;  // pagerduty: digests are not pages
-      auto rendered = renderer.render(p, *channel, "digest", ctx);
+      if (*channel == Channel::jira) continue;
       const std::string key = "digest:" + p.name + ":" + period + ":" + day + ":" + t.channel_kind + ":" + t.address;
-      json::object payload;
-      std::string kind;
-      switch (*channel) {
-        case Channel::slack: kind = "slack.post_message", payload = slack_post_payload(rendered, t.address, subject); break;
-        case Channel::teams: kind = "teams.send_activity", payload = teams_send_payload(rendered, t.address, subject, 1); break;
-        case Channel::web:
-          kind = "web.post";
-          payload = web_payload(rendered, t.address, subject, 1, std::string(ctx.at("period_label").as_string()), "", ctx, {});
-          break;
-        case Channel::email: kind = "email.send", payload = email_payload(rendered, t.address, subject); break;
-        case Channel::jira: continue;
-      }
-      enqueue_effect(db, kind, key, std::move(payload), now, not_before);
+      json::object facts = ctx;
+      facts["web_title"] = ctx.at("period_label");
+      auto message = renderer.message(p, *channel, "digest", subject, facts, 1);
+      if (*channel == Channel::email)
+        messages::enqueue(db, key, messages::Email{{t.address}, message}, now, {not_before, {}});
+      else
+        messages::post(db, {t.channel_kind, t.address}, message, key, now, {not_before, {}});
       ++queued;
     }
     SQLite::Statement ins(db.sql(), "INSERT INTO alert_digests(persona, period, day, targets, sent_at) VALUES (?, ?, ?, ?, ?)");

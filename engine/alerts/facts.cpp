@@ -359,6 +359,14 @@ std::vector<Recommendation> recommendations_for(const Finding& f, const std::str
   const auto& k = f.kind;
   if (k == detect::kCostSpike || k == detect::kLevelShift) {
     add("See which resources moved on " + fmtx::day_short(f.day) + " and who owns them.", "resource", day + ".." + day, where);
+  } else if (k == detect::kCostDrop) {
+    add("Check that what ran here still runs (a stopped pipeline, an expired license, missing billing data) and that "
+        "the drop is intended.",
+        "resource", "30d", where);
+  } else if (k == detect::kCostFlatline) {
+    add("Cost no longer follows the usual weekly pattern: something may run idle at a fixed size. Check its "
+        "utilisation and stop or downsize it.",
+        "resource", "30d", where);
   } else if (k == detect::kDrift || k == detect::kRunawayGrowth) {
     add("Find what grows week over week (storage that is never cleaned up, an autoscaling group without a maximum) and "
         "set a lifecycle rule or a cap.",
@@ -460,6 +468,23 @@ json::object finding_facts(storage::Database& db, const config::Config& config, 
   o["has_contributors"] = !contributors.empty();
   o["contributors"] = std::move(contributors);
   put(o, "cause_sentence", cause_sentence(db, f, groups, currency));
+
+  // The same event at broader scopes (detection.correlation): context, never added to the impact.
+  json::array related;
+  std::string seen_in;
+  for (const auto& r : f.related) {
+    const std::string scope = r.dimension + " " + (r.value.empty() ? "(unallocated)" : r.value);
+    related.push_back({{"scope", scope},
+                       {"dimension", r.dimension},
+                       {"value", r.value},
+                       {"impact_day_text", signed_money(r.impact_per_day, currency) + "/day"},
+                       {"percent_change_text", fmtx::percent_change(r.percent_change)},
+                       {"share_text", fmtx::percent(r.share)}});
+    seen_in += (seen_in.empty() ? "" : ", ") + scope + " (" + fmtx::percent_change(r.percent_change) + ")";
+  }
+  o["has_related_scopes"] = !related.empty();
+  o["related_scopes"] = std::move(related);
+  put(o, "related_sentence", seen_in.empty() ? std::string() : "Also seen in " + seen_in + ": the same event, counted once.");
 
   // Budget status and forecast (the finding's own budget, else its team's).
   if (auto b = detect::budget_for_finding(db, config, f)) {

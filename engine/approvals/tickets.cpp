@@ -50,7 +50,7 @@ boost::json::object Approvals::jira_create_body(const RequestRecord& r) const {
 
   std::string description_template = json_string(settings, "description_template");
   if (description_template.empty()) description_template = kDefaultDescription;
-  fields["description"] = templates_.render_json(description_template, detail::build_view(config_, r, detail::plain_style()));
+  fields["description"] = templates_.render_json(description_template, view(r));
 
   boost::json::array labels;
   std::vector<std::string> seen;

@@ -23,5 +23,7 @@ void read_notify_section(Reader& root, Config& config);    // pagerduty, email
 void read_jira_section(Reader& root, Config& config);
 void read_web_section(Reader& root, Config& config);
 void read_api_section(Reader& root, Config& config);  // also COSTBOT_API_TOKENS
+void read_access_section(Reader& root, Config& config);  // after teams, approvals and api
+void read_audit_section(Reader& root, Config& config);
 
 }  // namespace costbot::config

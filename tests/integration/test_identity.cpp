@@ -365,7 +365,7 @@ struct GoogleFixture {
   GoogleFixture() { google.add_service_account(account); }
 };
 
-const char* kBigQueryScope = "https://www.googleapis.com/auth/bigquery.readonly";
+const char* kIdentityTestBigQueryScope = "https://www.googleapis.com/auth/bigquery.readonly";
 
 }  // namespace
 
@@ -373,12 +373,12 @@ TEST_CASE("Google service-account key: an RS256 JWT bearer grant the token endpo
   GoogleFixture f;
   auto key_path = f.dir.write("sa.json", f.google.key_file_json(f.account, "acme-finops"));
   GoogleOptions o;
-  o.scopes = {kBigQueryScope};
+  o.scopes = {kIdentityTestBigQueryScope};
   auto resolved = resolve_google_options(o, env_of({{"GOOGLE_APPLICATION_CREDENTIALS", key_path}}));
   CHECK(resolved.method == GoogleMethod::key_file);
   GoogleCredential cred(f.client, resolved, f.clock);
   auto token = cred.token();
-  auto check = f.google.check_bearer("Bearer " + token, kBigQueryScope);
+  auto check = f.google.check_bearer("Bearer " + token, kIdentityTestBigQueryScope);
   REQUIRE(check);
   CHECK(check.token->issued_to == f.account.email);
   CHECK(check.token->method == "jwt_bearer");

@@ -29,7 +29,7 @@ struct JiraHttpFlow : testing::ApprovalsService {
     harness.reset();
     CHECK(violations().empty());
   }
-  // A small request approved by the lead: the jira.create_issue effect is queued.
+  // A small request approved by the lead: the ticket.create effect is queued.
   std::int64_t approved_request(const std::string& finding = "") {
     auto id = open_request(400, "U_REQ", finding);
     auto ts = posted_ts(id);
@@ -60,9 +60,9 @@ TEST_CASE("whatever the Jira create does, exactly one ticket is made and shown",
     auto id = f.approved_request();
     REQUIRE(f.jira.wait_for_creates(1));
     REQUIRE(eventually([&] {
-      return f.count("SELECT COUNT(*) FROM outbox WHERE kind = 'jira.create_issue' AND attempts = 1 AND status = 'pending'") == 1;
+      return f.count("SELECT COUNT(*) FROM outbox WHERE kind = 'ticket.create' AND attempts = 1 AND status = 'pending'") == 1;
     }));
-    auto due = f.count("SELECT next_attempt_at FROM outbox WHERE kind = 'jira.create_issue'");
+    auto due = f.count("SELECT next_attempt_at FROM outbox WHERE kind = 'ticket.create'");
     CHECK(due == f.clock.now() + 120);
     f.clock.advance(100);
     f.wake();
@@ -92,7 +92,7 @@ TEST_CASE("whatever the Jira create does, exactly one ticket is made and shown",
     CHECK(f.jira.create_calls() == 1);
     CHECK(f.jira.issues().size() == 1);
     CHECK(f.jira.search_calls() >= 2);
-    auto result = json::parse(f.db().sql().execAndGet("SELECT result FROM outbox WHERE kind = 'jira.create_issue'").getString());
+    auto result = json::parse(f.db().sql().execAndGet("SELECT result FROM outbox WHERE kind = 'ticket.create'").getString());
     CHECK(result.at("found_by_label").as_bool());
     CHECK(f.wait_for_update("FIN-1"));
   }
@@ -107,7 +107,7 @@ TEST_CASE("whatever the Jira create does, exactly one ticket is made and shown",
     // The retry inside the settle window searches, finds nothing, and waits instead of creating.
     REQUIRE(f.advance_until([&] { return f.jira.search_calls() >= 2; }, 5));
     REQUIRE(eventually([&] {
-      return f.count("SELECT COUNT(*) FROM outbox WHERE kind = 'jira.create_issue' AND last_error LIKE '%answer was lost%'") == 1;
+      return f.count("SELECT COUNT(*) FROM outbox WHERE kind = 'ticket.create' AND last_error LIKE '%answer was lost%'") == 1;
     }));
     CHECK(f.jira.create_calls() == 1);
     REQUIRE(f.advance_until([&] { return f.ticket_done(id); }, 10));
@@ -120,7 +120,7 @@ TEST_CASE("whatever the Jira create does, exactly one ticket is made and shown",
                      testing::ScriptedResponse::json(400, R"({"errorMessages":[],"errors":{"components":"Component name 'Cloud Cost' is not valid"}})"));
     auto id = f.approved_request();
     REQUIRE(eventually([&] { return f.outbox_status(f.create_key(id)) == std::optional<std::string>("failed"); }));
-    auto error = f.db().sql().execAndGet("SELECT last_error FROM outbox WHERE kind = 'jira.create_issue'").getString();
+    auto error = f.db().sql().execAndGet("SELECT last_error FROM outbox WHERE kind = 'ticket.create'").getString();
     CHECK_THAT(error, Catch::Contains("Component name 'Cloud Cost' is not valid"));
     CHECK(f.jira.issues().empty());
     CHECK(f.tickets() == 0);

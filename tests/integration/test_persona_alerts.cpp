@@ -7,6 +7,7 @@
 #include "bot/alerts/alerts_app.hpp"
 #include "engine/alerts/alert_store.hpp"
 #include "engine/alerts/delivery.hpp"
+#include "engine/messages/copies.hpp"
 #include "engine/alerts/digest.hpp"
 #include "engine/alerts/escalation.hpp"
 #include "engine/detect/finding_store.hpp"
@@ -114,11 +115,13 @@ TEST_CASE("over HTTP: an incident update edits the Slack message in place, and A
   CHECK_THAT(json::serialize(post.at("blocks")), Contains("costbot.ack:" + subject));
   CHECK_THAT(json_string(post, "text"), Contains("$1,500"));
   // The worker recorded the copy (channel id and ts Slack answered) under the incident.
+  std::optional<messages::Copy> copy;
   REQUIRE(testing::eventually([&] {
-    return w.db().sql().execAndGet("SELECT COUNT(*) FROM posted_messages WHERE subject = '" + subject + "'").getInt() == 1;
+    copy = messages::CopyStore(w.db()).find(subject, {"slack", "#finops"});
+    return copy && copy->landed();
   }));
-  const std::string channel = w.db().sql().execAndGet("SELECT channel FROM posted_messages WHERE subject = '" + subject + "'").getString();
-  const std::string ts = w.db().sql().execAndGet("SELECT message_id FROM posted_messages WHERE subject = '" + subject + "'").getString();
+  const std::string channel = copy->conversation;
+  const std::string ts = copy->message_id;
   REQUIRE(testing::eventually([&] { return svc.status(w.db(), alerts::messages_about(w.db(), subject)[0].post_key) == "done"; }));
 
   // Detection finds more: the same message is edited, not posted again.

@@ -109,7 +109,7 @@ TEST_CASE("serve killed around the ticket's creation still ends with exactly one
                        "--requester", "U_REQ", "--severity", "high"});
   REQUIRE(opened.exit_code == 0);
   REQUIRE(c.slack.wait_for_calls("chat.postMessage", 1));
-  REQUIRE(eventually([&] { return c.count("SELECT COUNT(*) FROM posted_messages WHERE subject = 'approval:1'") == 1; }));
+  REQUIRE(eventually([&] { return c.count("SELECT COUNT(*) FROM message_copies WHERE subject = 'approval:1' AND state = 'posted'") == 1; }));
   json::object click{
       {"type", "block_actions"},
       {"user", {{"id", "U_LEAD"}, {"name", "lead"}}},
@@ -145,7 +145,7 @@ TEST_CASE("serve killed around the ticket's creation still ends with exactly one
   }));
   CHECK(c.jira.issues().size() == 1);
   CHECK(c.jira.create_calls() == 1);
-  CHECK(c.count("SELECT COUNT(*) FROM outbox WHERE kind = 'jira.create_issue' AND status = 'done'") == 1);
+  CHECK(c.count("SELECT COUNT(*) FROM outbox WHERE kind = 'ticket.create' AND status = 'done'") == 1);
   auto result = json::parse(c.cli({"approvals", "show", "1", "--format", "json"}, 20).out).as_object();
   CHECK(result.at("ticket").at("ticket_key") == "FIN-1");
   // Jira says the ticket is done, through a token URL: the message shows it; the token is never logged.
@@ -180,4 +180,58 @@ TEST_CASE("serve killed around the ticket's creation still ends with exactly one
   auto tampered = c.cli({"audit", "verify"}, 30);
   CHECK(tampered.exit_code == 1);
   CHECK_THAT(tampered.out, Catch::Contains("TAMPERED: row"));
+}
+
+// Issue 15, finding 6: a Slack post must never be posted twice. Slack's chat.postMessage has no
+// idempotency key; costbot marks the copy "sending" (committed) before the call and tags the post
+// with its outbox key in message metadata, so a process that finds the copy "sending" looks the
+// post up in the channel's history instead of posting again.
+TEST_CASE("serve killed after Slack took a post but before its ts was recorded posts it once and later edits reach that one",
+          "[serve][slack][crash]") {
+  Crash c;
+  c.slack.use_time(kCrashT0);
+  c.slack.post_then_lose_answer_next();  // Slack keeps the post; its answer never comes back
+  auto run1 = c.serve(0);
+  auto opened = c.cli({"approvals", "request", "--title", "Stop idle instances", "--team", "payments", "--amount", "400",
+                       "--requester", "U_REQ", "--severity", "high"});
+  REQUIRE(opened.exit_code == 0);
+  REQUIRE(c.slack.wait_for_calls("chat.postMessage", 1));
+  c.kill(*run1);  // kill -9 while the post's answer is outstanding
+  CHECK(c.count("SELECT COUNT(*) FROM message_copies WHERE subject = 'approval:1' AND state = 'sending'") == 1);
+  auto kept = c.slack.messages_in("C0APPR");
+  REQUIRE(kept.size() == 1);
+  const std::string ts(kept[0].at("ts").as_string());
+
+  // Run 2 takes the abandoned delivery over: it finds the post in the history and records it.
+  auto run2 = c.serve(10);
+  REQUIRE(eventually([&] {
+    return c.count("SELECT COUNT(*) FROM message_copies WHERE subject = 'approval:1' AND state = 'posted' AND message_id = '" +
+                   ts + "'") == 1;
+  }));
+  CHECK(c.slack.calls("conversations.history").size() >= 1);
+  CHECK(c.slack.calls("chat.postMessage").size() == 1);
+
+  // The lead approves: the one copy is edited in place.
+  json::object click{
+      {"type", "block_actions"},
+      {"user", {{"id", "U_LEAD"}, {"name", "lead"}}},
+      {"team", {{"id", "T1"}}},
+      {"trigger_id", "trig-1"},
+      {"response_url", c.slack.response_url("lead")},
+      {"container", {{"type", "message"}, {"message_ts", ts}, {"channel_id", "C0APPR"}}},
+      {"actions", json::array{{{"action_id", "costbot.approve:approval:1"}, {"type", "button"}, {"value", "approval:1:0"}}}}};
+  auto body = testing::interaction_body(json::serialize(click));
+  auto port = testing::port_from_log(run2->output());
+  REQUIRE(testing::http_request("127.0.0.1", port, "POST", "/slack/interactions", testing::slack_headers(kSecret, kCrashT0 + 10, body),
+                                body)
+              .status == 200);
+  REQUIRE(c.slack.wait_for_calls("chat.update", 1));
+  auto update = c.slack.calls("chat.update").front();
+  CHECK(update.at("channel") == "C0APPR");
+  CHECK(update.at("ts").as_string() == ts);
+  CHECK(c.slack.calls("chat.postMessage").size() == 1);
+  CHECK(c.slack.messages_in("C0APPR").size() == 1);
+  run2->signal(SIGTERM);
+  REQUIRE(run2->wait(std::chrono::seconds(10)) == 0);
+  CHECK(c.slack.violations().empty());
 }

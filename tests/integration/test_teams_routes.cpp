@@ -5,6 +5,8 @@
 #include "adapters/teams/adaptive_card.hpp"
 #include "adapters/teams/outgoing_webhook.hpp"
 #include "bot/actions/buttons.hpp"
+#include "engine/messages/copies.hpp"
+#include "engine/messages/publish.hpp"
 #include "engine/outbox/outbox.hpp"
 #include "tests/support/cost_data.hpp"
 #include "tests/support/eventually.hpp"
@@ -85,16 +87,14 @@ struct TeamsFixture {
     auto before = teams.connector_calls("POST").size();
     auto& db = harness->db();
     auto tx = db.begin_write();
-    outbox::enqueue(db,
-                    {"teams.send_activity", "test:" + subject,
-                     {{"conversation", "costs"}, {"subject", subject}, {"activity", teams::render_activity(reply)}}, 0},
-                    now());
+    messages::post(db, {"teams", "costs"}, messages::reply_message(subject, reply, 1), "test:" + subject, now());
     tx.commit();
     harness->service().wake_outbox();
     REQUIRE(teams.wait_for_connector_calls("POST", before + 1));
     // The copy is recorded after the connector answered, in the outbox worker's own transaction.
     REQUIRE(testing::eventually([&] {
-      return count("SELECT COUNT(*) FROM posted_messages WHERE channel_kind = 'teams' AND subject = '" + subject + "'") > 0;
+      auto copy = messages::CopyStore(harness->db()).find(subject, {"teams", "costs"});
+      return copy && copy->landed();
     }));
     return teams.connector_calls("POST").back().returned_id;
   }
@@ -214,12 +214,11 @@ TEST_CASE("an Approve click on a Teams card runs the action handler and refreshe
   TeamsFixture f;
   auto card_id = f.post_card("approval:42", approval_card());
   {
-    SQLite::Statement copy(f.harness->db().sql(),
-                           "SELECT message_id, service_url FROM posted_messages WHERE subject = 'approval:42' AND channel_kind = 'teams'");
-    REQUIRE(copy.executeStep());
-    CHECK(copy.getColumn(0).getString() == card_id);
-    CHECK(copy.getColumn(1).getString() == f.teams.service_url());
-  }  // the statement's read snapshot ends here
+    auto copy = messages::CopyStore(f.harness->db()).find("approval:42", {"teams", "costs"});
+    REQUIRE(copy);
+    CHECK(copy->message_id == card_id);
+    CHECK(copy->service_url == f.teams.service_url());
+  }
 
   auto r = f.post(f.activity(click("approve", "approval:42", card_id)));
   REQUIRE(r.status == 200);
@@ -303,6 +302,7 @@ TEST_CASE("proactive Teams posts and edits go through the connector with a cache
   alert.title = "Budget: data-platform is on pace for $9,800 of $8,000";
   alert.text("Month-end forecast exceeds the budget by 22%.");
   auto id = f.post_card("budget:data-platform:2024-09", alert);
+  CHECK_FALSE(id.empty());
   // Rescheduled by the outbox for Retry-After (whole seconds from the last full second: 1-2 s later).
   CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(900));
   CHECK(f.count("SELECT attempts FROM outbox WHERE idempotency_key = 'test:budget:data-platform:2024-09'") == 2);
@@ -316,12 +316,9 @@ TEST_CASE("proactive Teams posts and edits go through the connector with a cache
     chat::Reply r;
     r.title = text;
     auto tx = db.begin_write();
-    outbox::enqueue(db,
-                    {"teams.update_activity", "test:update:v" + std::to_string(version),
-                     {{"conversation", kTeamsChannel}, {"activity_id", id}, {"version", version},
-                      {"activity", teams::render_activity(r)}},
-                     0},
-                    f.now());
+    messages::enqueue(db, "test:update:v" + std::to_string(version),
+                      messages::ChatUpdate{{"teams", "costs"}, messages::reply_message("budget:data-platform:2024-09", r, version)},
+                      f.now());
     tx.commit();
     f.harness->service().wake_outbox();
   };
@@ -335,9 +332,8 @@ TEST_CASE("proactive Teams posts and edits go through the connector with a cache
 
   // A Workflows webhook destination: posted without bot-only buttons, never edited.
   auto tx = db.begin_write();
-  outbox::enqueue(db, {"teams.send_activity", "test:webhook",
-                       {{"conversation", "webhook:finops"}, {"activity", teams::render_activity(approval_card())}}, 0},
-                  f.now());
+  messages::post(db, {"teams", "webhook:finops"}, messages::reply_message("approval:43", approval_card(), 1), "test:webhook",
+                 f.now());
   tx.commit();
   f.harness->service().wake_outbox();
   REQUIRE(f.webhook_sink.wait_for_requests("POST", "/workflows/finops", 1));

@@ -10,6 +10,7 @@ OpenAPI 3.1 shape whose $refs all resolve and whose schemas are valid JSON Schem
 
   api_contract.py --repo DIR --binary PATH
 """
+import hashlib
 import argparse
 import os
 import re
@@ -24,6 +25,7 @@ from live_service import LiveService  # noqa: E402
 TOKEN = "ci-token-0123456789abcdef"
 LIMITED = "limited-token-0123456789abcdef"
 BOUND = "bound-token-0123456789abcdef"
+READER = "reader-token-0123456789abcdef"
 
 
 class Contract:
@@ -181,11 +183,16 @@ def main():
     c = Contract(spec)
     check_document(spec, c)
 
+    # Every token carries an actor or a role (issue 15): "ci" relays for others by an explicit
+    # grant (act_for), "bound" is one person's, "reader" (from the environment, no role given)
+    # may only read; "limited" is stored as its digest only.
     config = {"api": {"requests_per_minute": 600, "burst": 200, "tokens": [
-        {"name": "limited", "token": {"env": "COSTBOT_TEST_LIMITED_TOKEN"}, "requests_per_minute": 1, "burst": 2},
+        {"name": "ci", "token": {"env": "COSTBOT_TEST_CI_TOKEN"}, "role": "requester", "act_for": ["*"]},
+        {"name": "limited", "token_sha256": hashlib.sha256(LIMITED.encode()).hexdigest(), "role": "viewer",
+         "requests_per_minute": 1, "burst": 2},
         {"name": "bound", "token": {"env": "COSTBOT_TEST_BOUND_TOKEN"}, "actor": "U_BOUND"},
     ]}}
-    env = {"COSTBOT_API_TOKENS": f"ci:{TOKEN}", "COSTBOT_TEST_LIMITED_TOKEN": LIMITED, "COSTBOT_TEST_BOUND_TOKEN": BOUND}
+    env = {"COSTBOT_API_TOKENS": f"reader:{READER}", "COSTBOT_TEST_CI_TOKEN": TOKEN, "COSTBOT_TEST_BOUND_TOKEN": BOUND}
     with LiveService(args.binary, args.repo, config_changes=config, env=env) as svc:
         # The service's routes are exactly the document's operations.
         served = {r for r in svc.routes() if " /api/v1/" in r}
@@ -278,17 +285,30 @@ def main():
                                       body={"verdict": "approve", "actor": approver, "stage": 1})
                 c.expect(again and again.get("outcome") in ("already_decided", "stage_not_active", "request_closed"),
                          f"a second decision changes nothing: {again}")
-        c.check(svc, "POST", "/api/v1/approvals/987654/decisions", 404, body={"verdict": "approve", "actor": "U1"})
+        c.check(svc, "POST", "/api/v1/approvals/987654/decisions", 404, body={"verdict": "approve", "actor": "U0CFO"})
         c.check(svc, "POST", "/api/v1/approvals", 400, body={"amount": 10, "requester": "U1"})
+        # The service picks the workflow; a read-only token opens nothing.
+        c.check(svc, "POST", "/api/v1/approvals", 400, body={"title": "x", "amount": 50000, "requester": "U1",
+                                                             "workflow": "small"})
+        c.check(svc, "GET", "/api/v1/costs?by=team", 200, token=READER)
+        c.check(svc, "POST", "/api/v1/approvals", 403, token=READER,
+                body={"title": "x", "amount": 10, "requester": "U1"})
+        c.check(svc, "POST", f"/api/v1/approvals/1/decisions", 403, token=READER,
+                body={"verdict": "approve", "actor": "U0PAYLEAD"})
         c.check(svc, "POST", "/api/v1/approvals", 400, body="title=x", headers={"Content-Type": "text/plain"})
         c.check(svc, "POST", "/api/v1/approvals", 403, token=BOUND,
                 body={"title": "x", "amount": 10, "requester": "U_SOMEONE_ELSE"})
         if listed and listed["approvals"]:
             demo_request = listed["approvals"][-1]
             if demo_request.get("finding_id"):
+                # A finding's request carries the finding's amount: another amount is refused ...
                 c.check(svc, "POST", "/api/v1/approvals", 409, body={
                     "title": "again", "amount": 10, "requester": "U1", "team": demo_request["team"],
                     "finding_id": demo_request["finding_id"]})
+                # ... and the finding already has its request.
+                c.check(svc, "POST", "/api/v1/approvals", 409, body={
+                    "requester": "U1", "finding_id": demo_request["finding_id"]})
+        c.check(svc, "POST", "/api/v1/approvals", 404, body={"requester": "U1", "finding_id": "F987654"})
 
         # Authentication and rate limits
         _, hdrs, _ = c.check(svc, "GET", "/api/v1/findings", 401, token=None)
@@ -301,7 +321,7 @@ def main():
         c.expect(int(hdrs.get("retry-after", "0")) >= 1, f"429 carries Retry-After: {hdrs}")
         c.check(svc, "GET", "/api/v1/budgets", 200)  # another token is not slowed down
         log = svc.log()
-        for secret in (TOKEN, LIMITED, BOUND):
+        for secret in (TOKEN, LIMITED, BOUND, READER):
             c.expect(secret not in log, "a token appears in the service's log")
 
     # With no token configured, every operation but the document answers 503 saying so.

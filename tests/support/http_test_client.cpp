@@ -31,7 +31,13 @@ struct TestConnection::Impl {
   }
 };
 
-TestConnection::TestConnection(const std::string& host, unsigned short port) : impl_(std::make_unique<Impl>()) {
+TestConnection::TestConnection(const std::string& host, unsigned short port, const std::string& source)
+    : impl_(std::make_unique<Impl>()) {
+  if (!source.empty()) {
+    auto from = net::ip::make_address(source);
+    impl_->socket.open(from.is_v4() ? tcp::v4() : tcp::v6());
+    impl_->socket.bind(tcp::endpoint(from, 0));
+  }
   impl_->socket.connect(tcp::endpoint(net::ip::make_address(host), port));
 }
 

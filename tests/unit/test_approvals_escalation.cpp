@@ -2,6 +2,7 @@
 
 #include "engine/audit/audit.hpp"
 #include "tests/support/approvals_support.hpp"
+#include "tests/support/messages_support.hpp"
 
 using namespace costbot;
 using approvals::Outcome;
@@ -25,7 +26,7 @@ TEST_CASE("past its SLA a stage is reminded, then escalated, then auto-rejected,
   ApprovalsFixture f;
   ManualClock clock(kApprovalsT0);
   auto id = f.request(500);  // small: SLA 24h; remind +0h, notify manager +12h, auto_reject +24h
-  f.engine->record_posted_copy(*f.db, {id, "slack", "C0PAY", "111.222", "", 1}, kApprovalsT0);
+  testing::land(*f.db, "approval:" + std::to_string(id) + ":post:slack:#payments", "C0PAY", "111.222");
 
   clock.set(kApprovalsT0 + 24 * H - 1);
   auto nothing = f.engine->tick(*f.db, clock.now());
@@ -35,24 +36,25 @@ TEST_CASE("past its SLA a stage is reminded, then escalated, then auto-rejected,
   auto first = f.engine->tick(*f.db, clock.now());
   CHECK(first.reminders == 1);
   CHECK(first.notifications == 0);
-  auto threads = outbox_rows(*f.db, "slack.post_message");
+  auto threads = outbox_rows(*f.db, "slack.post");
   REQUIRE(threads.size() == 2);  // the first post and the reminder
-  CHECK(threads[1].payload.at("thread_ts").as_string() == "111.222");
-  CHECK(threads[1].payload.at("channel").as_string() == "C0PAY");
-  CHECK(boost::json::serialize(threads[1].payload).find("<@U_LEAD>") != std::string::npos);
+  // A reply in the thread of the request's copy in #payments (its ts is added at delivery).
+  CHECK(threads[1].payload.at("in_thread").as_bool());
+  CHECK(testing::address_of(threads[1]) == messages::Address{"slack", "#payments"});
+  CHECK(testing::rendered_text(threads[1]).find("<@U_LEAD>") != std::string::npos);
 
   // The scheduler ticks every minute: a reminder is never repeated.
   for (int minute = 1; minute <= 30; ++minute) {
     clock.advance(60);
     CHECK(f.engine->tick(*f.db, clock.now()).lines.empty());
   }
-  CHECK(outbox_rows(*f.db, "slack.post_message").size() == 2);
+  CHECK(outbox_rows(*f.db, "slack.post").size() == 2);
 
   clock.set(kApprovalsT0 + 36 * H);
   auto second = f.engine->tick(*f.db, clock.now());
   CHECK(second.notifications == 1);
-  auto notice = outbox_rows(*f.db, "slack.post_message").back();
-  CHECK(boost::json::serialize(notice.payload).find("<@U_MGR>") != std::string::npos);
+  auto notice = outbox_rows(*f.db, "slack.post").back();
+  CHECK(testing::rendered_text(notice).find("<@U_MGR>") != std::string::npos);
   CHECK(f.load(id).status == "open");
 
   clock.set(kApprovalsT0 + 48 * H);
@@ -64,7 +66,7 @@ TEST_CASE("past its SLA a stage is reminded, then escalated, then auto-rejected,
   CHECK(r.decisions[0].actor == "system");
   CHECK(r.decisions[0].source == "escalation");
   CHECK(r.rejection_reason.find("automatically rejected") != std::string::npos);
-  CHECK(outbox_rows(*f.db, "slack.update_message").size() >= 1);
+  CHECK(outbox_rows(*f.db, "slack.update").size() >= 1);
 
   clock.advance(7 * 24 * H);
   CHECK(f.engine->tick(*f.db, clock.now()).lines.empty());
@@ -105,7 +107,7 @@ TEST_CASE("an auto-approve step decides the stage through the normal path", "[ap
   auto report = f.engine->tick(*f.db, kApprovalsT0 + H + 58 * H);
   CHECK(report.auto_approved == 1);
   CHECK(f.load(id).status == "approved");
-  CHECK(outbox_rows(*f.db, "jira.create_issue").size() == 1);
+  CHECK(outbox_rows(*f.db, "ticket.create").size() == 1);
   // The CFO clicking afterwards changes nothing.
   CHECK(f.decide(id, "U_CFO", Verdict::approve, 2, "", kApprovalsT0 + 60 * H).outcome == Outcome::request_closed);
 }
@@ -135,7 +137,7 @@ workflows:
   auto report = f.engine->tick(*f.db, kApprovalsT0 + 2 * H);
   REQUIRE(report.reminders == 1);
   auto web = outbox_rows(*f.db, "web.post").back();
-  auto text = std::string(web.payload.at("text").as_string());
+  auto text = std::string(testing::rendered(web).at("text").as_string());
   CHECK(text.find("U_F1, U_F3") != std::string::npos);
   CHECK(text.find("U_F2") == std::string::npos);
 }

@@ -2,7 +2,10 @@
 
 #include "engine/audit/audit.hpp"
 #include "engine/util/error.hpp"
+#include "engine/messages/copies.hpp"
+#include "engine/outbox/outbox.hpp"
 #include "tests/support/approvals_support.hpp"
+#include "tests/support/messages_support.hpp"
 
 using namespace costbot;
 using approvals::Outcome;
@@ -11,6 +14,12 @@ using testing::ApprovalsFixture;
 using testing::kApprovalsT0;
 using testing::count_rows;
 using testing::outbox_rows;
+using testing::rendered_text;
+
+namespace {
+// The first Slack post of a request (to the team's #payments) as Slack would answer it.
+std::string slack_post_key(std::int64_t id) { return "approval:" + std::to_string(id) + ":post:slack:#payments"; }
+}  // namespace
 
 namespace {
 
@@ -38,14 +47,14 @@ TEST_CASE("a big request goes lead, then every FinOps analyst, then the CFO, the
   ApprovalsFixture f;
   auto id = f.request(25000);
   CHECK(outbox_rows(*f.db, "web.post").size() == 1);
-  CHECK(outbox_rows(*f.db, "slack.post_message").size() == 1);
-  CHECK(outbox_rows(*f.db, "slack.post_message")[0].payload.at("channel").as_string() == "#payments");
+  REQUIRE(outbox_rows(*f.db, "slack.post").size() == 1);
+  CHECK(testing::address_of(outbox_rows(*f.db, "slack.post")[0]) == messages::Address{"slack", "#payments"});
 
   CHECK(f.decide(id, "U_LEAD", Verdict::approve, 0, "idle for a month").outcome == Outcome::stage_advanced);
   CHECK(f.decide(id, "U_F1", Verdict::approve, 1).outcome == Outcome::applied);
   CHECK(f.decide(id, "U_F2", Verdict::approve, 1).outcome == Outcome::applied);
   CHECK(f.load(id).current_stage == 1);
-  CHECK(outbox_rows(*f.db, "jira.create_issue").empty());
+  CHECK(outbox_rows(*f.db, "ticket.create").empty());
   CHECK(f.decide(id, "U_F3", Verdict::approve, 1).outcome == Outcome::stage_advanced);
   auto last = f.decide(id, "U_CFO", Verdict::approve, 2, "go");
   CHECK(last.outcome == Outcome::approved_final);
@@ -57,7 +66,7 @@ TEST_CASE("a big request goes lead, then every FinOps analyst, then the CFO, the
   CHECK(r.decisions.size() == 5);
   for (const auto& s : r.stages) CHECK(s.status == "approved");
 
-  auto tickets = outbox_rows(*f.db, "jira.create_issue");
+  auto tickets = outbox_rows(*f.db, "ticket.create");
   REQUIRE(tickets.size() == 1);
   CHECK(tickets[0].key == "approval:" + std::to_string(id) + ":jira.create_issue");
   const auto& fields = tickets[0].payload.at("body").at("fields").as_object();
@@ -104,7 +113,7 @@ TEST_CASE("one reject rejects the request, records the reason and feeds detectio
   CHECK(r.rejection_reason == "this is a planned migration");
   CHECK(r.stages[1].status == "rejected");
   CHECK(r.stages[2].status == "pending");
-  CHECK(outbox_rows(*f.db, "jira.create_issue").empty());
+  CHECK(outbox_rows(*f.db, "ticket.create").empty());
   auto feedback = outbox_rows(*f.db, "detect.feedback");
   REQUIRE(feedback.size() == 1);
   CHECK(feedback[0].payload.at("finding_id").as_string() == "F-77");
@@ -257,65 +266,74 @@ TEST_CASE("a delegation is validated", "[approvals]") {
 TEST_CASE("every posted copy is edited in place after a decision", "[approvals]") {
   ApprovalsFixture f;
   auto id = f.request(5000);
-  auto version = f.load(id).version;
-  f.engine->record_posted_copy(*f.db, {id, "slack", "C0PAY", "1726653600.000100", "", version}, kApprovalsT0);
-  f.engine->record_posted_copy(*f.db, {id, "teams", "19:conv", "act-1", "https://smba.example/", version}, kApprovalsT0);
-  CHECK(count_rows(*f.db, "SELECT COUNT(*) FROM posted_messages") == 2);
-  CHECK(outbox_rows(*f.db, "slack.update_message").empty());  // nothing changed since the post
+  const std::string subject = "approval:" + std::to_string(id);
+  testing::land(*f.db, slack_post_key(id), "C0PAY", "1726653600.000100");
+  messages::CopyStore(*f.db).adopt(subject, {"teams", "19:conv"}, "19:conv", "act-1", "https://smba.example/", kApprovalsT0);
+  CHECK(messages::CopyStore(*f.db).copies_of(subject).size() == 3);  // web, slack, teams
+  CHECK(outbox_rows(*f.db, "slack.update").empty());                   // nothing changed since the post
 
   f.decide(id, "U_LEAD", Verdict::approve, 0, "looks right");
-  auto slack = outbox_rows(*f.db, "slack.update_message");
+  auto slack = outbox_rows(*f.db, "slack.update");
   REQUIRE(slack.size() == 1);
-  CHECK(slack[0].payload.at("channel").as_string() == "C0PAY");
-  CHECK(slack[0].payload.at("ts").as_string() == "1726653600.000100");
-  auto slack_json = boost::json::serialize(slack[0].payload.at("blocks"));
+  CHECK(testing::address_of(slack[0]) == messages::Address{"slack", "#payments"});  // the copy's channel and ts: at delivery
+  auto slack_json = rendered_text(slack[0]);
   CHECK(slack_json.find("<@U_LEAD>") != std::string::npos);
   CHECK(slack_json.find("looks right") != std::string::npos);
   CHECK(slack_json.find("\"value\":\"approval:" + std::to_string(id) + ":1\"") != std::string::npos);  // buttons now for stage 2
-  auto teams = outbox_rows(*f.db, "teams.update_activity");
+  auto teams = outbox_rows(*f.db, "teams.update");
   REQUIRE(teams.size() == 1);
-  CHECK(teams[0].payload.at("activity_id").as_string() == "act-1");
-  CHECK(teams[0].payload.at("service_url").as_string() == "https://smba.example/");
-  CHECK(boost::json::serialize(teams[0].payload.at("activity")).find("looks right") != std::string::npos);
-  auto web = outbox_rows(*f.db, "web.post");
-  CHECK(web.size() == 2);  // the first post and this update
-  CHECK(web.back().payload.at("view").at("stages").as_array()[0].at("status").as_string() == "approved");
+  CHECK(testing::address_of(teams[0]) == messages::Address{"teams", "19:conv"});
+  CHECK(rendered_text(teams[0]).find("looks right") != std::string::npos);
+  CHECK(rendered_text(teams[0]).find("<@U_LEAD>") == std::string::npos);  // people are plain in Teams
+  auto web = outbox_rows(*f.db, "web.update");
+  REQUIRE(web.size() == 1);
+  auto post = testing::rendered(web.back());
+  CHECK(post.at("view").at("stages").as_array()[0].at("status").as_string() == "approved");
   // The web channel's buttons: approve / reject for the stage now active, and details.
-  auto actions = web.back().payload.at("actions").as_array();
+  auto actions = post.at("actions").as_array();
   REQUIRE(actions.size() == 3);
   CHECK(actions[0].at("verb").as_string() == "approve");
   CHECK(actions[0].at("subject").as_string() == "approval:" + std::to_string(id) + ":1");
   CHECK(actions[2].at("verb").as_string() == "details");
+  // One version counter for the message: the post was 1, this redraw is 2 everywhere.
+  CHECK(testing::message_of(slack[0]).version == 2);
+  CHECK(testing::message_of(teams[0]).version == 2);
 }
 
-TEST_CASE("a copy posted after the request changed is brought up to date at once", "[approvals]") {
+TEST_CASE("a change before the first post is delivered is drawn after it, never before", "[approvals]") {
   ApprovalsFixture f;
   auto id = f.request(5000);
   f.decide(id, "U_LEAD", Verdict::approve, 0);
-  // The first post (rendered at version 1) is delivered only now.
-  f.engine->record_posted_copy(*f.db, {id, "slack", "C0PAY", "111.222", "", 1}, kApprovalsT0 + 5);
-  auto updates = outbox_rows(*f.db, "slack.update_message");
+  // The edit waits in the outbox for the post it edits.
+  auto updates = outbox_rows(*f.db, "slack.update");
   REQUIRE(updates.size() == 1);
-  CHECK(updates[0].payload.at("version").as_int64() == f.load(id).version);
+  CHECK_FALSE(outbox::claim(*f.db, kApprovalsT0 + 60, 60, {"slack.update"}));
+  auto post = outbox::claim(*f.db, kApprovalsT0 + 60, 60, {"slack.post"});
+  REQUIRE(post);
+  CHECK(post->idempotency_key == slack_post_key(id));
+  testing::land(*f.db, slack_post_key(id), "C0PAY", "111.222", "", kApprovalsT0 + 61);
+  auto edit = outbox::claim(*f.db, kApprovalsT0 + 62, 60, {"slack.update"});
+  REQUIRE(edit);
+  CHECK(testing::message_of({edit->kind, edit->idempotency_key, edit->payload, 0}).version == f.load(id).version);
 }
 
 TEST_CASE("the ticket is recorded once and its status moves the request and every copy", "[approvals]") {
   ApprovalsFixture f;
   auto id = f.request(500, "U_REQ", "F-9");
-  f.engine->record_posted_copy(*f.db, {id, "slack", "C0PAY", "111.222", "", 1}, kApprovalsT0);
+  testing::land(*f.db, slack_post_key(id), "C0PAY", "111.222");
   CHECK(f.engine->record_ticket(*f.db, id, "FIN-1", "https://x.atlassian.net/browse/FIN-1", kApprovalsT0).outcome ==
         approvals::TicketOutcome::conflict);  // not approved yet
   f.decide(id, "U_LEAD", Verdict::approve, 0);
-  auto updates_before = outbox_rows(*f.db, "slack.update_message").size();
+  auto updates_before = outbox_rows(*f.db, "slack.update").size();
 
   auto recorded = f.engine->record_ticket(*f.db, id, "FIN-1", "https://x.atlassian.net/browse/FIN-1", kApprovalsT0 + 10);
   CHECK(recorded.outcome == approvals::TicketOutcome::recorded);
-  auto updates = outbox_rows(*f.db, "slack.update_message");
+  auto updates = outbox_rows(*f.db, "slack.update");
   REQUIRE(updates.size() == updates_before + 1);
-  CHECK(boost::json::serialize(updates.back().payload).find("https://x.atlassian.net/browse/FIN-1|FIN-1") != std::string::npos);
+  CHECK(rendered_text(updates.back()).find("https://x.atlassian.net/browse/FIN-1|FIN-1") != std::string::npos);
   CHECK(f.engine->record_ticket(*f.db, id, "FIN-1", "", kApprovalsT0 + 20).outcome == approvals::TicketOutcome::already_recorded);
   CHECK(f.engine->record_ticket(*f.db, id, "FIN-2", "", kApprovalsT0 + 20).outcome == approvals::TicketOutcome::conflict);
-  CHECK(outbox_rows(*f.db, "slack.update_message").size() == updates_before + 1);
+  CHECK(outbox_rows(*f.db, "slack.update").size() == updates_before + 1);
 
   auto moved = f.engine->ticket_status_changed(*f.db, "FIN-1", "Won't Do", "done", kApprovalsT0 + 30);
   CHECK(moved.outcome == approvals::TicketOutcome::status_changed);

@@ -178,13 +178,13 @@ TEST_CASE("a ticket follows its incident: a comment per change, done when it res
   auto first = t.sync(kApprovalsT0 + 100);  // the state the ticket was opened with: nothing to say
   CHECK(first.tickets == 1);
   CHECK(first.comments == 0);
-  CHECK(outbox_rows(db, "jira.add_comment").empty());
+  CHECK(outbox_rows(db, "ticket.comment").empty());
 
   t.exec("UPDATE incidents SET severity = 'critical', finding_count = 3, last_day = '2024-09-18' WHERE id = " + incident);
   auto changed = t.sync(kApprovalsT0 + 200);
   CHECK(changed.comments == 1);
   CHECK(changed.transitions == 0);
-  auto comments = outbox_rows(db, "jira.add_comment");
+  auto comments = outbox_rows(db, "ticket.comment");
   REQUIRE(comments.size() == 1);
   CHECK(comments[0].payload.at("ticket_key") == "FIN-1");
   auto text = json::serialize(comments[0].payload.at("body"));
@@ -198,11 +198,11 @@ TEST_CASE("a ticket follows its incident: a comment per change, done when it res
     auto resolved = t.sync(kApprovalsT0 + 400);
     CHECK(resolved.comments == 1);
     CHECK(resolved.transitions == 1);
-    auto moves = outbox_rows(db, "jira.transition");
+    auto moves = outbox_rows(db, "ticket.transition");
     REQUIRE(moves.size() == 1);
     CHECK(moves[0].payload.at("ticket_key") == "FIN-1");
     CHECK(moves[0].payload.at("transition") == "Done");
-    CHECK_THAT(json::serialize(outbox_rows(db, "jira.add_comment").back().payload.at("body")),
+    CHECK_THAT(json::serialize(outbox_rows(db, "ticket.comment").back().payload.at("body")),
                Catch::Contains("back to normal for 2 days") && Catch::Contains("moves this ticket to Done"));
     auto again = t.sync(kApprovalsT0 + 500);
     CHECK(again.comments + again.transitions == 0);
@@ -245,7 +245,7 @@ TEST_CASE("ticket comments are rendered as ADF for the validator", "[tickets][re
   t.exec("UPDATE incidents SET status = 'resolved', resolution = 'back to \"normal\" <2 days>' WHERE id = " + incident);
   t.sync(kApprovalsT0 + 300);
   int n = 0;
-  for (const auto& row : outbox_rows(*t.f.db, "jira.add_comment")) {
+  for (const auto& row : outbox_rows(*t.f.db, "ticket.comment")) {
     // What Jira's comment endpoint receives: {"body": ADF}.
     std::ofstream(out / ("ticket-comment-" + std::to_string(++n) + ".json")) << json::serialize(json::object{{"body", row.payload.at("body")}});
     CHECK_THAT(json::serialize(row.payload.at("body")), Catch::Contains("Incident"));

@@ -1,4 +1,4 @@
-#include "adapters/teams/openid.hpp"
+#include "adapters/jose/jwks.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -16,7 +16,7 @@
 #include "engine/util/json_fields.hpp"
 #include "engine/util/strings.hpp"
 
-namespace costbot::teams {
+namespace costbot::jose {
 namespace json = boost::json;
 namespace {
 
@@ -124,4 +124,4 @@ std::vector<SigningKey> parse_jwks(std::string_view text) {
   return out;
 }
 
-}  // namespace costbot::teams
+}  // namespace costbot::jose

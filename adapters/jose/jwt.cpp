@@ -1,4 +1,4 @@
-#include "adapters/teams/jwt.hpp"
+#include "adapters/jose/jwt.hpp"
 
 #include <jwt.h>
 
@@ -10,14 +10,14 @@
 #include "engine/util/json_fields.hpp"
 #include "engine/util/strings.hpp"
 
-namespace costbot::teams {
+namespace costbot::jose {
 namespace json = boost::json;
 namespace {
 
 constexpr std::size_t kMaxTokenBytes = 16 * 1024;
 
 [[noreturn]] void refuse_jwt(const std::string& reason) {
-  throw Error(ErrorKind::unauthorized, "Teams request authentication failed: " + reason);
+  throw Error(ErrorKind::unauthorized, "token authentication failed: " + reason);
 }
 
 struct Parts {
@@ -98,4 +98,4 @@ json::object verify_rs256(std::string_view token, const std::string& public_key_
   return std::move(claims.as_object());
 }
 
-}  // namespace costbot::teams
+}  // namespace costbot::jose
