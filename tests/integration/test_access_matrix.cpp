@@ -63,6 +63,7 @@ const std::map<std::string, Policy>& route_policies() {
       {"POST /auth/logout", {Guard::session, Action::view}},
       {"GET /auth/me", {Guard::session, Action::view}},
       {"GET /charts/{id}.png", {Guard::session_or_token, Action::view}},
+      {"GET /api/v1/openapi.yaml", {Guard::open}},  // the API's description, no data
       {"GET /api/v1/costs", {Guard::token, Action::view}},
       {"GET /api/v1/findings", {Guard::token, Action::view}},
       {"GET /api/v1/findings/{id}", {Guard::token, Action::view}},
