@@ -72,6 +72,8 @@ struct AlertDelivery::Impl {
 
   // ---- first posts ----
 
+  static bool is_page(const Target& t) { return t.channel_kind == "pagerduty"; }
+
   // The persona's message at the subject's next version (the one counter every redraw takes).
   messages::Message message_for(const config::PersonaConfig& p, const std::string& channel_kind, const std::string& event,
                                 const std::string& subject, const json::object& ctx) {
@@ -143,17 +145,20 @@ struct AlertDelivery::Impl {
       auto* s = subjects.get("incident:" + std::to_string(incident.id));
       if (!s || !s->open) continue;
       for (const auto& d : route(db, config, s->finding, s->incident, now)) {
-        if (d.mode == RouteMode::held) {
+        const bool held = d.mode == RouteMode::held;
+        if (held) {
           bool any_new = false;
-          for (const auto& t : d.targets) any_new = any_new || !taken.count({t.channel_kind, t.address, s->subject});
+          for (const auto& t : d.targets)
+            any_new = any_new || (!is_page(t) && !taken.count({t.channel_kind, t.address, s->subject}));
           if (any_new) {
             ++report.held;
             report.lines.push_back(d.persona + ": " + s->subject + " " + d.verdict);
           }
         }
-        if (d.mode != RouteMode::real_time) continue;
+        if (d.mode != RouteMode::real_time && !held) continue;
         const auto* p = config.personas.find(d.persona);
         for (const auto& t : d.targets) {
+          if (held && !is_page(t)) continue;  // quiet hours hold everything but a page
           // One message per subject per place: the first persona (in config order) writes it.
           if (!taken.insert({t.channel_kind, t.address, s->subject}).second) continue;
           pending_for(p, t).items.push_back(s);

@@ -169,6 +169,9 @@ RouteDecision route_for(storage::Database& db, const config::Config& config, con
       d.mode = RouteMode::held;
       d.held_until = quiet.ends_at;
       d.verdict = "held for quiet hours until " + quiet.ends_text;
+      // A page is how someone is woken on purpose (PagerDuty's own schedules decide who): it is
+      // the one thing quiet hours never hold.
+      if (p.deliver.pagerduty) d.reasons.push_back("a page (deliver.pagerduty) is not held: it goes now");
     }
   } else {
     d.reasons.push_back("no quiet hours");

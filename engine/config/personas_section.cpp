@@ -100,6 +100,9 @@ void read_quiet_hours(Reader& parent, QuietHoursConfig& q) {
   }
   std::vector<std::string> breakthrough_choices = finding_severities();
   breakthrough_choices.insert(breakthrough_choices.begin(), "none");
+  // Unless the persona asks for chat at night too, only a page breaks through (deliver.pagerduty
+  // is never held): an alert in chat or e-mail waits for the reader's working hours.
+  q.breakthrough = "none";
   r.choice("breakthrough", q.breakthrough, breakthrough_choices);
   q.enabled = have_from && have_to;
   if (q.enabled && q.start_minute == q.end_minute) r.error("to", "quiet hours from and to must differ");

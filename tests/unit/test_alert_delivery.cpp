@@ -165,6 +165,40 @@ personas:
   CHECK(outbox_rows(w.db(), "web.post").size() == 1);
 }
 
+TEST_CASE("quiet hours hold chat even for a critical alert, and only the page goes at once", "[alerts][delivery][pagerduty]") {
+  testing::AlertsWorld w(R"(
+personas:
+  cfo: {enabled: false}
+  eng_manager: {enabled: false}
+  finops_analyst: {enabled: false}
+  engineer:
+    min_severity: high
+    deliver: {pagerduty: true, slack: ["#oncall"]}
+    quiet_hours: {from: "22:00", to: "07:00", timezone: Europe/Berlin}
+pagerduty:
+  routing_key: R0UTINGKEY0000000000000000000000
+)");
+  testing::FindingSpec s;
+  s.severity = "critical";
+  s.impact_per_day = 5000;
+  w.add_finding(s);
+  const UnixSeconds night = 1726693200;  // 23:00 in Berlin
+  auto at_night = deliver(w, night);
+  CHECK(at_night.pages == 1);
+  CHECK(at_night.held == 1);  // the Slack post and the web feed wait
+  CHECK(outbox_rows(w.db(), "pagerduty.event").size() == 1);
+  CHECK(outbox_rows(w.db(), "slack.post").empty());
+  CHECK(outbox_rows(w.db(), "web.post").empty());
+  auto later = deliver(w, night + 3 * 3600);  // 02:00: still quiet, and the page is not sent twice
+  CHECK(later.pages == 0);
+  CHECK(later.held == 1);
+  auto morning = deliver(w, *parse_instant("2024-09-19T05:00:00Z"));  // 07:00 in Berlin
+  CHECK(morning.held == 0);
+  CHECK(outbox_rows(w.db(), "slack.post").size() == 1);
+  CHECK(outbox_rows(w.db(), "web.post").size() == 1);
+  CHECK(outbox_rows(w.db(), "pagerduty.event").size() == 1);
+}
+
 TEST_CASE("PagerDuty: a trigger for a critical incident, then resolve, with the incident as dedup_key", "[alerts][delivery][pagerduty]") {
   testing::AlertsWorld w(R"(
 personas:

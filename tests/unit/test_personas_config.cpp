@@ -72,7 +72,7 @@ personas:
   CHECK(cfo->quiet_hours.enabled);
   CHECK(cfo->quiet_hours.start_minute == 22 * 60);
   CHECK(cfo->quiet_hours.end_minute == 7 * 60);
-  CHECK(cfo->quiet_hours.breakthrough == "critical");
+  CHECK(cfo->quiet_hours.breakthrough == "none");  // only a page breaks through unless asked
   CHECK(cfo->quiet_hours.text() == "22:00-07:00 Europe/Berlin");
   const auto* sec = c.personas.find("security_lead");
   REQUIRE(sec);
