@@ -9,6 +9,7 @@
 #include "adapters/teams/bot_auth.hpp"
 #include "adapters/teams/connector.hpp"
 #include "adapters/teams/jwt.hpp"
+#include "adapters/teams/message_render.hpp"
 #include "adapters/teams/openid.hpp"
 #include "adapters/teams/outgoing_webhook.hpp"
 #include "bot/actions/action_handler.hpp"
@@ -16,6 +17,7 @@
 #include "bot/commands/dispatcher.hpp"
 #include "bot/commands/replies.hpp"
 #include "engine/config/config.hpp"
+#include "engine/render/templates.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/hash.hpp"
 #include "engine/util/strings.hpp"
@@ -563,4 +565,39 @@ teams:
   CHECK(joined.find("msteams.colour") != std::string::npos);
   CHECK(joined.find("teams[0].teams_conversation: \"webhook:nope\" names no msteams.incoming_webhooks entry") != std::string::npos);
   CHECK(joined.find("not base64!") == std::string::npos);  // the secret's value is never echoed
+}
+
+TEST_CASE("an escalation card mentions Teams users with <at> and a mention entity each, and names the rest",
+          "[teams][render]") {
+  render::Templates templates(source_path("templates"));
+  json::object facts{{"kind_label", "Cost spike"},
+                     {"scope_label", "team payments"},
+                     {"escalation",
+                      {{"level", "manager"},
+                       {"role", "manager"},
+                       {"hours_text", "2 hours"},
+                       {"has_people", true},
+                       {"people_users", json::array{"29:1mgrTeamsId", "0f1e2d3c-4b5a-6978-8899-aabbccddeeff",
+                                                    "pat@contoso.example", "U0PAYMGR"}}}},
+                     // Text that merely looks like a mention notifies nobody.
+                     {"title", "<at>29:1intruder</at>"}};
+  messages::Message message{"incident:7", "finops_analyst/escalation", facts, 1};
+  auto activity = teams::render_message_activity(templates, message);
+  const auto& card = activity.at("attachments").as_array()[0].as_object().at("content").as_object();
+  const auto said = json::serialize(card.at("body"));
+  INFO(json::serialize(card));
+  CHECK_THAT(said, Catch::Contains("<at>29:1mgrTeamsId</at> <at>0f1e2d3c-4b5a-6978-8899-aabbccddeeff</at> "
+                                   "<at>pat@contoso.example</at> @U0PAYMGR: "));
+  const auto& entities = card.at("msteams").at("entities").as_array();
+  REQUIRE(entities.size() == 3);
+  CHECK(entities[0].at("type") == "mention");
+  CHECK(entities[0].at("text") == "<at>29:1mgrTeamsId</at>");
+  CHECK(entities[0].at("mentioned").at("id") == "29:1mgrTeamsId");
+  CHECK(entities[2].at("mentioned").at("id") == "pat@contoso.example");
+  for (const auto& e : entities) CHECK(e.at("mentioned").at("id") != "29:1intruder");
+
+  // Nobody to mention: no entities at all.
+  facts["escalation"].as_object()["people_users"] = json::array{"U0PAYMGR"};
+  auto plain = teams::render_message_activity(templates, messages::Message{"incident:7", "finops_analyst/escalation", facts, 1});
+  CHECK_FALSE(plain.at("attachments").as_array()[0].as_object().at("content").as_object().contains("msteams"));
 }
