@@ -57,7 +57,7 @@ void read_msteams_section(Reader& root, Config& config) {
   auto r = root.section("msteams");
   r.string_or_env("app_id", c.app_id, "TEAMS_APP_ID");
   r.secret("app_password", c.app_password, "TEAMS_APP_PASSWORD");
-  r.string("tenant_id", c.tenant_id);
+  r.string_or_env("tenant_id", c.tenant_id, "TEAMS_TENANT_ID");
   r.string_or_env("openid_metadata_url", c.openid_metadata_url, "TEAMS_OPENID_METADATA_URL");
   if (!is_http_url(c.openid_metadata_url))
     r.error("openid_metadata_url", "expected an http(s) URL such as "
@@ -66,6 +66,12 @@ void read_msteams_section(Reader& root, Config& config) {
   r.string_or_env("token_url", c.token_url, "TEAMS_TOKEN_URL");
   if (!c.token_url.empty() && !is_http_url(c.token_url))
     r.error("token_url", "expected an http(s) URL such as https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token");
+  // Single-tenant by default: Azure creates no new multi-tenant bots since July 31, 2025, so a bot
+  // that gets tokens needs its tenant (an existing multi-tenant bot says so: botframework.com).
+  if (!c.app_id.empty() && !c.app_password.empty() && c.tenant_id.empty() && c.token_url.empty())
+    r.error("tenant_id", "required for a bot with an app_password: the Microsoft Entra tenant id of the Azure Bot "
+                         "(single-tenant; Azure creates no new multi-tenant bots since July 2025), or TEAMS_TENANT_ID; "
+                         "an existing multi-tenant bot sets tenant_id: botframework.com");
   r.string("token_scope", c.token_scope);
   if (r.duration("clock_skew", c.clock_skew) && (c.clock_skew < 0 || c.clock_skew > 600))
     r.error("clock_skew", "must be 0..10m (Microsoft's SDKs allow 5 minutes)");

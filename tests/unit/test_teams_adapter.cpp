@@ -565,6 +565,13 @@ teams:
   CHECK(joined.find("msteams.colour") != std::string::npos);
   CHECK(joined.find("teams[0].teams_conversation: \"webhook:nope\" names no msteams.incoming_webhooks entry") != std::string::npos);
   CHECK(joined.find("not base64!") == std::string::npos);  // the secret's value is never echoed
+
+  // Single-tenant by default: a bot with a password needs its tenant (or an explicit token URL).
+  auto no_tenant = text::join(testing::config_issues("msteams:\n  app_id: a1\n  app_password: p1\n"), "\n");
+  CHECK_THAT(no_tenant, Catch::Contains("msteams.tenant_id: required for a bot with an app_password"));
+  CHECK_THAT(no_tenant, Catch::Contains("botframework.com"));
+  CHECK(testing::config_issues("msteams:\n  app_id: a1\n  app_password: p1\n  tenant_id: contoso-tenant\n").empty());
+  CHECK(testing::config_issues("msteams:\n  app_id: a1\n  app_password: p1\n  tenant_id: botframework.com\n").empty());
 }
 
 TEST_CASE("an escalation card mentions Teams users with <at> and a mention entity each, and names the rest",
