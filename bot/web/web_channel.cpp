@@ -15,6 +15,7 @@
 #include "bot/server/errors.hpp"
 #include "bot/service/service.hpp"
 #include "bot/web/web_feed.hpp"
+#include "bot/web/spend_views.hpp"
 #include "bot/web/web_views.hpp"
 #include "engine/approvals/records.hpp"
 #include "engine/detect/finding_store.hpp"
@@ -35,7 +36,7 @@ namespace {
 // container image and the systemd install already carry), so changing its wording or layout needs
 // no rebuild. It is read once at start (three small files) and kept in memory.
 struct Assets {
-  std::string index_html, sign_in_html, app_js, app_css, favicon_svg;
+  std::string index_html, sign_in_html, app_js, spend_js, app_css, favicon_svg;
 };
 
 std::string read_asset(const std::filesystem::path& path) {
@@ -48,7 +49,7 @@ std::string read_asset(const std::filesystem::path& path) {
 
 Assets load_assets(const std::string& templates_root) {
   auto dir = std::filesystem::path(templates_root) / "web" / "page";
-  return {read_asset(dir / "index.html"), read_asset(dir / "sign_in.html"), read_asset(dir / "app.js"),
+  return {read_asset(dir / "index.html"), read_asset(dir / "sign_in.html"), read_asset(dir / "app.js"), read_asset(dir / "spend.js"),
           read_asset(dir / "app.css"), read_asset(dir / "favicon.svg")};
 }
 
@@ -92,6 +93,7 @@ class Channel {
     index_html_ = text::replace_all(assets.index_html, "{{poll_ms}}", std::to_string(config_.poll_ms));
     sign_in_html_ = std::move(assets.sign_in_html);
     app_js_ = std::move(assets.app_js);
+    spend_js_ = std::move(assets.spend_js);
     app_css_ = std::move(assets.app_css);
     favicon_svg_ = std::move(assets.favicon_svg);
   }
@@ -253,7 +255,9 @@ class Channel {
   // Signed out, the link shows the sign-in page and says nothing of whether the id exists.
   Response deep_link(const Request& req, const std::string& kind) {
     check_transport(req);
-    if (!auth_->session(req, svc_.db(), svc_.clock().now())) return page(req);
+    // Signed out: the sign-in page, which comes back here once signed in.
+    if (!auth_->session(req, svc_.db(), svc_.clock().now()))
+      return sign_in_page("", webauth::safe_return_path("/" + kind + "/" + std::string(req.param("id"))));
     check_reader(req);  // whether an id exists is for people who may view
     std::string_view digits = req.param("id");
     if (!digits.empty() && std::string_view("FfIi#").find(digits.front()) != std::string_view::npos) digits.remove_prefix(1);
@@ -270,14 +274,63 @@ class Channel {
     return page(req);
   }
 
+  static std::int64_t id_of(const Request& req) {
+    auto text = req.query_param("id");
+    if (!text) return 0;
+    std::string_view digits = *text;
+    if (!digits.empty() && (digits.front() == 'F' || digits.front() == 'I')) digits.remove_prefix(1);
+    auto n = text::parse_int(digits);
+    if (!n || *n < 1) throw invalid_input("id: expected a number such as 12 (or F12, I7), got \"" + *text + "\"");
+    return *n;
+  }
+
   Response findings(const Request& req) {
     check_reader(req);
-    return no_store(Response::json(200, findings_view(svc_.db(), limit_of(req, 50))));
+    ViewFilter f;
+    f.limit = limit_of(req, 50);
+    f.id = id_of(req);
+    if (auto status = req.query_param("status")) {
+      if (*status != "open" && *status != "all") throw invalid_input("status: expected open or all, got \"" + *status + "\"");
+      f.open_only = *status == "open";
+    }
+    return no_store(Response::json(200, findings_view(svc_.db(), f)));
   }
 
   Response incidents(const Request& req) {
     check_reader(req);
-    return no_store(Response::json(200, incidents_view(svc_.db(), limit_of(req, 50))));
+    ViewFilter f;
+    f.limit = limit_of(req, 50);
+    f.id = id_of(req);
+    f.open_only = f.id == 0;
+    return no_store(Response::json(200, incidents_view(svc_.db(), f)));
+  }
+
+  // The spend view's data (bot/web/spend_views.hpp).
+  Response spend(const Request& req) {
+    check_reader(req);
+    auto r = parse_spend_request(req.query_param("by"), req.query_param("period"), req.query_params("where"),
+                                 req.query_param("q"), req.query_param("limit"), svc_.clock().today());
+    return no_store(Response::json(200, spend_view(svc_.db(), svc_.config(), r)));
+  }
+  Response compare(const Request& req) {
+    check_reader(req);
+    auto r = parse_spend_request(req.query_param("dimension"), req.query_param("period"), {}, std::nullopt, std::nullopt,
+                                 svc_.clock().today());
+    auto a = req.query_param("a"), b = req.query_param("b");
+    if (!a || !b) throw invalid_input("a and b: the two values to compare, e.g. a=payments&b=platform");
+    return no_store(Response::json(200, compare_view(svc_.db(), svc_.config(), r.by, *a, *b, r.period)));
+  }
+  Response summary(const Request& req) {
+    check_reader(req);
+    return no_store(Response::json(200, summary_view(svc_.db(), svc_.config(), svc_.clock().today())));
+  }
+  Response savings(const Request& req) {
+    check_reader(req);
+    return no_store(Response::json(200, savings_view(svc_.db(), svc_.config())));
+  }
+  Response spend_script(const Request& req) const {
+    check_transport(req);
+    return asset(spend_js_, "text/javascript; charset=utf-8");
   }
 
   Response tickets(const Request& req) {
@@ -401,7 +454,7 @@ class Channel {
   service::Service& svc_;
   const config::WebConfig& config_;
   std::shared_ptr<const webauth::WebAuth> auth_;
-  std::string index_html_, sign_in_html_, app_js_, app_css_, favicon_svg_;
+  std::string index_html_, sign_in_html_, app_js_, spend_js_, app_css_, favicon_svg_;
 };
 
 // Prints the local operator's one-time sign-in link once the server listens (its port is known
@@ -493,6 +546,11 @@ void install(service::Service& svc, const std::string& templates_root) {
   r.add("GET", "/web/findings", [c](Request& req) { return c->findings(req); });
   r.add("GET", "/web/incidents", [c](Request& req) { return c->incidents(req); });
   r.add("GET", "/web/tickets", [c](Request& req) { return c->tickets(req); });
+  r.add("GET", "/web/spend.js", [c](Request& req) { return c->spend_script(req); });
+  r.add("GET", "/web/spend", [c](Request& req) { return c->spend(req); });
+  r.add("GET", "/web/compare", [c](Request& req) { return c->compare(req); });
+  r.add("GET", "/web/summary", [c](Request& req) { return c->summary(req); });
+  r.add("GET", "/web/savings", [c](Request& req) { return c->savings(req); });
   r.add("POST", "/web/actions", [c](Request& req) { return c->act(req); });
   for (const char* kind : {"incidents", "findings", "approvals"})
     r.add("GET", std::string("/") + kind + "/{id}",

@@ -13,7 +13,9 @@ json::object finding_json(const detect::Finding& f) {
   o["subject"] = "finding:" + std::to_string(f.id);
   // Every finding has a cost trend to draw: its series, or the daily cost of its scope.
   o["chart_url"] = "/charts/" + std::to_string(f.id) + ".png";
-  o["actions"] = json::array{{{"verb", "not_anomaly"}, {"label", "Not an anomaly"}, {"subject", o["subject"]}}};
+  o["actions"] = json::array{};
+  if (detect::is_cost_anomaly(f.kind) && f.status == "open")
+    o["actions"] = json::array{{{"verb", "not_anomaly"}, {"label", "Not an anomaly"}, {"subject", o["subject"]}}};
   return o;
 }
 
@@ -24,21 +26,31 @@ std::optional<std::int64_t> int_or_null(SQLite::Column c) {
 
 }  // namespace
 
-json::object findings_view(storage::Database& db, std::size_t limit) {
+json::object findings_view(storage::Database& db, const ViewFilter& filter) {
   detect::FindingStore store(db);
-  detect::FindingQuery q = detect::FindingQuery::open();
-  q.limit = limit;
   json::array items;
+  if (filter.id) {
+    if (auto f = store.finding(filter.id)) items.push_back(finding_json(*f));
+    return {{"findings", items}};
+  }
+  detect::FindingQuery q = filter.open_only ? detect::FindingQuery::open() : detect::FindingQuery{};
+  q.limit = filter.limit;
   for (const auto& f : store.findings(q)) items.push_back(finding_json(f));
   return {{"findings", items}};
 }
 
-json::object incidents_view(storage::Database& db, std::size_t limit) {
+json::object incidents_view(storage::Database& db, const ViewFilter& filter) {
   detect::FindingStore store(db);
-  detect::FindingQuery q = detect::FindingQuery::open();
-  q.limit = limit;
+  std::vector<detect::Incident> list;
+  if (filter.id) {
+    if (auto one = store.incident(filter.id)) list.push_back(*one);
+  } else {
+    detect::FindingQuery q = filter.open_only ? detect::FindingQuery::open() : detect::FindingQuery{};
+    q.limit = filter.limit;
+    list = store.incidents(q);
+  }
   json::array items;
-  for (const auto& i : store.incidents(q)) {
+  for (const auto& i : list) {
     auto o = detect::to_json(i);
     o["subject"] = "incident:" + std::to_string(i.id);
     if (i.latest_finding_id)

@@ -58,6 +58,11 @@ const std::map<std::string, Policy>& route_policies() {
       {"GET /web/findings", {Guard::session, Action::view}},
       {"GET /web/incidents", {Guard::session, Action::view}},
       {"GET /web/tickets", {Guard::session, Action::view}},
+      {"GET /web/spend.js", {Guard::open}},
+      {"GET /web/spend", {Guard::session, Action::view}},
+      {"GET /web/compare", {Guard::session, Action::view}},
+      {"GET /web/summary", {Guard::session, Action::view}},
+      {"GET /web/savings", {Guard::session, Action::view}},
       {"POST /web/actions", {Guard::session, Action::view}},  // per verb: see the click matrix
       {"GET /auth/local", {Guard::sign_in}},
       {"POST /auth/logout", {Guard::session, Action::view}},

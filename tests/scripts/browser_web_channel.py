@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """The local web channel in Debian's headless Chromium (tests/browser/web_channel.mjs), against a
 real `costbot serve` over a database filled by `costbot demo`: load the page, click Approve and
-see the stage change, reject with a reason, switch persona, take screenshots.
+see the stage change, reject with a reason, switch persona, take screenshots. Then the spend view
+(tests/browser/spend_view.mjs), signed in with a second link: summary, spend by dimension with
+trends, tabs by keyboard, search, CSV export, team vs team, finding filters, incidents most severe
+first, savings, a message's /incidents/N link, axe-core (WCAG 2.1 A/AA) at 1280 and 390 px.
 
 playwright-core (pinned by tests/browser/package-lock.json) is installed into tests/browser/
 node_modules on the first run and whenever the lock file changes; it downloads no browser.
@@ -59,6 +62,19 @@ def main():
             print("costbot serve printed no sign-in link:\n" + svc.log()[-4000:])
             return 1
         r = subprocess.run(["node", os.path.join(browser_dir, "web_channel.mjs"), svc.url(link.group(0)), screenshot],
+                           cwd=browser_dir, capture_output=True, text=True, timeout=240)
+        print(r.stdout, end="")
+        if r.returncode != 0:
+            print(r.stderr)
+            print("--- service log (tail) ---\n" + svc.log()[-4000:])
+            return 1
+        # A second one-time link (the first is used) for the spend view's own browser profile.
+        made = subprocess.run(svc.base_args() + ["web", "sign-in-link"], capture_output=True, text=True, timeout=60)
+        second = re.search(r"/auth/local\?token=[0-9a-f]+", made.stdout)
+        if made.returncode != 0 or not second:
+            print(f"costbot web sign-in-link failed: {made.stdout}{made.stderr}")
+            return 1
+        r = subprocess.run(["node", os.path.join(browser_dir, "spend_view.mjs"), svc.url(second.group(0)), args.out],
                            cwd=browser_dir, capture_output=True, text=True, timeout=240)
         print(r.stdout, end="")
         if r.returncode != 0:

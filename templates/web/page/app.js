@@ -49,6 +49,14 @@
   };
   const when = (iso) => (iso ? iso.replace("T", " ").replace(/:\d\dZ$/, " UTC") : "");
   const badge = (text, kind) => (text ? el("span", { class: `badge ${kind || text}`, text }) : null);
+  // What spend.js (the spend view) shares with this file; it adds tablist() and refreshSpendView().
+  const page = { el, money, badge, getJSON: (url) => getJSON(url) };
+  window.costbotPage = page;
+  // A link to one thing (/incidents/7, /findings/12, /approvals/3) opens the page on it.
+  const focus = (() => {
+    const m = location.pathname.match(/^\/(incidents|findings|approvals)\/(\d+)$/);
+    return m ? { kind: m[1], id: m[2], subject: `${m[1].replace(/s$/, "")}:${m[2]}` } : null;
+  })();
 
   // Only a few harmless tags survive; everything else is reduced to its text. Links must be http(s)
   // or relative. (The producers send escaped text only; this is a second line of defence.)
@@ -124,10 +132,18 @@
   // ---- personas and alerts ----
   function drawPersonas() {
     const tabs = document.getElementById("personas");
-    tabs.replaceChildren(...state.personas.map((name) => el("button", {
-      role: "tab", "aria-selected": name === state.persona ? "true" : "false", data: { persona: name },
-      onclick: () => { state.persona = name; location.hash = `persona=${name}`; drawPersonas(); state.drawn.delete("alerts"); refresh(); },
-    }, name.replace(/_/g, " "))));
+    page.tablist(tabs, "Persona", state.personas.map((name) => ({ value: name, text: name.replace(/_/g, " "), panel: "alert-list" })),
+      state.persona, (name) => {
+        state.persona = name;
+        history.replaceState(null, "", `#persona=${name}`);
+        drawPersonas();
+        state.drawn.delete("alerts");
+        refresh();
+      });
+    for (const b of tabs.querySelectorAll("button")) b.dataset.persona = b.dataset.value;
+    const panel = document.getElementById("alert-list");
+    panel.setAttribute("role", "tabpanel");
+    panel.setAttribute("aria-labelledby", `personas-${state.persona}`);
   }
 
   function actionButtons(actions, key) {
@@ -300,13 +316,18 @@
     const sig = data.incidents.map((i) => `${i.id}.${i.updated_at}`).join(",");
     if (state.drawn.get("incidents") === sig) return;
     state.drawn.set("incidents", sig);
+    // Most severe first, then the most dollars.
+    const rank = (s) => (page.severityRank || {})[s] ?? 9;
+    data.incidents.sort((a, b) => (rank(a.severity) - rank(b.severity)) || (b.peak_impact_per_day - a.peak_impact_per_day));
     const cards = data.incidents.map((i) => {
       const f = i.latest_finding;
-      return el("article", { class: "card", data: { subject: i.subject, testid: "incident" } },
+      return el("article", { class: `card${focus && focus.subject === i.subject ? " focused" : ""}`, id: `incident-${i.id}`,
+        data: { subject: i.subject, testid: "incident" } },
         el("h3", {}, badge(i.severity), `I${i.id} · ${i.title}`),
         el("div", { class: "meta", text: `${i.family.replace(/_/g, " ")} · ${i.scope.dimension} ${i.scope.value || "(unallocated)"} · ${i.first_day} → ${i.last_day}` }),
         el("div", { class: "meta", text: `peak ${money(i.peak_impact_per_day)}/day · ${i.finding_count} finding(s)` }),
-        f ? el("img", { class: "chart", src: f.chart_url, alt: `Cost trend for finding F${f.id}`, loading: "lazy", width: 800, height: 400 }) : null);
+        f ? el("img", { class: "chart", src: f.chart_url, alt: `Cost trend for finding F${f.id}`, loading: "lazy", width: 800, height: 400 }) : null,
+        f ? el("a", { href: `/findings/${f.id}` }, `Finding F${f.id}`) : null);
     });
     document.getElementById("incident-list").replaceChildren(...(cards.length ? cards
       : [el("div", { class: "empty", text: "No open incidents." })]));
@@ -332,6 +353,32 @@
       ? [el("p", { class: "meta", text: "Approved, ticket not recorded yet:" }), el("ul", {}, waiting)] : []));
   }
 
+  // ---- one thing, opened from a link in a message ----
+  async function refreshFocus() {
+    if (!focus) return;
+    const box = document.getElementById("focus");
+    let card = null;
+    if (focus.kind === "findings") {
+      const data = await getJSON(`/web/findings?id=${focus.id}`);
+      card = data.findings.length ? findingCard(data.findings[0]) : null;
+    } else if (focus.kind === "incidents") {
+      const data = await getJSON(`/web/incidents?id=${focus.id}`);
+      const i = data.incidents[0];
+      card = i && i.latest_finding ? findingCard(i.latest_finding) : null;
+      if (card) card.prepend(el("p", { class: "meta" }, `Incident I${i.id}, ${i.status}: ${i.title}`));
+    } else {
+      const feed = await getJSON(`/web/feed?feed=${encodeURIComponent(state.approvalsFeed)}&limit=100`);
+      const post = feed.items.find((p) => p.subject === `approval:${focus.id}`);
+      card = post ? approvalCard(post) : null;
+    }
+    const sig = card ? card.textContent : "none";
+    if (state.drawn.get("focus") === sig) return;
+    state.drawn.set("focus", sig);
+    box.hidden = false;
+    box.replaceChildren(el("h2", { id: "focus-title" }, `${focus.kind.replace(/s$/, "")} ${focus.id}`),
+      card || el("div", { class: "empty" }, "Not found (yet)."), el("a", { href: "/" }, "Everything else"));
+  }
+
   // ---- the loop ----
   async function refresh() {
     if (state.busy) return;
@@ -346,11 +393,16 @@
         if (!state.personas.includes(state.persona)) state.persona = state.personas[0] || "";
         drawPersonas();
       }
-      await Promise.all([refreshAlerts(), refreshApprovals(), refreshIncidents(), refreshTickets()]);
-      status.textContent = `updated ${new Date().toLocaleTimeString()}`;
+      await Promise.all([refreshAlerts(), refreshApprovals(), refreshIncidents(), refreshTickets(), refreshFocus(),
+        page.refreshSpendView ? page.refreshSpendView() : null]);
+      // The live region is written only when what it says changes, so a screen reader hears
+      // "live" once, not at every poll; the time goes beside it, outside the live region.
+      if (status.textContent !== "live") status.textContent = "live";
       status.classList.remove("error");
+      document.getElementById("updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
     } catch (e) {
-      status.textContent = `cannot reach costbot: ${e.message}`;
+      const text = `cannot reach costbot: ${e.message}`;
+      if (status.textContent !== text) status.textContent = text;
       status.classList.add("error");
     } finally {
       state.busy = false;
