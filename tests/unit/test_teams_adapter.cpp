@@ -576,7 +576,7 @@ teams:
 
 TEST_CASE("an escalation card mentions Teams users with <at> and a mention entity each, and names the rest",
           "[teams][render]") {
-  render::Templates templates(source_path("templates"));
+  render::Templates templates(testing::source_path("templates"));
   json::object facts{{"kind_label", "Cost spike"},
                      {"scope_label", "team payments"},
                      {"escalation",
