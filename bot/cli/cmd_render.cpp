@@ -2,8 +2,12 @@
 // that persona would get, exactly as it would be sent: Slack's chat.postMessage body, the Teams
 // message activity, the email as handed to the SMTP server, the Jira ADF document, the web text.
 // `--event escalation` shows the escalation notice; `--digest daily|weekly` a persona's digest.
+// `--batch FILE` renders many in one process (one set of options a line), each as a JSON line
+// {"args", "ok", "output" | "error"}: the message-link test renders every kind x persona x channel.
 #include <algorithm>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "adapters/email/message_render.hpp"
 #include "adapters/email/smtp_client.hpp"
@@ -26,7 +30,7 @@ namespace {
 namespace json = boost::json;
 
 struct RenderOptions {
-  std::string finding, persona, channel, event, digest;
+  std::string finding, persona, channel, event, digest, batch;
 };
 
 json::object escalation_sample(const config::Config& config, const alerts::SubjectView& s) {
@@ -48,8 +52,10 @@ json::object escalation_sample(const config::Config& config, const alerts::Subje
   return esc;
 }
 
-void run_render(Context& ctx, const RenderOptions& o) {
+void render_message_cli(Context& ctx, const RenderOptions& o, std::ostream& out) {
   const auto& config = ctx.config();
+  if (o.persona.empty()) throw invalid_input("--persona is required");
+  if (o.channel.empty()) throw invalid_input("--channel is required");
   const auto* persona = config.personas.find(o.persona);
   if (!persona) {
     auto names = config.personas.names(false);
@@ -112,22 +118,56 @@ void run_render(Context& ctx, const RenderOptions& o) {
     case alerts::Channel::slack: {
       auto body = slack::render_body(templates, message);
       if (auto target = first_target("slack"); !target.empty()) body["channel"] = target;
-      print_json(std::cout, body);
+      print_json(out, body);
       break;
     }
-    case alerts::Channel::teams: print_json(std::cout, teams::render_message_activity(templates, message)); break;
+    case alerts::Channel::teams: print_json(out, teams::render_message_activity(templates, message)); break;
     case alerts::Channel::jira:
-      print_json(std::cout, messages::render_template(templates, "jira", message, messages::plain_style()).json);
+      print_json(out, messages::render_template(templates, "jira", message, messages::plain_style()).json);
       break;
     case alerts::Channel::email: {
       messages::Email mail;
       for (const auto& e : persona->deliver.email) mail.to.push_back(e);
       if (mail.to.empty()) mail.to.push_back("(no address: personas." + persona->name + ".deliver.email)");
       mail.message = message;
-      std::cout << email::format_message(config.email.from, email::render_email(templates, mail), now);
+      out << email::format_message(config.email.from, email::render_email(templates, mail), now);
       break;
     }
-    case alerts::Channel::web: std::cout << web::render_post(templates, "persona:" + persona->name, message).text; break;
+    case alerts::Channel::web: out << web::render_post(templates, "persona:" + persona->name, message).text; break;
+  }
+}
+
+// One render per line of `path` ("--finding F12 --persona cfo --channel slack"), each answered
+// with a JSON line; a line that fails says why and the others still render.
+void render_message_batch(Context& ctx, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw invalid_input("--batch: cannot read " + path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (text::trim(line).empty()) continue;
+    RenderOptions o;
+    json::object answer{{"args", line}};
+    try {
+      std::istringstream words(line);
+      std::string key, value;
+      while (words >> key) {
+        if (!(words >> value)) throw invalid_input(key + " needs a value");
+        if (key == "--finding") o.finding = value;
+        else if (key == "--persona") o.persona = value;
+        else if (key == "--channel") o.channel = value;
+        else if (key == "--event") o.event = value;
+        else if (key == "--digest") o.digest = value;
+        else throw invalid_input("unknown option " + key + " (--finding, --persona, --channel, --event, --digest)");
+      }
+      std::ostringstream rendered;
+      render_message_cli(ctx, o, rendered);
+      answer["ok"] = true;
+      answer["output"] = rendered.str();
+    } catch (const std::exception& e) {
+      answer["ok"] = false;
+      answer["error"] = e.what();
+    }
+    std::cout << json::serialize(answer) << "\n";
   }
 }
 
@@ -137,12 +177,16 @@ void add_render_command(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<RenderOptions>();
   auto* cmd = app.add_subcommand("render", "Print the message a persona would get for a finding (or its digest), exactly as sent");
   cmd->add_option("--finding", o->finding, "Finding id (12 or F12) or incident id (I7)");
-  cmd->add_option("--persona", o->persona, "Persona (see `costbot personas`)")->required();
-  cmd->add_option("--channel", o->channel, "slack, teams, email, jira or web")->required();
+  cmd->add_option("--persona", o->persona, "Persona (see `costbot personas`); required");
+  cmd->add_option("--channel", o->channel, "slack, teams, email, jira or web; required");
   cmd->add_option("--event", o->event, "anomaly, waste, budget, group, escalation (default: from the finding's kind)");
   cmd->add_option("--digest", o->digest, "daily or weekly: render the persona's digest instead")
       ->check(CLI::IsMember({"daily", "weekly"}));
-  cmd->callback([&ctx, o] { run_render(ctx, *o); });
+  cmd->add_option("--batch", o->batch, "Render every line of FILE (the options above, one render a line) as JSON lines");
+  cmd->callback([&ctx, o] {
+    if (!o->batch.empty()) return render_message_batch(ctx, o->batch);
+    render_message_cli(ctx, *o, std::cout);
+  });
 }
 
 }  // namespace costbot::cli
