@@ -5,6 +5,7 @@
 
 #include "engine/demo/demo_history.hpp"
 #include "engine/detect/detection_run.hpp"
+#include "engine/auth/sessions.hpp"
 #include "engine/detect/finding_store.hpp"
 #include "engine/ingest/ingest.hpp"
 #include "engine/render/chart.hpp"
@@ -60,6 +61,13 @@ TEST_CASE("a budget finding's chart stops the spend at the last day with data an
   testing::ServiceHarness harness(o);
   harness.start();
 
+  // Charts show a team's spend: a signed-in viewer (here the local operator's one-time link).
+  auto link = auth::create_sign_in_link(harness.db(), 3600, "test", harness.service().clock().now());
+  auto signed_in = testing::http_request("127.0.0.1", harness.port(), "GET", "/auth/local?token=" + link, {});
+  REQUIRE(signed_in.status == 303);
+  const std::string set_cookie = signed_in.header("Set-Cookie");
+  const std::vector<std::pair<std::string, std::string>> viewer{{"Cookie", set_cookie.substr(0, set_cookie.find(';'))}};
+
   detect::FindingStore store(harness.db());
   std::vector<detect::Finding> budget;
   for (auto& f : store.findings(detect::FindingQuery::open()))
@@ -67,7 +75,7 @@ TEST_CASE("a budget finding's chart stops the spend at the last day with data an
   REQUIRE_FALSE(budget.empty());  // the demo's budget pressure on data-platform
   for (const auto& f : budget) {
     INFO("finding F" << f.id << ": " << f.title);
-    auto png = testing::http_request("127.0.0.1", harness.port(), "GET", "/charts/" + std::to_string(f.id) + ".png", {});
+    auto png = testing::http_request("127.0.0.1", harness.port(), "GET", "/charts/" + std::to_string(f.id) + ".png", viewer);
     REQUIRE(png.status == 200);
     auto image = testing::decode_png(png.body);
     // The spend line (blue) ends at day 14 of 30, left of the plot's middle; a month drawn with $0
