@@ -134,7 +134,10 @@ struct Doctor {
         {"chat:write.public", "post to persona channels costbot was not invited to"},
         {"commands", "the slash command"},
         {"app_mentions:read", "answer @costbot in channels"},
-        {"im:history", "answer direct messages"}};
+        {"im:history", "answer direct messages"},
+        {"im:write", "post to a person directly"},
+        {"channels:history", "find a post whose answer was lost instead of posting it twice"},
+        {"groups:history", "the same in private channels"}};
     if (granted.empty()) return add(DoctorLevel::warn, "Slack: the answer named no scopes (x-oauth-scopes)", "");
     std::vector<std::string> missing;
     for (const auto& [scope, why] : needed)
