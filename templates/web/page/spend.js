@@ -28,6 +28,8 @@
 
   // ---- accessible tabs: arrow keys, Home/End, one tab stop (WAI-ARIA tabs pattern) ----
   function tablist(container, label, items, selected, onSelect) {
+    // Redrawn on every selection: keep the keyboard focus on the selected tab.
+    const hadFocus = container.contains(document.activeElement);
     container.setAttribute("role", "tablist");
     container.setAttribute("aria-label", label);
     const buttons = items.map(({ value, text, panel }) => el("button", {
@@ -36,6 +38,10 @@
       onclick: () => onSelect(value),
     }, text));
     container.replaceChildren(...buttons);
+    if (hadFocus) {
+      const current = buttons.find((b) => b.dataset.value === selected);
+      if (current) current.focus();
+    }
     container.onkeydown = (e) => {
       const i = buttons.indexOf(document.activeElement);
       if (i < 0) return;
@@ -105,7 +111,8 @@
       const cell = c.render ? c.render(r) : r[c.key];
       return el("td", { class: c.num ? "num" : "" }, cell === undefined || cell === null ? "" : cell);
     }))) : [el("tr", {}, el("td", { colspan: String(columns.length), class: "empty" }, "Nothing to show."))];
-    return el("div", { class: "table-wrap" },
+    // A box that may scroll sideways on a phone: reachable by keyboard, named for screen readers.
+    return el("div", { class: "table-wrap", role: "region", "aria-label": caption, tabindex: "0" },
       el("table", { class: "data", id, data: { testid: id } }, el("caption", { class: "sr-only" }, caption),
         el("thead", {}, head), el("tbody", {}, body)));
   }
