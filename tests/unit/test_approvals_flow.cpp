@@ -407,7 +407,7 @@ TEST_CASE("a request for untagged spend, which has no team and so no team lead, 
   facts.requester = "U_REQ";
   facts.team = "";  // unallocated
   facts.amount = 10;
-  CHECK_THROWS_WITH(f.engine->create_request(*f.db, facts, T0),
+  CHECK_THROWS_WITH(f.engine->create_request(*f.db, facts, kApprovalsT0),
                     Catch::Contains("without a team") && Catch::Contains("fallback") && Catch::Contains("attribution rule"));
   CHECK(count_rows(*f.db, "SELECT COUNT(*) FROM approval_requests") == 0);
 }
