@@ -129,6 +129,11 @@ ScriptedResponse FakeSlack::read_method(const std::string& method, const Recorde
     if (form["usergroup"].empty()) return refuse("missing usergroup", "invalid_arguments");
     auto it = user_groups_.find(form["usergroup"]);
     if (it == user_groups_.end()) return ScriptedResponse::json(200, R"({"ok":false,"error":"no_such_subteam"})");
+    if (it->second.drop) {
+      ScriptedResponse dropped;
+      dropped.close_without_answer = true;
+      return dropped;
+    }
     json::array users;
     for (const auto& u : it->second.users) users.push_back(json::value(u));
     return ScriptedResponse::json(200, json::serialize(json::object{{"ok", true}, {"users", std::move(users)}}));
@@ -154,6 +159,22 @@ ScriptedResponse FakeSlack::read_method(const std::string& method, const Recorde
 void FakeSlack::set_user_group(const std::string& id, const std::string& handle, std::vector<std::string> users) {
   std::lock_guard lock(mutex_);
   user_groups_[id] = UserGroup{handle, std::move(users)};
+}
+
+void FakeSlack::drop_user_group_lookups(const std::string& id, bool drop) {
+  std::lock_guard lock(mutex_);
+  user_groups_[id].drop = drop;
+}
+
+std::size_t FakeSlack::user_group_lookups(const std::string& id) const {
+  std::size_t n = 0;
+  for (const auto& r : server_.requests("POST", "/api/usergroups.users.list"))
+    try {
+      for (const auto& [k, v] : http::decode_form(r.body))
+        if (k == "usergroup" && v == id) ++n;
+    } catch (const std::exception&) {
+    }
+  return n;
 }
 
 void FakeSlack::use_time(std::int64_t unix_seconds) {

@@ -43,6 +43,10 @@ class FakeSlack {
   // A user group (usergroups.list, usergroups.users.list with usergroup=ID; bearer token, form
   // fields, as Slack takes them). Setting it again replaces its members.
   void set_user_group(const std::string& id, const std::string& handle, std::vector<std::string> users);
+  // Lookups of the group's members drop the connection without an answer (Slack unreachable).
+  void drop_user_group_lookups(const std::string& id, bool drop = true);
+  // How many times usergroups.users.list was asked for the group.
+  std::size_t user_group_lookups(const std::string& id) const;
   // Messages kept in a channel (chat.postMessage bodies with their "ts"), oldest first.
   std::vector<boost::json::object> messages_in(const std::string& channel) const;
 
@@ -72,6 +76,7 @@ class FakeSlack {
   struct UserGroup {
     std::string handle;
     std::vector<std::string> users;
+    bool drop = false;
   };
   std::map<std::string, UserGroup> user_groups_;  // id → group
   FakeHttpServer server_;  // last: its threads stop before the members they use go away
