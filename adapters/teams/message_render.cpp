@@ -81,8 +81,10 @@ void teams_add_mention_entities(json::object& card, const json::object& facts) {
 
 }  // namespace
 
+// Facts are plain text, but Teams reads card text as Markdown: no hidden links from data (a
+// finding's summary, a rejection reason). People are @mentioned (added after escaping).
 const messages::TextStyle& text_style() {
-  static const messages::TextStyle style{nullptr, nullptr, teams_mention_markup};
+  static const messages::TextStyle style{&card_plain_text, nullptr, teams_mention_markup};
   return style;
 }
 

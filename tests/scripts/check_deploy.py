@@ -625,6 +625,8 @@ SLACK_METHOD_SCOPES = {
     "conversations.replies": {"channels:history", "groups:history"},
     "conversations.open": {"im:write"},
     "users.info": {"users:read"},
+    "usergroups.list": {"usergroups:read"},
+    "usergroups.users.list": {"usergroups:read"},
 }
 SLACK_EVENT_SCOPES = {"app_mention": "app_mentions:read", "message.im": "im:history"}
 
@@ -685,7 +687,7 @@ def check_slack(opts):
         for name in sorted(os.listdir(os.path.join(opts.repo, folder))):
             if name.endswith((".cpp", ".hpp")):
                 sources += open(os.path.join(opts.repo, folder, name), encoding="utf-8").read()
-    methods = set(re.findall(r'"((?:chat|views|conversations|users|auth|apps|reactions|files)\.[A-Za-z.]+)"', sources))
+    methods = set(re.findall(r'"((?:chat|views|conversations|users|usergroups|auth|apps|reactions|files)\.[A-Za-z.]+)"', sources))
     for method in sorted(methods):
         if p.expect(method in SLACK_METHOD_SCOPES, path, f"the code calls {method}: add its scopes to SLACK_METHOD_SCOPES here"):
             used |= SLACK_METHOD_SCOPES[method]
