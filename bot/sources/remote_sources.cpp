@@ -1,5 +1,6 @@
 #include "bot/sources/remote_sources.hpp"
 
+#include "adapters/aws/cost_explorer.hpp"
 #include "adapters/aws/data_exports.hpp"
 
 namespace costbot::sources {
@@ -10,6 +11,9 @@ RemoteSources::RemoteSources(const config::Config& config, const Clock& clock)
   // Billing exports are large: no whole-body limit applies to streamed objects.
   registry_.add("s3", [&client, &clock](const ingest::RemoteLocation& location) {
     return aws::open_s3_export_source(location, client, clock);
+  });
+  registry_.add("aws-cost-explorer", [&client, &clock](const ingest::RemoteLocation& location) {
+    return aws::open_cost_explorer_source(location, client, clock);
   });
 }
 
