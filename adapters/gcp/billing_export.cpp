@@ -160,6 +160,8 @@ ChangeScan BillingExport::changed_months(std::int64_t watermark_us) {
   Day from;
   if (watermark_us > 0) {
     from = day_of(watermark_us / 1000000) - std::chrono::days(options_.lookback_days);
+  } else if (history_from_) {
+    from = *history_from_;
   } else {
     auto month = first_of_month(clock_.today());
     for (int i = 0; i < options_.history_months - 1; ++i) month = first_of_month(month - std::chrono::days(1));

@@ -22,6 +22,7 @@
 // The version of a month is its MAX(export_time) (µs); the highest version is the next watermark.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,8 @@ class BillingExport {
 
   // Months with rows exported after `watermark_us` (0: the first run, history_months back).
   ChangeScan changed_months(std::int64_t watermark_us);
+  // The first month a scan from no watermark reads (a backfill); nullopt: history_months back.
+  void set_history_from(std::optional<Day> first) { history_from_ = first; }
   // A month's rows as gcp CSV, streamed from the query's pages as the reader asks for bytes.
   std::unique_ptr<ingest::ByteSource> month_csv(const std::string& invoice_month);
 
@@ -81,6 +84,7 @@ class BillingExport {
   BillingExportOptions options_;
   const Clock& clock_;
   std::shared_ptr<QueryStats> last_month_stats_ = std::make_shared<QueryStats>();
+  std::optional<Day> history_from_;
 };
 
 // The greatest version among `versions` as a watermark (0 when none parses).

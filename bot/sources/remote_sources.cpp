@@ -2,6 +2,9 @@
 
 #include "adapters/aws/cost_explorer.hpp"
 #include "adapters/aws/data_exports.hpp"
+#include "adapters/azure/blob_export_source.hpp"
+#include "adapters/azure/cost_query_source.hpp"
+#include "adapters/gcp/bigquery_export_source.hpp"
 
 namespace costbot::sources {
 
@@ -14,6 +17,22 @@ RemoteSources::RemoteSources(const config::Config& config, const Clock& clock)
   });
   registry_.add("aws-cost-explorer", [&client, &clock](const ingest::RemoteLocation& location) {
     return aws::open_cost_explorer_source(location, client, clock);
+  });
+  // Azure Cost Management exports in Blob storage: https://ACCOUNT.blob.core.windows.net/CONTAINER/PATH/
+  // (http:// only for path-style emulators on loopback), or azure-blob://CONTAINER/PATH/ with a
+  // connection string; the Cost Management Query API: azure-query://SCOPE.
+  auto blob = [&client, &clock](const ingest::RemoteLocation& location) {
+    return azure::open_blob_export_source(location, client, clock);
+  };
+  registry_.add("https", blob);
+  registry_.add("http", blob);
+  registry_.add("azure-blob", blob);
+  registry_.add("azure-query", [&client, &clock](const ingest::RemoteLocation& location) {
+    return azure::open_cost_query_source(location, client, clock);
+  });
+  // The Cloud Billing export in BigQuery: bq://PROJECT.DATASET.TABLE.
+  registry_.add("bq", [&client, &clock](const ingest::RemoteLocation& location) {
+    return gcp::open_bigquery_export_source(location, client, clock);
   });
 }
 

@@ -81,6 +81,8 @@ struct LocationKeys {
   std::string scheme;  // "s3"
   std::string what;    // "AWS Data Exports / CUR in S3"
   std::vector<std::string> credentials, options;
+  // Accepted in a command-line URL's query only, never in the config (a pasted SAS token).
+  std::vector<std::string> url_only;
 };
 // nullptr for a scheme costbot has no table for (its adapter then checks its own settings).
 const LocationKeys* location_keys(std::string_view scheme);

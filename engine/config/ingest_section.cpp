@@ -16,6 +16,10 @@ const std::map<std::string, std::string>& inline_secret_keys() {
       {"aws_secret_access_key", "secret_access_key_env (the name of an environment variable holding it)"},
       {"session_token", "a profile or a role (role_arn) instead"},
       {"password", "an environment variable or a file name"},
+      {"client_secret", "client_secret_env (the name of an environment variable holding it)"},
+      {"account_key", "account_key_env (the name of an environment variable holding it)"},
+      {"connection_string", "connection_string_env (the name of an environment variable holding it)"},
+      {"sig", "sas_env (the name of an environment variable holding the SAS token)"},
   };
   return keys;
 }
@@ -23,10 +27,35 @@ const std::map<std::string, std::string>& inline_secret_keys() {
 const std::vector<LocationKeys>& all_location_keys() {
   static const std::vector<std::string> aws_credentials = {"profile", "role_arn", "external_id", "role_session_name",
                                                            "access_key_id_env", "secret_access_key_env"};
+  // Keys as the adapters read them (adapters/azure/azure_settings.cpp, blob_export_source.cpp,
+  // cost_query_source.cpp, adapters/gcp/bigquery_export_source.cpp).
+  static const std::vector<std::string> entra_credentials = {
+      "tenant_id", "client_id", "client_secret_env", "certificate_file", "certificate_password_env",
+      "federated_token_file", "managed_identity_client_id", "authority_host", "credential"};
+  static const std::vector<std::string> blob_credentials = [] {
+    auto v = entra_credentials;
+    for (const char* k : {"account_key_env", "sas_env", "connection_string_env", "auth"}) v.emplace_back(k);
+    return v;
+  }();
+  static const std::vector<std::string> sas_query = {"sv", "ss", "srt", "sp", "se", "st", "spr", "sig", "sr",
+                                                     "sip", "si", "sdd", "skoid", "sktid", "skt", "ske", "sks",
+                                                     "skv", "saoid", "suoid", "scid", "rscc", "rscd", "rsce",
+                                                     "rscl", "rsct", "ses"};
+  static const std::vector<std::string> blob_options = {"dataset", "chunk_kb"};
   static const std::vector<LocationKeys> table = {
       {"s3", "AWS Data Exports (CUR 2.0, FOCUS 1.0) or legacy CUR in S3", aws_credentials,
-       {"region", "endpoint", "path_style", "page_size"}},
-      {"aws-cost-explorer", "AWS Cost Explorer", aws_credentials, {"team_tag", "max_calls_per_day", "endpoint"}},
+       {"region", "endpoint", "path_style", "page_size"}, {}},
+      {"aws-cost-explorer", "AWS Cost Explorer", aws_credentials, {"team_tag", "max_calls_per_day", "endpoint"}, {}},
+      {"https", "Azure Cost Management exports in Blob storage", blob_credentials, blob_options, sas_query},
+      {"http", "Azure Cost Management exports in Blob storage (loopback emulators)", blob_credentials, blob_options,
+       sas_query},
+      {"azure-blob", "Azure Cost Management exports in Blob storage", blob_credentials, blob_options, sas_query},
+      {"azure-query", "the Azure Cost Management Query API", entra_credentials,
+       {"cost_type", "months", "endpoint", "max_wait"}, {}},
+      {"bq", "the GCP billing export in BigQuery", {"key_file", "credential", "metadata_host", "token_uri"},
+       {"location", "job_project", "partition_column", "lookback_days", "history_months", "maximum_bytes_billed",
+        "page_rows", "endpoint"},
+       {}},
   };
   return table;
 }

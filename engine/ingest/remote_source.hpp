@@ -78,7 +78,10 @@ class RemoteSourceError : public Error {
 
 // What the engine knows of a source when a run starts (RemoteSource::begin_run).
 struct RunContext {
-  std::map<std::string, std::string> known_versions;  // period → the version stored for it
+  // Period → the version stored for it (empty with --force: everything is read again). An
+  // incremental source (BigQuery) scans from the newest one; the rest ignore it.
+  std::map<std::string, std::string> known_versions;
+  std::string from_period;  // the oldest period the run wants ("" = the source's default); --history / --from
   UnixSeconds now = 0;
   std::int64_t calls_today = 0;  // API calls this source made earlier today (UTC), see api_calls()
 };

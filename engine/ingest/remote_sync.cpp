@@ -75,10 +75,11 @@ std::optional<std::pair<std::string, std::int64_t>> stored_period(storage::Datab
   return std::make_pair(q.getColumn(0).getString(), q.getColumn(1).getInt64());
 }
 
+// Every period's stored version for a source.
 std::map<std::string, std::string> stored_versions(storage::Database& db, const std::string& source) {
-  std::map<std::string, std::string> out;
   SQLite::Statement q(db.sql(), "SELECT period, version FROM remote_periods WHERE source_name = ?");
   q.bind(1, source);
+  std::map<std::string, std::string> out;
   while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getString();
   return out;
 }
@@ -349,7 +350,8 @@ std::optional<RemoteLocation> parse_remote_location(const std::string& text, Sou
   if (const auto* keys = config::location_keys(l.scheme)) {
     for (const auto& [key, value] : l.settings) {
       bool known = std::find(keys->credentials.begin(), keys->credentials.end(), key) != keys->credentials.end() ||
-                   std::find(keys->options.begin(), keys->options.end(), key) != keys->options.end();
+                   std::find(keys->options.begin(), keys->options.end(), key) != keys->options.end() ||
+                   std::find(keys->url_only.begin(), keys->url_only.end(), key) != keys->url_only.end();
       if (!known) {
         std::vector<std::string> all = keys->credentials;
         all.insert(all.end(), keys->options.begin(), keys->options.end());
@@ -390,7 +392,8 @@ std::vector<FileResult> sync_remote_source(storage::Database& db, const config::
   try {
     RunContext context;
     context.now = started;
-    context.known_versions = stored_versions(db, status_key(source));
+    if (!options.force) context.known_versions = stored_versions(db, status_key(source));
+    context.from_period = options.from_period;
     context.calls_today = calls_before;
     remote.begin_run(context);
     deliveries = remote.list();

@@ -31,15 +31,16 @@ std::string aws_test_tools_dir() { return std::string(COSTBOT_SOURCE_DIR) + "/te
 
 void install_aws_test_tools() {
   const std::string dir = aws_test_tools_dir();
-  auto installed = [&] {
-    return std::filesystem::exists(dir + "/node_modules/s3rver") &&
-           std::filesystem::exists(dir + "/node_modules/@smithy/signature-v4");
-  };
-  if (installed()) return;
+  // npm ci creates node_modules/s3rver long before it is complete, so "installed" is a marker
+  // written after a successful install, checked under the lock (parallel test processes wait for
+  // the one installing instead of starting s3rver from a half-written tree).
+  const std::string marker = dir + "/node_modules/.costbot-installed";
+  if (std::filesystem::exists(marker)) return;
   int lock = ::open((dir + "/.npm-install.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
   if (lock >= 0) ::flock(lock, LOCK_EX);
-  if (!installed()) {
-    std::string command = "cd '" + dir + "' && npm ci --no-audit --no-fund --loglevel=error >&2";
+  if (!std::filesystem::exists(marker)) {
+    std::string command =
+        "cd '" + dir + "' && npm ci --no-audit --no-fund --loglevel=error >&2 && touch node_modules/.costbot-installed";
     if (std::system(command.c_str()) != 0) {
       if (lock >= 0) ::close(lock);
       throw std::runtime_error("npm ci in " + dir + " failed (node and npm are installed by deploy/install-deps.sh)");

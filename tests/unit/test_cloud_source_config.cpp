@@ -101,7 +101,7 @@ ingest:
   CHECK(has_issue(issues, "ingest.sources[4].credentials: access_key_id_env and secret_access_key_env go together"));
   CHECK(has_issue(issues, "ingest.sources[4].credentials.external_id: goes with role_arn"));
   CHECK(has_issue(issues, "ingest.sources[4].schedule: \"every day\" is not a valid cron expression"));
-  CHECK(has_issue(issues, "ingest.sources[5].location: no cloud source reads s4:// (known: s3://, aws-cost-explorer://)"));
+  CHECK(has_issue(issues, "ingest.sources[5].location: no cloud source reads s4:// (known: s3://, aws-cost-explorer://, https://"));
   CHECK(has_issue(issues, "ingest.sources[6].location: expected aws-cost-explorer://ACCOUNT_ID"));
   // The secret's value is never repeated back.
   CHECK_FALSE(has_issue(issues, "wJalrXUtnFEMI"));
@@ -132,10 +132,11 @@ TEST_CASE("the example config's commented sources are valid once uncommented", "
   }
   REQUIRE(yaml.find("location: s3://") != std::string::npos);
   REQUIRE(yaml.find("location: aws-cost-explorer://") != std::string::npos);
+  REQUIRE(yaml.find("location: bq://") != std::string::npos);
   config::Config c;
   auto issues = config::check_text(yaml, &c);
   INFO(yaml);
   INFO(issues.to_string());
   CHECK(issues.empty());
-  CHECK(ingest::configured_remote_locations(c).size() == 2);
+  CHECK(ingest::configured_remote_locations(c).size() == 4);
 }
