@@ -190,7 +190,9 @@ std::vector<std::string> CostQuery::distinct(Dimension d) {
 namespace costbot::query {
 
 std::string CostSource::label() const {
-  std::string kind_words = kind == "api:aws-cost-explorer" ? "Cost Explorer" : kind;
+  std::string kind_words = kind == "api:aws-cost-explorer" ? "Cost Explorer"
+                           : kind == "api:azure-query"     ? "Cost Management Query"
+                                                           : kind;
   if (estimated) kind_words += ", estimated";
   return source.empty() ? kind_words + " file" : source + " (" + kind_words + ")";
 }
