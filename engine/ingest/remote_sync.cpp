@@ -29,8 +29,10 @@ constexpr std::uint64_t kProgressStepBytes = 4u << 20;
 // progress as it goes.
 class ResumingPartSource final : public ByteSource {
  public:
-  ResumingPartSource(RemoteSource& remote, RemoteObject part, int max_resumes, std::function<void(std::uint64_t)> on_bytes)
-      : remote_(remote), part_(std::move(part)), max_resumes_(max_resumes), on_bytes_(std::move(on_bytes)) {
+  ResumingPartSource(RemoteSource& remote, RemoteObject part, int max_resumes, std::function<void(std::uint64_t)> on_bytes,
+                     std::uint64_t& bytes_read_out)
+      : remote_(remote), part_(std::move(part)), max_resumes_(max_resumes), on_bytes_(std::move(on_bytes)),
+        bytes_read_out_(bytes_read_out) {
     inner_ = remote_.open(part_, 0);
   }
 
@@ -39,6 +41,7 @@ class ResumingPartSource final : public ByteSource {
       try {
         std::size_t n = inner_->read(into, capacity);
         offset_ += n;
+        bytes_read_out_ = offset_;
         if (on_bytes_ && (n == 0 || offset_ - reported_ >= kProgressStepBytes)) {
           reported_ = offset_;
           on_bytes_(offset_);
@@ -60,6 +63,7 @@ class ResumingPartSource final : public ByteSource {
   RemoteObject part_;
   int max_resumes_;
   std::function<void(std::uint64_t)> on_bytes_;
+  std::uint64_t& bytes_read_out_;
   std::unique_ptr<ByteSource> inner_;
   std::uint64_t offset_ = 0;
   std::uint64_t reported_ = 0;
@@ -195,12 +199,13 @@ FileResult ingest_delivery(storage::Database& db, const config::Config& config, 
         progress.bytes_read = done_before + bytes;
         options.on_progress(progress);
       };
-      auto raw = std::make_unique<ResumingPartSource>(remote, part, options.max_resumes, on_bytes);
-      auto* counter = raw.get();
+      // The reader owns (and frees) the stream, so the part's byte count is kept out here.
+      std::uint64_t part_bytes = 0;
+      auto raw = std::make_unique<ResumingPartSource>(remote, part, options.max_resumes, on_bytes, part_bytes);
       Quarantine quarantine(db, result.run_id, part.key, result.rejections);
       run.add(part.key, gunzip_if_compressed(std::move(raw), part.key), quarantine);
       rejected += quarantine.count();
-      done_before += counter->raw_bytes_read();
+      done_before += part_bytes;
     }
     counts = run.finish();
     if (counts.read == 0 && d.scope_kind.empty())
