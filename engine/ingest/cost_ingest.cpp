@@ -66,10 +66,15 @@ std::int64_t yield_api_rows_to_exports(storage::Database& db) {
                                   "WHERE s.source_type LIKE 'api:%'");
   if (!any.executeStep() || any.getColumn(0).isNull()) return 0;
   const std::string first_api_day = any.getColumn(0).getString();
-  // What the exports cover, from the first day an API scope has: one pass over those days.
+  // What the exports cover, from the first day an API scope has: one pass over those days. An
+  // account is matched whatever way its source writes it: Azure's FOCUS export names a
+  // subscription "/subscriptions/<id>" where the Query API and the cost details file give "<id>",
+  // and the GUID's letter case is not the same everywhere.
   SQLite::Statement drop(db.sql(),
                          "DELETE FROM cost_daily WHERE scope_id IN (SELECT id FROM billing_scopes WHERE source_type LIKE 'api:%') "
-                         "AND (provider, sub_account_id, day) IN (SELECT DISTINCT x.provider, x.sub_account_id, x.day "
+                         "AND (provider, lower(CASE WHEN sub_account_id LIKE '/subscriptions/%' THEN substr(sub_account_id, 16) "
+                         "ELSE sub_account_id END), day) IN (SELECT DISTINCT x.provider, lower(CASE WHEN x.sub_account_id LIKE "
+                         "'/subscriptions/%' THEN substr(x.sub_account_id, 16) ELSE x.sub_account_id END), x.day "
                          "FROM cost_daily x WHERE x.day >= ? AND x.scope_id IN "
                          "(SELECT id FROM billing_scopes WHERE source_type NOT LIKE 'api:%'))");
   drop.bind(1, first_api_day);

@@ -10,11 +10,14 @@
 # Shipped defaults throughout (example config, default flags). Generated data lives under WORK
 # (default: a temp dir, removed at the end).
 #
-#   bash tests/bench/s3_ingest_bench.sh          (ROWS=1000000 BUILD=build WORK=/work/tmp/x to change)
+#   bash tests/bench/s3_ingest_bench.sh          (ROWS=1000000 BUILD=build WORK=/work/tmp/x to change;
+#                                                  DAYS=90 RESOURCES=3000: the generated file's shape)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 ROWS=${ROWS:-1000000}
+DAYS=${DAYS:-90}
+RESOURCES=${RESOURCES:-3000}
 BUILD=${BUILD:-build-bench}
 if [ ! -x "$BUILD/bot/costbot" ] || [ ! -x "$BUILD/tests/bench/bench_generate_focus" ]; then
   cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOSTBOT_BENCH=ON >/dev/null
@@ -31,8 +34,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "generating $ROWS rows in $work ..."
-info=$("$GEN" "$work/focus.csv" "$ROWS")
+echo "generating $ROWS rows ($DAYS days, $RESOURCES resources) in $work ..."
+info=$("$GEN" "$work/focus.csv" "$ROWS" "$DAYS" "$RESOURCES")
 gzip -f -k "$work/focus.csv"
 echo "  $info; $(stat -c %s "$work/focus.csv") bytes, $(stat -c %s "$work/focus.csv.gz") gzipped"
 

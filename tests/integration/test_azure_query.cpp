@@ -275,3 +275,27 @@ TEST_CASE("costbot sources check, Query API: authenticates, lists, reads a page,
     CHECK(r.err.find("not-the-secret") == std::string::npos);
   }
 }
+
+TEST_CASE("Azure's FOCUS export names the subscription /subscriptions/ID: still the same account as the Query API's", "[azure-query]") {
+  QueryFixture x;
+  testing::IngestFixture f;
+  // Microsoft's FOCUS export: SubAccountId is the subscription's resource id, here in upper case.
+  REQUIRE(f.ingest(ingest::SourceType::focus,
+                   f.dir.write("focus.csv", "BilledCost,EffectiveCost,ChargePeriodStart,BillingPeriodStart,ChargeCategory,ProviderName,"
+                                            "ServiceName,BillingAccountId,SubAccountId,BillingCurrency\n"
+                                            "100,100,2024-06-01T00:00:00Z,2024-06-01T00:00:00Z,Usage,Microsoft,Virtual Machines,ea-1,"
+                                            "/subscriptions/SUB-1,EUR\n"))
+              .status == ingest::RunStatus::succeeded);
+  auto l = ingest::parse_remote_location("azure-query://subscriptions/sub-1?months=1", ingest::SourceType::azure, "azure-q");
+  REQUIRE(l);
+  CostQueryOptions o;
+  o.endpoint = x.arm.url();
+  o.scope = "subscriptions/sub-1";
+  CostQuerySource source(*l, std::move(x.credential), o, 1, x.http, x.clock, [](std::chrono::seconds) {});
+  auto results = ingest::sync_remote_source(f.db, f.config, *l, source, x.clock);
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].status == ingest::RunStatus::succeeded);
+  // June 1 from the export only; June 2 from the API.
+  CHECK(testing::billed_total(f.db, "day = '2024-06-01'") == Approx(100));
+  CHECK(testing::billed_total(f.db, "day = '2024-06-02'") == Approx(99));
+}
