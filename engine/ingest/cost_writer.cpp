@@ -77,9 +77,11 @@ class StringPool {
 
 }  // namespace
 
-// One batch: daily rows and the resources seen in them (each resource is a dimension of some daily
-// row, so both are bounded by batch_rows). Open-addressing maps (boost::unordered_flat_map): one
-// lookup per billing row and no node allocations.
+// One batch: daily rows, and the resources seen since resources were last written. Both are bounded
+// by batch_rows: daily rows directly; resources (at most about twice) because a batch carries them
+// to the worker once they are that many (each resource upsert is as costly as a daily row's, and a resource recurs in
+// every batch of a long file: carrying them over writes each about once per run, not per batch).
+// Open-addressing maps (boost::unordered_flat_map): one lookup per billing row, no node allocations.
 struct CostWriter::Batch {
   boost::unordered_flat_map<DailyKey, std::uint32_t, DailyKeyHash> index;  // key → entry in daily
   std::vector<Daily> daily;
@@ -192,14 +194,18 @@ void CostWriter::wait_idle() {
   if (w.error) std::rethrow_exception(std::exchange(w.error, nullptr));
 }
 
-void CostWriter::submit() {
+void CostWriter::submit(bool last) {
   if (!worker_->thread.joinable()) worker_->thread = std::thread([this] { worker_loop(); });
   wait_idle();
   {
     std::lock_guard lock(worker_->mutex);
+    auto next = worker_->spare ? std::move(worker_->spare) : std::make_unique<Batch>();
+    // Resources stay in memory for the next batch until they are batch_rows many (or the run ends).
+    if (!last && static_cast<std::int64_t>(batch_->resources.size()) < batch_rows_)
+      std::swap(next->resources, batch_->resources);
     worker_->job = std::move(batch_);
     worker_->busy = true;
-    batch_ = worker_->spare ? std::move(worker_->spare) : std::make_unique<Batch>();
+    batch_ = std::move(next);
   }
   worker_->changed.notify_all();
 }
@@ -355,7 +361,7 @@ void CostWriter::write(Batch& batch, const std::atomic<bool>* abort) {
 
 void CostWriter::flush() {
   if (worker_->thread.joinable()) {
-    if (!batch_->empty()) submit();
+    if (!batch_->empty()) submit(true);
     wait_idle();
   } else if (!batch_->empty()) {
     write(*batch_, nullptr);  // a small file: one batch, no thread

@@ -9,7 +9,8 @@
 // The first time a run meets a billing scope (source type, provider, billing account, billing
 // period), everything earlier ingested for that scope is deleted: re-ingesting a file, or another
 // file covering the same period, replaces and never double counts. Resources (latest tags, team,
-// environment, first/last seen) are kept in a second bounded map and upserted the same way.
+// environment, first/last seen) are merged in a second map that lives across batches until it holds
+// batch_rows resources (so at most about twice that), then upserted the same way.
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -44,7 +45,7 @@ class CostWriter {
 
   std::int64_t scope_for(const CostRecord& record);
   void add_resource(const CostRecord& record, const Normalized& normalized);
-  void submit();     // hands the full batch to the worker
+  void submit(bool last = false);  // hands the full batch to the worker (`last`: with every resource)
   void wait_idle();  // until the worker has written what it was given; rethrows its error
   void worker_loop();
   void write(Batch& batch, const std::atomic<bool>* abort);

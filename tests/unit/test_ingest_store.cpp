@@ -2,6 +2,7 @@
 
 #include "engine/ingest/ingest.hpp"
 #include "engine/query/costs.hpp"
+#include "tests/support/estate_generator.hpp"
 #include "tests/support/ingest_support.hpp"
 
 using namespace costbot;
@@ -294,4 +295,30 @@ TEST_CASE("the FOCUS sample attributes teams by the configured rules", "[ingest]
   CHECK(rows("team = 'payments' AND sub_account_id = '43883916739'") > 0);
   CHECK(rows("team = 'platform' AND service_name = 'Amazon Simple Queue Service'") > 0);
   CHECK(rows("environment = 'prod'") > 0);
+}
+
+TEST_CASE("small batches store the same resources and figures as one batch, on both estate shapes", "[ingest][store][estate]") {
+  for (auto shape : {testing::EstateShape::high_cardinality, testing::EstateShape::hourly}) {
+    testing::IngestFixture one_batch, small_batches;
+    testing::EstateOptions o;
+    o.shape = shape;
+    o.rows = shape == testing::EstateShape::hourly ? 24000 : 9600;  // hourly: 1,000 resource-days
+    o.days = 20;
+    o.resources = 3000;
+    o.seed = 5;
+    auto path = one_batch.dir.file("estate.csv");
+    auto totals = testing::generate_estate(kSample, path, o);
+    one_batch.config.ingest.batch_rows = 1000000;
+    // Fewer daily rows a batch than resources live in the file: resources carry over between
+    // batches and are written when they are many, or at the end.
+    small_batches.config.ingest.batch_rows = 250;
+    REQUIRE(one_batch.ingest(SourceType::focus, path).status == RunStatus::succeeded);
+    REQUIRE(small_batches.ingest(SourceType::focus, path).status == RunStatus::succeeded);
+    const auto a = testing::snapshot(one_batch.db), b = testing::snapshot(small_batches.db);
+    CHECK(a.resources.size() > 500);
+    CHECK(a.resources == b.resources);
+    CHECK(a.cost_rows.size() == b.cost_rows.size());
+    CHECK(testing::billed_total(small_batches.db) == Approx(totals.billed).margin(0.01));
+    CHECK(testing::billed_total(one_batch.db) == Approx(totals.billed).margin(0.01));
+  }
 }
