@@ -29,8 +29,18 @@ trap 'kill -INT "$serve" 2>/dev/null' INT TERM
 # on the screen (on a terminal the access log shows only failed requests).
 for _ in $(seq 1 300); do
   if COSTBOT_HEALTH_HOST=$host COSTBOT_HEALTH_PORT=$port bash deploy/healthcheck.sh >/dev/null 2>&1; then
+    # Nobody is trusted for their address: the browser signs in once with a one-time link.
+    link=$(./build/bot/costbot --db "$db" web sign-in-link 2>/dev/null || true)
     echo
-    echo "costbot is running with the demo data. Open http://$host:$port/ in a browser (Ctrl-C stops it)."
+    if [ -n "$link" ]; then
+      echo "costbot is running with the demo data. Open this one-time sign-in link in a browser"
+      echo "(Ctrl-C stops it):"
+      echo
+      echo "    http://$host:$port/auth/local?${link#*/auth/local\?}"
+    else
+      echo "costbot is running with the demo data at http://$host:$port/ : open the one-time sign-in"
+      echo "link it printed above in a browser (Ctrl-C stops it)."
+    fi
     echo
     break
   fi

@@ -14,8 +14,6 @@
 namespace costbot::azure {
 namespace {
 
-constexpr const char* kStorageScope = "https://storage.azure.com/.default";
-
 bool unreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
          c == '_' || c == '~';

@@ -28,6 +28,9 @@ class EntraCredential;
 
 namespace costbot::azure {
 
+// The Entra ID scope of Azure Storage (Blob reads with a bearer token).
+inline constexpr const char* kStorageScope = "https://storage.azure.com/.default";
+
 enum class BlobAuthKind { shared_key, sas, bearer, anonymous };
 std::string_view name_of(BlobAuthKind kind);
 

@@ -16,8 +16,6 @@ namespace {
 
 using ingest::RemoteSourceError;
 
-constexpr const char* kStorageScope = "https://storage.azure.com/.default";
-
 // The query parameters of a service SAS / account SAS / user delegation SAS.
 const std::set<std::string>& sas_keys() {
   static const std::set<std::string> keys{"sv", "ss", "srt", "sp", "se", "st", "spr", "sig", "sr", "sip", "si", "sdd",

@@ -3,30 +3,27 @@
 #include "adapters/http/url.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/hash.hpp"
+#include "engine/util/json_fields.hpp"
 
 namespace costbot::jira {
 namespace json = boost::json;
 namespace {
 
-std::string str(const json::object& o, std::string_view key) {
+std::string jira_text(const json::object& o, std::string_view key) {
   auto* v = o.if_contains(key);
   if (!v) return {};
   if (v->is_string()) return std::string(v->as_string());
   if (v->is_int64()) return std::to_string(v->as_int64());
   return {};
 }
-const json::object* obj(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_object() ? &v->as_object() : nullptr;
-}
 
 // fields.status → (name, category key).
 void read_status(const json::object& issue, IssueRef& out) {
-  const auto* fields = obj(issue, "fields");
-  const auto* status = fields ? obj(*fields, "status") : nullptr;
+  const auto* fields = json_object(issue, "fields");
+  const auto* status = fields ? json_object(*fields, "status") : nullptr;
   if (!status) return;
-  out.status = str(*status, "name");
-  if (const auto* category = obj(*status, "statusCategory")) out.status_category = str(*category, "key");
+  out.status = jira_text(*status, "name");
+  if (const auto* category = json_object(*status, "statusCategory")) out.status_category = jira_text(*category, "key");
 }
 
 std::string issue_path(const std::string& key, std::string_view rest = {}) {
@@ -103,7 +100,7 @@ std::vector<IssueRef> RestApi::search(const std::string& jql, int max_results) {
     throw http::RemoteError(ErrorKind::unavailable, "Jira search: answer has no issues list", true);
   for (const auto& i : issues->as_array()) {
     if (!i.is_object()) continue;
-    IssueRef ref{str(i.as_object(), "id"), str(i.as_object(), "key"), "", ""};
+    IssueRef ref{jira_text(i.as_object(), "id"), jira_text(i.as_object(), "key"), "", ""};
     read_status(i.as_object(), ref);
     if (!ref.key.empty()) out.push_back(std::move(ref));
   }
@@ -114,7 +111,7 @@ IssueRef RestApi::create_issue(const json::object& body) {
   auto response = send(http::Request::post_json(base_url_ + "/rest/api/3/issue", json::serialize(body)), "create issue",
                        http::Idempotency::non_idempotent);
   auto answer = parse_object(response, "create issue");
-  IssueRef ref{str(answer, "id"), str(answer, "key"), "", ""};
+  IssueRef ref{jira_text(answer, "id"), jira_text(answer, "key"), "", ""};
   if (!is_issue_key(ref.key))
     throw http::RemoteError(ErrorKind::unavailable, "Jira create issue: answer has no issue key", true);
   return ref;
@@ -126,7 +123,7 @@ std::string RestApi::add_comment(const std::string& key, const json::value& adf_
                        "comment on " + key, http::Idempotency::non_idempotent);
   boost::system::error_code ec;
   auto v = json::parse(response.body, ec);
-  return !ec && v.is_object() ? str(v.as_object(), "id") : std::string();
+  return !ec && v.is_object() ? jira_text(v.as_object(), "id") : std::string();
 }
 
 bool RestApi::has_comment_containing(const std::string& key, const std::string& text) {
@@ -151,10 +148,10 @@ std::vector<Transition> RestApi::transitions(const std::string& key) {
   if (!list || !list->is_array()) return out;
   for (const auto& t : list->as_array()) {
     if (!t.is_object()) continue;
-    Transition tr{str(t.as_object(), "id"), str(t.as_object(), "name"), "", ""};
-    if (const auto* to = obj(t.as_object(), "to")) {
-      tr.to_status = str(*to, "name");
-      if (const auto* category = obj(*to, "statusCategory")) tr.to_category = str(*category, "key");
+    Transition tr{jira_text(t.as_object(), "id"), jira_text(t.as_object(), "name"), "", ""};
+    if (const auto* to = json_object(t.as_object(), "to")) {
+      tr.to_status = jira_text(*to, "name");
+      if (const auto* category = json_object(*to, "statusCategory")) tr.to_category = jira_text(*category, "key");
     }
     if (!tr.id.empty()) out.push_back(std::move(tr));
   }
@@ -171,7 +168,7 @@ IssueRef RestApi::issue_status(const std::string& key) {
   auto response = send(http::Request::get(base_url_ + issue_path(key, "?fields=status")), "status of " + key,
                        http::Idempotency::by_method);
   auto answer = parse_object(response, "status of " + key);
-  IssueRef ref{str(answer, "id"), str(answer, "key"), "", ""};
+  IssueRef ref{jira_text(answer, "id"), jira_text(answer, "key"), "", ""};
   read_status(answer, ref);
   return ref;
 }

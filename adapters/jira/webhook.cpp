@@ -5,6 +5,7 @@
 #include "adapters/jira/rest_api.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/hash.hpp"
+#include "engine/util/json_fields.hpp"
 
 namespace costbot::jira {
 namespace json = boost::json;
@@ -12,11 +13,6 @@ namespace {
 
 [[noreturn]] void unauthorized(const std::string& reason) {
   throw Error(ErrorKind::unauthorized, "Jira webhook verification failed: " + reason);
-}
-
-std::string str(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
 }  // namespace
@@ -56,26 +52,26 @@ std::optional<IssueEvent> parse_issue_event(std::string_view body) {
   if (!value.is_object()) throw invalid_input("Jira webhook body must be a JSON object");
   const auto& root = value.as_object();
   IssueEvent e;
-  e.event = str(root, "webhookEvent");
+  e.event = json_string(root, "webhookEvent");
   if (e.event.empty()) throw invalid_input("Jira webhook body has no \"webhookEvent\"");
   if (!e.event.starts_with("jira:issue_")) return std::nullopt;
   if (auto* ts = root.if_contains("timestamp"); ts && ts->is_int64()) e.timestamp = ts->as_int64();
-  if (auto* user = root.if_contains("user"); user && user->is_object()) e.actor = str(user->as_object(), "displayName");
+  if (auto* user = root.if_contains("user"); user && user->is_object()) e.actor = json_string(user->as_object(), "displayName");
   auto* issue = root.if_contains("issue");
   if (!issue || !issue->is_object()) throw invalid_input("Jira " + e.event + " has no \"issue\" object");
-  e.key = str(issue->as_object(), "key");
+  e.key = json_string(issue->as_object(), "key");
   if (!is_issue_key(e.key)) throw invalid_input("Jira " + e.event + ": issue.key \"" + e.key + "\" is not an issue key");
   if (e.event == "jira:issue_deleted") return e;
   auto* fields = issue->as_object().if_contains("fields");
   if (!fields || !fields->is_object()) throw invalid_input("Jira " + e.event + ": issue has no \"fields\" object");
   auto* status = fields->as_object().if_contains("status");
   if (!status || !status->is_object()) throw invalid_input("Jira " + e.event + ": issue.fields has no \"status\" object");
-  e.status = str(status->as_object(), "name");
+  e.status = json_string(status->as_object(), "name");
   if (e.status.empty()) throw invalid_input("Jira " + e.event + ": issue.fields.status has no \"name\"");
   auto* category = status->as_object().if_contains("statusCategory");
   if (!category || !category->is_object())
     throw invalid_input("Jira " + e.event + ": issue.fields.status has no \"statusCategory\" object");
-  e.status_category = str(category->as_object(), "key");
+  e.status_category = json_string(category->as_object(), "key");
   // Jira's categories: new (To Do), indeterminate (In Progress), done, and undefined (no category).
   if (e.status_category != "new" && e.status_category != "indeterminate" && e.status_category != "done" &&
       e.status_category != "undefined")
@@ -84,7 +80,7 @@ std::optional<IssueEvent> parse_issue_event(std::string_view body) {
   if (auto* changelog = root.if_contains("changelog"); changelog && changelog->is_object())
     if (auto* items = changelog->as_object().if_contains("items"); items && items->is_array())
       for (const auto& item : items->as_array())
-        if (item.is_object() && str(item.as_object(), "field") == "status") e.status_changed = true;
+        if (item.is_object() && json_string(item.as_object(), "field") == "status") e.status_changed = true;
   return e;
 }
 

@@ -1,22 +1,19 @@
 #include "adapters/pagerduty/events_api.hpp"
 
 #include "engine/util/error.hpp"
+#include "engine/util/json_fields.hpp"
 
 namespace costbot::pagerduty {
 namespace json = boost::json;
 
 namespace {
-std::string str(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 }  // namespace
 
 void check_event(const json::object& event) {
-  const auto action = str(event, "event_action");
+  const auto action = json_string(event, "event_action");
   if (action != "trigger" && action != "acknowledge" && action != "resolve")
     throw invalid_input("PagerDuty event_action must be trigger, acknowledge or resolve, got \"" + action + "\"");
-  const auto dedup = str(event, "dedup_key");
+  const auto dedup = json_string(event, "dedup_key");
   if (dedup.size() > 255) throw invalid_input("PagerDuty dedup_key is longer than 255 characters");
   if (action != "trigger") {
     if (dedup.empty()) throw invalid_input("PagerDuty " + action + " needs the dedup_key of the alert");
@@ -25,10 +22,10 @@ void check_event(const json::object& event) {
   auto* payload = event.if_contains("payload");
   if (!payload || !payload->is_object()) throw invalid_input("PagerDuty trigger has no payload object");
   const auto& p = payload->as_object();
-  const auto summary = str(p, "summary");
+  const auto summary = json_string(p, "summary");
   if (summary.empty() || summary.size() > 1024) throw invalid_input("PagerDuty payload.summary must be 1..1024 characters");
-  if (str(p, "source").empty()) throw invalid_input("PagerDuty payload.source is required");
-  const auto severity = str(p, "severity");
+  if (json_string(p, "source").empty()) throw invalid_input("PagerDuty payload.source is required");
+  const auto severity = json_string(p, "severity");
   if (severity != "critical" && severity != "error" && severity != "warning" && severity != "info")
     throw invalid_input("PagerDuty payload.severity must be critical, error, warning or info, got \"" + severity + "\"");
 }
@@ -48,13 +45,13 @@ EventResult EventsApi::send(json::object event) {
   const json::object empty;
   const auto& answer = !ec && body.is_object() ? body.as_object() : empty;
   if (response.status != 202) {
-    std::string why = str(answer, "message");
+    std::string why = json_string(answer, "message");
     if (auto* errors = answer.if_contains("errors"); errors && errors->is_array())
       for (const auto& e : errors->as_array())
         if (e.is_string()) why += (why.empty() ? "" : ": ") + std::string(e.as_string());
-    throw http::error_for_status(response, "PagerDuty event " + str(event, "event_action") + (why.empty() ? "" : " (" + why + ")"));
+    throw http::error_for_status(response, "PagerDuty event " + json_string(event, "event_action") + (why.empty() ? "" : " (" + why + ")"));
   }
-  return EventResult{str(answer, "status"), str(answer, "message"), str(answer, "dedup_key")};
+  return EventResult{json_string(answer, "status"), json_string(answer, "message"), json_string(answer, "dedup_key")};
 }
 
 }  // namespace costbot::pagerduty

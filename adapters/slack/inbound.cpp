@@ -4,27 +4,14 @@
 
 #include "adapters/http/form.hpp"
 #include "engine/util/error.hpp"
+#include "engine/util/json_fields.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::slack {
 namespace json = boost::json;
 namespace {
 
-// Field access that never throws on a wrong type: a missing or non-string field is "".
-std::string str(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-const json::object* obj(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_object() ? &v->as_object() : nullptr;
-}
-bool flag(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_bool() && v->as_bool();
-}
-
-json::object parse_object(std::string_view text, const char* what) {
+json::object parse_slack_json(std::string_view text, const char* what) {
   boost::system::error_code ec;
   json::parse_options opts;
   opts.max_depth = 64;
@@ -37,10 +24,10 @@ json::object parse_object(std::string_view text, const char* what) {
 chat::Actor actor_of(const json::object& payload) {
   chat::Actor a;
   a.platform = "slack";
-  if (auto* user = obj(payload, "user")) {
-    a.user_id = str(*user, "id");
-    a.name = str(*user, "name");
-    if (a.name.empty()) a.name = str(*user, "username");
+  if (auto* user = json_object(payload, "user")) {
+    a.user_id = json_string(*user, "id");
+    a.name = json_string(*user, "name");
+    if (a.name.empty()) a.name = json_string(*user, "username");
   }
   if (a.user_id.empty()) throw invalid_input("interaction payload has no user.id");
   return a;
@@ -49,26 +36,26 @@ chat::Actor actor_of(const json::object& payload) {
 void parse_block_actions(const json::object& p, Interaction& out) {
   chat::ChatAction base;
   base.actor = actor_of(p);
-  base.response_url = str(p, "response_url");
-  base.trigger_id = str(p, "trigger_id");
-  if (auto* team = obj(p, "team")) base.team_id = str(*team, "id");
+  base.response_url = json_string(p, "response_url");
+  base.trigger_id = json_string(p, "trigger_id");
+  if (auto* team = json_object(p, "team")) base.team_id = json_string(*team, "id");
   base.message.platform = "slack";
-  if (auto* container = obj(p, "container")) {
-    base.message.channel = str(*container, "channel_id");
-    base.message.message_id = str(*container, "message_ts");
-    base.message.ephemeral = flag(*container, "is_ephemeral");
+  if (auto* container = json_object(p, "container")) {
+    base.message.channel = json_string(*container, "channel_id");
+    base.message.message_id = json_string(*container, "message_ts");
+    base.message.ephemeral = json_flag(*container, "is_ephemeral");
   }
   if (base.message.channel.empty())
-    if (auto* channel = obj(p, "channel")) base.message.channel = str(*channel, "id");
-  if (auto* message = obj(p, "message")) {
-    base.message.text = str(*message, "text");
-    if (base.message.message_id.empty()) base.message.message_id = str(*message, "ts");
+    if (auto* channel = json_object(p, "channel")) base.message.channel = json_string(*channel, "id");
+  if (auto* message = json_object(p, "message")) {
+    base.message.text = json_string(*message, "text");
+    if (base.message.message_id.empty()) base.message.message_id = json_string(*message, "ts");
   }
   auto* actions = p.if_contains("actions");
   if (!actions || !actions->is_array()) throw invalid_input("block_actions payload has no actions list");
   for (const auto& a : actions->as_array()) {
     if (!a.is_object()) throw invalid_input("block_actions: an action is not an object");
-    auto action_id = str(a.as_object(), "action_id");
+    auto action_id = json_string(a.as_object(), "action_id");
     if (!action_id.starts_with(kActionPrefix)) {
       out.ignored_action_ids.push_back(action_id);
       continue;
@@ -78,7 +65,7 @@ void parse_block_actions(const json::object& p, Interaction& out) {
     if (!verb) throw invalid_input("unknown costbot action \"" + action_id + "\"");
     chat::ChatAction action = base;
     action.verb = *verb;
-    action.subject = str(a.as_object(), "value");
+    action.subject = json_string(a.as_object(), "value");
     if (action.subject.empty()) throw invalid_input("costbot action \"" + action_id + "\" has no value");
     out.actions.push_back(std::move(action));
   }
@@ -86,30 +73,30 @@ void parse_block_actions(const json::object& p, Interaction& out) {
 
 // The reject-reason modal carries what it is about in private_metadata (set by the modal builder).
 void parse_view_submission(const json::object& p, Interaction& out) {
-  auto* view = obj(p, "view");
+  auto* view = json_object(p, "view");
   if (!view) throw invalid_input("view_submission payload has no view");
-  if (str(*view, "callback_id") != kRejectReasonCallback) {
-    out.ignored_action_ids.push_back(str(*view, "callback_id"));
+  if (json_string(*view, "callback_id") != kRejectReasonCallback) {
+    out.ignored_action_ids.push_back(json_string(*view, "callback_id"));
     return;
   }
-  auto meta = parse_object(str(*view, "private_metadata"), "view.private_metadata");
+  auto meta = parse_slack_json(json_string(*view, "private_metadata"), "view.private_metadata");
   chat::ChatAction action;
   action.verb = chat::ActionVerb::reject;
   action.actor = actor_of(p);
-  action.subject = str(meta, "subject");
+  action.subject = json_string(meta, "subject");
   if (action.subject.empty()) throw invalid_input("reject modal metadata has no subject");
   action.message.platform = "slack";
-  action.message.channel = str(meta, "channel");
-  action.message.message_id = str(meta, "ts");
-  action.message.ephemeral = flag(meta, "ephemeral");
-  action.message.text = str(meta, "text");
-  action.response_url = str(meta, "response_url");
-  if (auto* team = obj(p, "team")) action.team_id = str(*team, "id");
-  const json::object* state = obj(*view, "state");
-  const json::object* values = state ? obj(*state, "values") : nullptr;
-  const json::object* block = values ? obj(*values, kReasonBlock) : nullptr;
-  const json::object* input = block ? obj(*block, kReasonInput) : nullptr;
-  action.reason = input ? std::string(text::trim(str(*input, "value"))) : "";
+  action.message.channel = json_string(meta, "channel");
+  action.message.message_id = json_string(meta, "ts");
+  action.message.ephemeral = json_flag(meta, "ephemeral");
+  action.message.text = json_string(meta, "text");
+  action.response_url = json_string(meta, "response_url");
+  if (auto* team = json_object(p, "team")) action.team_id = json_string(*team, "id");
+  const json::object* state = json_object(*view, "state");
+  const json::object* values = state ? json_object(*state, "values") : nullptr;
+  const json::object* block = values ? json_object(*values, kReasonBlock) : nullptr;
+  const json::object* input = block ? json_object(*block, kReasonInput) : nullptr;
+  action.reason = input ? std::string(text::trim(json_string(*input, "value"))) : "";
   if (action.reason.empty()) throw invalid_input("reject modal submitted without a reason");
   out.actions.push_back(std::move(action));
 }
@@ -138,28 +125,28 @@ SlashCommand parse_slash_command(std::string_view form_body) {
 }
 
 EventEnvelope parse_event_envelope(std::string_view json_body) {
-  auto o = parse_object(json_body, "event body");
+  auto o = parse_slack_json(json_body, "event body");
   EventEnvelope e;
-  e.type = str(o, "type");
+  e.type = json_string(o, "type");
   if (e.type.empty()) throw invalid_input("event body has no \"type\"");
-  e.challenge = str(o, "challenge");
-  e.event_id = str(o, "event_id");
-  e.team_id = str(o, "team_id");
-  e.api_app_id = str(o, "api_app_id");
+  e.challenge = json_string(o, "challenge");
+  e.event_id = json_string(o, "event_id");
+  e.team_id = json_string(o, "team_id");
+  e.api_app_id = json_string(o, "api_app_id");
   if (e.type == "url_verification" && e.challenge.empty()) throw invalid_input("url_verification without a challenge");
   if (e.type == "event_callback") {
     if (e.event_id.empty()) throw invalid_input("event_callback without an event_id");
-    auto* ev = obj(o, "event");
+    auto* ev = json_object(o, "event");
     if (!ev) throw invalid_input("event_callback without an event object");
-    e.event.type = str(*ev, "type");
-    e.event.subtype = str(*ev, "subtype");
-    e.event.user = str(*ev, "user");
-    e.event.bot_id = str(*ev, "bot_id");
-    e.event.text = str(*ev, "text");
-    e.event.channel = str(*ev, "channel");
-    e.event.channel_type = str(*ev, "channel_type");
-    e.event.ts = str(*ev, "ts");
-    e.event.thread_ts = str(*ev, "thread_ts");
+    e.event.type = json_string(*ev, "type");
+    e.event.subtype = json_string(*ev, "subtype");
+    e.event.user = json_string(*ev, "user");
+    e.event.bot_id = json_string(*ev, "bot_id");
+    e.event.text = json_string(*ev, "text");
+    e.event.channel = json_string(*ev, "channel");
+    e.event.channel_type = json_string(*ev, "channel_type");
+    e.event.ts = json_string(*ev, "ts");
+    e.event.thread_ts = json_string(*ev, "thread_ts");
   }
   return e;
 }
@@ -193,9 +180,9 @@ std::optional<ChatMessage> message_for_bot(const Event& e) {
 }
 
 Interaction parse_interaction_payload(std::string_view json) {
-  auto p = parse_object(json, "interaction payload");
+  auto p = parse_slack_json(json, "interaction payload");
   Interaction out;
-  out.type = str(p, "type");
+  out.type = json_string(p, "type");
   if (out.type.empty()) throw invalid_input("interaction payload has no \"type\"");
   if (out.type == "block_actions") parse_block_actions(p, out);
   else if (out.type == "view_submission") parse_view_submission(p, out);

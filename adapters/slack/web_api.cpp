@@ -1,5 +1,6 @@
 #include "adapters/slack/web_api.hpp"
 
+#include "adapters/http/form.hpp"
 #include "adapters/http/url.hpp"
 #include "engine/util/error.hpp"
 
@@ -14,13 +15,9 @@ bool is_transient_slack_error(std::string_view code) {
 WebApi::WebApi(http::Client& client, std::string api_url, std::string bot_token)
     : client_(client), api_url_(std::move(api_url)), token_(std::move(bot_token)) {}
 
-json::object WebApi::call(const std::string& method, const json::object& body) {
-  if (token_.empty())
-    throw http::RemoteError(ErrorKind::unavailable, "Slack " + method + ": no bot token (slack.bot_token / SLACK_BOT_TOKEN)", false);
-  auto request = http::Request::post_json(http::join_url(api_url_, method), json::serialize(body));
-  request.header("Authorization", "Bearer " + token_);
-  // A post is not idempotent: the client repeats it only when Slack surely did not act on it.
-  auto response = client_.send(std::move(request), call_options_);
+namespace {
+
+json::object slack_answer(const std::string& method, const http::Response& response) {
   if (!response.ok()) throw http::error_for_status(response, "Slack " + method);
   boost::system::error_code ec;
   auto parsed = json::parse(response.body, ec);
@@ -36,6 +33,59 @@ json::object WebApi::call(const std::string& method, const json::object& body) {
                             "Slack " + method + " failed: " + code, transient, response.retry_after, code);
   }
   return std::move(answer);
+}
+
+std::string string_member(const json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+}  // namespace
+
+json::object WebApi::call_form(const std::string& method, const std::vector<std::pair<std::string, std::string>>& fields) {
+  if (token_.empty())
+    throw http::RemoteError(ErrorKind::unavailable, "Slack " + method + ": no bot token (slack.bot_token / SLACK_BOT_TOKEN)", false);
+  http::Request request;
+  request.method = "POST";
+  request.url = http::join_url(api_url_, method);
+  request.body = http::encode_form(fields);
+  request.content_type = "application/x-www-form-urlencoded";
+  request.header("Authorization", "Bearer " + token_);
+  return slack_answer(method, client_.send(std::move(request), call_options_));
+}
+
+std::optional<WebApi::Posted> WebApi::find_posted(const std::string& channel, const std::string& thread_ts,
+                                                  const std::string& key, const std::string& oldest) {
+  std::vector<std::pair<std::string, std::string>> fields{
+      {"channel", channel}, {"oldest", oldest}, {"inclusive", "true"}, {"include_all_metadata", "true"}, {"limit", "15"}};
+  if (!thread_ts.empty()) fields.emplace_back("ts", thread_ts);
+  auto answer = call_form(thread_ts.empty() ? "conversations.history" : "conversations.replies", fields);
+  auto* list = answer.if_contains("messages");
+  if (!list || !list->is_array()) return std::nullopt;
+  for (const auto& m : list->as_array()) {
+    if (!m.is_object()) continue;
+    auto* meta = m.as_object().if_contains("metadata");
+    if (!meta || !meta->is_object()) continue;
+    auto* payload = meta->as_object().if_contains("event_payload");
+    if (!payload || !payload->is_object() || string_member(payload->as_object(), "key") != key) continue;
+    return Posted{channel, string_member(m.as_object(), "ts")};
+  }
+  return std::nullopt;
+}
+
+std::string WebApi::open_direct(const std::string& user_id) {
+  auto answer = call_form("conversations.open", {{"users", user_id}});
+  if (auto* c = answer.if_contains("channel"); c && c->is_object()) return string_member(c->as_object(), "id");
+  throw http::RemoteError(ErrorKind::unavailable, "Slack conversations.open: answer has no channel", true);
+}
+
+json::object WebApi::call(const std::string& method, const json::object& body) {
+  if (token_.empty())
+    throw http::RemoteError(ErrorKind::unavailable, "Slack " + method + ": no bot token (slack.bot_token / SLACK_BOT_TOKEN)", false);
+  auto request = http::Request::post_json(http::join_url(api_url_, method), json::serialize(body));
+  request.header("Authorization", "Bearer " + token_);
+  // A post is not idempotent: the client repeats it only when Slack surely did not act on it.
+  return slack_answer(method, client_.send(std::move(request), call_options_));
 }
 
 WebApi::Posted WebApi::post_message(const json::object& message) {

@@ -1,24 +1,14 @@
 #include "adapters/teams/activity.hpp"
 
 #include "engine/util/error.hpp"
+#include "engine/util/json_fields.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::teams {
 namespace json = boost::json;
 namespace {
 
-const json::object* obj(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_object() ? &v->as_object() : nullptr;
-}
-
-std::string str(const json::object* o, std::string_view key) {
-  if (!o) return {};
-  auto* v = o->if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-ChannelAccount account(const json::object* o) { return {str(o, "id"), str(o, "name"), str(o, "aadObjectId")}; }
+ChannelAccount account(const json::object* o) { return {json_string(o, "id"), json_string(o, "name"), json_string(o, "aadObjectId")}; }
 
 std::vector<ChannelAccount> accounts(const json::object& o, std::string_view key) {
   std::vector<ChannelAccount> out;
@@ -71,8 +61,8 @@ std::optional<std::int64_t> integer(const json::value* v) {
 }
 
 std::string reason_from(const json::object& data, const std::string& subject) {
-  auto reason = str(&data, std::string(kReasonInputPrefix) + subject);
-  if (reason.empty()) reason = str(&data, "reason");
+  auto reason = json_string(&data, std::string(kReasonInputPrefix) + subject);
+  if (reason.empty()) reason = json_string(&data, "reason");
   reason = std::string(text::trim(reason));
   if (reason.size() > 2000) reason.resize(2000);
   return reason;
@@ -84,16 +74,16 @@ std::optional<CardAction> from_data(const Activity& a, std::string_view execute_
   auto& action = out.action;
   std::string verb_name;
   if (execute_verb.starts_with(kVerbPrefix)) verb_name = std::string(execute_verb.substr(kVerbPrefix.size()));
-  else verb_name = str(&data, "costbot_verb");
+  else verb_name = json_string(&data, "costbot_verb");
 
   if (!verb_name.empty()) {
     auto verb = chat::parse_action_verb(verb_name);
     if (!verb) throw invalid_input("unknown costbot card action \"" + verb_name.substr(0, 40) + "\"");
     action.verb = *verb;
-    action.subject = str(&data, "subject");
+    action.subject = json_string(&data, "subject");
     if (action.subject.empty()) throw invalid_input("costbot card action \"" + verb_name + "\" has no subject");
-    action.message.text = str(&data, "summary");
-  } else if (auto form = str(&data, "costbot_action"); !form.empty()) {
+    action.message.text = json_string(&data, "summary");
+  } else if (auto form = json_string(&data, "costbot_action"); !form.empty()) {
     if (form == "approval.approve") action.verb = chat::ActionVerb::approve;
     else if (form == "approval.reject") action.verb = chat::ActionVerb::reject;
     else throw invalid_input("unknown costbot card action \"" + form.substr(0, 40) + "\"");
@@ -139,33 +129,33 @@ Activity parse_activity(std::string_view text, bool strict) {
   if (!parsed.is_object()) throw invalid_input("the activity must be a JSON object");
   const auto& o = parsed.as_object();
   Activity a;
-  a.type = str(&o, "type");
+  a.type = json_string(&o, "type");
   if (a.type.empty()) throw invalid_input("the activity has no type");
-  a.id = str(&o, "id");
-  a.timestamp = str(&o, "timestamp");
-  a.service_url = str(&o, "serviceUrl");
+  a.id = json_string(&o, "id");
+  a.timestamp = json_string(&o, "timestamp");
+  a.service_url = json_string(&o, "serviceUrl");
   if (strict && a.service_url.empty()) throw invalid_input("the activity has no serviceUrl");
   if (a.service_url.size() > 2048) throw invalid_input("the activity's serviceUrl is too long");
-  a.channel_id = str(&o, "channelId");
-  a.from = account(obj(o, "from"));
-  a.recipient = account(obj(o, "recipient"));
-  const auto* conv = obj(o, "conversation");
-  a.conversation = {str(conv, "id"), str(conv, "name"), str(conv, "conversationType"), str(conv, "tenantId")};
+  a.channel_id = json_string(&o, "channelId");
+  a.from = account(json_object(o, "from"));
+  a.recipient = account(json_object(o, "recipient"));
+  const auto* conv = json_object(o, "conversation");
+  a.conversation = {json_string(conv, "id"), json_string(conv, "name"), json_string(conv, "conversationType"), json_string(conv, "tenantId")};
   if (strict && a.conversation.id.empty()) throw invalid_input("the activity has no conversation.id");
-  a.text = str(&o, "text");
-  a.reply_to_id = str(&o, "replyToId");
-  a.name = str(&o, "name");
-  a.action = str(&o, "action");
+  a.text = json_string(&o, "text");
+  a.reply_to_id = json_string(&o, "replyToId");
+  a.name = json_string(&o, "name");
+  a.action = json_string(&o, "action");
   if (auto* v = o.if_contains("value")) a.value = *v;
-  const auto* data = obj(o, "channelData");
-  a.tenant_id = str(data ? obj(*data, "tenant") : nullptr, "id");
+  const auto* data = json_object(o, "channelData");
+  a.tenant_id = json_string(data ? json_object(*data, "tenant") : nullptr, "id");
   if (a.tenant_id.empty()) a.tenant_id = a.conversation.tenant_id;
-  const auto* team = data ? obj(*data, "team") : nullptr;
-  a.team_id = str(team, "id");
-  a.team_name = str(team, "name");
-  const auto* channel = data ? obj(*data, "channel") : nullptr;
-  a.channel_data_channel_id = str(channel, "id");
-  a.channel_name = str(channel, "name");
+  const auto* team = data ? json_object(*data, "team") : nullptr;
+  a.team_id = json_string(team, "id");
+  a.team_name = json_string(team, "name");
+  const auto* channel = data ? json_object(*data, "channel") : nullptr;
+  a.channel_data_channel_id = json_string(channel, "id");
+  a.channel_name = json_string(channel, "name");
   a.members_added = accounts(o, "membersAdded");
   a.members_removed = accounts(o, "membersRemoved");
   if (strict && (a.type == "message" || a.type == "invoke") && a.from.id.empty())
@@ -216,10 +206,10 @@ std::string strip_mentions(std::string_view text) {
 std::optional<CardAction> card_action(const Activity& a) {
   if (a.type == "invoke") {
     if (a.name != "adaptiveCard/action" || !a.value.is_object()) return std::nullopt;
-    const auto* action = obj(a.value.as_object(), "action");
+    const auto* action = json_object(a.value.as_object(), "action");
     if (!action) throw invalid_input("adaptiveCard/action invoke has no value.action");
-    auto verb = str(action, "verb");
-    const auto* data = obj(*action, "data");
+    auto verb = json_string(action, "verb");
+    const auto* data = json_object(*action, "data");
     static const json::object kEmpty;
     auto out = from_data(a, verb, data ? *data : kEmpty);
     if (out) out->invoke = true;

@@ -79,7 +79,7 @@ struct CardAction {
 std::optional<CardAction> card_action(const Activity& activity);
 
 // A channel conversation as Teams names it inside a thread, "19:abc@thread.tacv2;messageid=123",
-// without the thread part: the channel, as a proactive post names it and posted_messages records it.
+// without the thread part: the channel, as a proactive post names it and message_copies records it.
 std::string base_conversation_id(std::string_view conversation_id);
 
 // The user id costbot records for a person: the Azure AD object id when Teams sends one (stable

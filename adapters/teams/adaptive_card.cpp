@@ -171,6 +171,12 @@ std::string card_markdown(std::string_view text) {
         continue;
       }
     }
+    // Text is data: "[Approve here](https://elsewhere)" must not become a link whose target the
+    // reader cannot see. A zero-width space between ] and ( keeps the text and breaks the syntax.
+    if (text[i] == ']' && i + 1 < text.size() && text[i + 1] == '(') {
+      out += "]\u200B";
+      continue;
+    }
     out += text[i];
   }
   return out;

@@ -6,12 +6,13 @@
 
 #include "adapters/teams/jwt.hpp"
 #include "engine/util/error.hpp"
+#include "engine/util/json_fields.hpp"
 
 namespace costbot::teams {
 namespace json = boost::json;
 namespace {
 
-[[noreturn]] void refuse(const std::string& reason) {
+[[noreturn]] void refuse_bot_token(const std::string& reason) {
   throw Error(ErrorKind::unauthorized, "Teams request authentication failed: " + reason);
 }
 
@@ -21,12 +22,7 @@ std::optional<std::int64_t> number_claim(const json::object& claims, std::string
   if (v->is_int64()) return v->as_int64();
   if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(v->as_uint64());
   if (v->is_double() && v->as_double() > -9e15 && v->as_double() < 9e15) return static_cast<std::int64_t>(v->as_double());
-  refuse(std::string("claim ") + std::string(name) + " is not a number");
-}
-
-std::string string_claim(const json::object& claims, std::string_view name) {
-  auto* v = claims.if_contains(name);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  refuse_bot_token(std::string("claim ") + std::string(name) + " is not a number");
 }
 
 }  // namespace
@@ -85,32 +81,32 @@ const SigningKey* BotAuthenticator::key_for(const std::string& kid, UnixSeconds 
 }
 
 void BotAuthenticator::check_claims(const json::object& claims, UnixSeconds now) const {
-  if (string_claim(claims, "iss") != options_.issuer) refuse("token issuer is not " + options_.issuer);
+  if (json_string(claims, "iss") != options_.issuer) refuse_bot_token("token issuer is not " + options_.issuer);
   bool audience_ok = false;
   if (auto* aud = claims.if_contains("aud")) {
     if (aud->is_string()) audience_ok = aud->as_string() == options_.audience;
     else if (aud->is_array())
       for (const auto& a : aud->as_array()) audience_ok = audience_ok || (a.is_string() && a.as_string() == options_.audience);
   }
-  if (!audience_ok) refuse("token audience is not this bot's app id");
+  if (!audience_ok) refuse_bot_token("token audience is not this bot's app id");
   auto exp = number_claim(claims, "exp");
-  if (!exp) refuse("token has no expiry (exp)");
-  if (now > *exp + options_.clock_skew) refuse("token expired");
-  if (auto nbf = number_claim(claims, "nbf"); nbf && now + options_.clock_skew < *nbf) refuse("token is not valid yet (nbf)");
+  if (!exp) refuse_bot_token("token has no expiry (exp)");
+  if (now > *exp + options_.clock_skew) refuse_bot_token("token expired");
+  if (auto nbf = number_claim(claims, "nbf"); nbf && now + options_.clock_skew < *nbf) refuse_bot_token("token is not valid yet (nbf)");
 }
 
 VerifiedToken BotAuthenticator::verify(std::optional<std::string_view> authorization) {
   auto token = bearer_token(authorization);
   auto header = parse_jwt_header(token);
-  if (header.alg != "RS256") refuse("token algorithm \"" + header.alg.substr(0, 16) + "\" is not RS256");
-  if (header.kid.empty()) refuse("token header has no kid");
+  if (header.alg != "RS256") refuse_bot_token("token algorithm \"" + header.alg.substr(0, 16) + "\" is not RS256");
+  if (header.kid.empty()) refuse_bot_token("token header has no kid");
   auto now = clock_.now();
   std::string pem;
   VerifiedToken out;
   {
     std::lock_guard lock(mutex_);
     const auto* key = key_for(header.kid, now);
-    if (!key) refuse("token signed with an unknown key (kid not in the JWKS)");
+    if (!key) refuse_bot_token("token signed with an unknown key (kid not in the JWKS)");
     pem = key->public_key_pem;
     out.endorsements = key->endorsements;
   }
@@ -122,11 +118,11 @@ VerifiedToken BotAuthenticator::verify(std::optional<std::string_view> authoriza
 
 void BotAuthenticator::check_activity(const VerifiedToken& token, std::string_view service_url,
                                       std::string_view channel_id) {
-  auto claimed = string_claim(token.claims, "serviceurl");
-  if (claimed.empty() || claimed != service_url) refuse("the token's serviceurl claim does not match the activity's serviceUrl");
+  auto claimed = json_string(token.claims, "serviceurl");
+  if (claimed.empty() || claimed != service_url) refuse_bot_token("the token's serviceurl claim does not match the activity's serviceUrl");
   if (!token.endorsements.empty() &&
       std::find(token.endorsements.begin(), token.endorsements.end(), channel_id) == token.endorsements.end())
-    refuse("the signing key is not endorsed for channel \"" + std::string(channel_id.substr(0, 32)) + "\"");
+    refuse_bot_token("the signing key is not endorsed for channel \"" + std::string(channel_id.substr(0, 32)) + "\"");
 }
 
 }  // namespace costbot::teams

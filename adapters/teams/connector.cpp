@@ -5,18 +5,14 @@
 #include "adapters/http/form.hpp"
 #include "adapters/http/url.hpp"
 #include "engine/util/error.hpp"
+#include "engine/util/json_fields.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::teams {
 namespace json = boost::json;
 namespace {
 
-std::string str(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-json::object parse_object(const std::string& body) {
+json::object parse_connector_answer(const std::string& body) {
   boost::system::error_code ec;
   auto v = json::parse(body, ec);
   if (ec || !v.is_object()) return {};
@@ -25,9 +21,9 @@ json::object parse_object(const std::string& body) {
 
 // The connector's {"error":{"code":"BadArgument","message":...}} code, when it sent one.
 std::string connector_error_code(const http::Response& r) {
-  auto o = parse_object(r.body);
+  auto o = parse_connector_answer(r.body);
   auto* error = o.if_contains("error");
-  if (error && error->is_object()) return str(error->as_object(), "code");
+  if (error && error->is_object()) return json_string(error->as_object(), "code");
   return {};
 }
 
@@ -104,12 +100,12 @@ std::string Connector::fetch_token(UnixSeconds now) {
   http::CallOptions call = call_options_;
   call.idempotency = http::Idempotency::idempotent;
   auto response = client_.send(std::move(request), call);
-  auto answer = parse_object(response.body);
+  auto answer = parse_connector_answer(response.body);
   if (!response.ok()) {
     // AAD's {"error":"invalid_client",...}: a wrong password will not fix itself.
-    throw http::error_for_status(response, "Teams token request", str(answer, "error"));
+    throw http::error_for_status(response, "Teams token request", json_string(answer, "error"));
   }
-  auto token = str(answer, "access_token");
+  auto token = json_string(answer, "access_token");
   if (token.empty()) throw http::RemoteError(ErrorKind::unavailable, "Teams token request: answer has no access_token", true);
   std::int64_t expires_in = 3600;
   if (auto* e = answer.if_contains("expires_in")) {
@@ -158,7 +154,7 @@ std::string Connector::send_activity(const std::string& service_url, const std::
   std::string path = "/v3/conversations/" + encode_path_segment(conversation_id) + "/activities";
   if (!reply_to_id.empty()) path += "/" + encode_path_segment(reply_to_id);
   auto response = call("POST", http::join_url(service_url, path), json::serialize(activity), "Teams send activity");
-  return str(parse_object(response.body), "id");
+  return json_string(parse_connector_answer(response.body), "id");
 }
 
 void Connector::update_activity(const std::string& service_url, const std::string& conversation_id,

@@ -1,37 +1,11 @@
 #pragma once
-// JSON Web Tokens as the Bot Framework sends them: `Authorization: Bearer <compact JWS>`, RS256.
-// The header is read first (by us) so the algorithm and key are chosen by costbot, never by the
-// token: only RS256 is accepted, `none` and the HMAC algorithms are refused before any key is
-// touched (the "HS256 signed with the public key" confusion cannot happen). The signature itself
-// is checked by libjwt (OpenSSL underneath) against the PEM of the key the header's kid names.
-//
-// Every failure throws costbot::Error(unauthorized) with a reason safe to show the caller.
-#include <boost/json.hpp>
-
-#include <optional>
-#include <string>
-#include <string_view>
+// The Bot Framework's bearer tokens are RS256 JWTs: the shared implementation is adapters/jose.
+#include "adapters/jose/jwt.hpp"
 
 namespace costbot::teams {
-
-// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).
-std::string bearer_token(std::optional<std::string_view> authorization);
-
-struct JwtHeader {
-  std::string alg;
-  std::string kid;
-  std::string typ;
-};
-
-// Splits a compact JWS (three base64url parts) and decodes its header. Refuses tokens over 16 KiB,
-// parts that are not base64url, a header that is not a JSON object, and any `crit` extension.
-JwtHeader parse_jwt_header(std::string_view token);
-
-// The claims, decoded but NOT verified: for diagnostics and the fuzzer only.
-boost::json::object unverified_claims(std::string_view token);
-
-// Verifies the token's RS256 signature with `public_key_pem` (SubjectPublicKeyInfo PEM) and returns
-// its claims. The header must say RS256 (checked again after libjwt decoded it).
-boost::json::object verify_rs256(std::string_view token, const std::string& public_key_pem);
-
+using jose::bearer_token;
+using jose::JwtHeader;
+using jose::parse_jwt_header;
+using jose::unverified_claims;
+using jose::verify_rs256;
 }  // namespace costbot::teams

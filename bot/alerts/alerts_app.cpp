@@ -2,13 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include "adapters/email/message_render.hpp"
 #include "adapters/email/smtp_client.hpp"
 #include "adapters/pagerduty/events_api.hpp"
+#include "adapters/pagerduty/page_event.hpp"
 #include "bot/alerts/subscription_commands.hpp"
 #include "bot/outbox/receipts.hpp"
 #include "bot/service/service.hpp"
 #include "engine/alerts/escalation.hpp"
 #include "engine/util/error.hpp"
+#include "engine/util/json_fields.hpp"
 
 namespace costbot::alerts_app {
 namespace json = boost::json;
@@ -47,11 +50,6 @@ class AlertActionHandler final : public actions::ActionHandler {
   std::shared_ptr<actions::ActionHandler> next_;
 };
 
-std::string str(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
 void register_pagerduty(service::Service& svc) {
   const auto& pd = svc.config().pagerduty;
   if (!pd.enabled()) {
@@ -63,9 +61,12 @@ void register_pagerduty(service::Service& svc) {
   options.idempotency = http::Idempotency::idempotent;
   options.max_retry_wait = std::chrono::seconds(1);  // a long Retry-After goes back to the outbox
   api->set_call_options(options);
-  svc.outbox().register_handler("pagerduty.event", [api](const outbox::Item& item, outbox::DeliveryContext&) -> json::value {
+  pagerduty::PageOptions page_options{pd.source, svc.config().public_base_url()};
+  outbox::register_typed<messages::Page>(svc.outbox(), messages::outbox_kind(messages::Page{}),
+                                         [api, page_options](const messages::Page& page, const outbox::Item&,
+                                                             outbox::DeliveryContext&) -> json::value {
     try {
-      auto result = api->send(item.payload);
+      auto result = api->send(pagerduty::event_for(page, page_options));
       return json::object{{"status", result.status}, {"dedup_key", result.dedup_key}};
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::invalid_input && !dynamic_cast<const http::RemoteError*>(&e))
@@ -82,18 +83,15 @@ void register_email(service::Service& svc) {
     return;
   }
   auto client = std::make_shared<email::SmtpClient>(email::SmtpOptions::from_config(email, svc.config().http_client.ca_file));
-  svc.outbox().register_handler("email.send", [client](const outbox::Item& item, outbox::DeliveryContext& ctx) -> json::value {
+  auto templates = svc.templates_ptr();
+  outbox::register_typed<messages::Email>(svc.outbox(), messages::outbox_kind(messages::Email{}),
+                                          [client, templates](const messages::Email& mail, const outbox::Item& item,
+                                                              outbox::DeliveryContext& ctx) -> json::value {
     // SMTP has no idempotency key: the receipt, written right after the server took the message,
     // keeps a retry after a crash from sending it twice.
     if (auto receipt = outbox::receipt_for(ctx.db, item.idempotency_key)) return *receipt;
-    email::Message m;
-    if (auto* to = item.payload.if_contains("to"); to && to->is_array())
-      for (const auto& v : to->as_array())
-        if (v.is_string()) m.to.emplace_back(v.as_string());
-    m.subject = str(item.payload, "subject");
-    m.text = str(item.payload, "text");
+    auto m = email::render_email(*templates, mail);
     m.message_id = "outbox." + std::to_string(item.id);
-    if (m.to.empty()) throw outbox::DeliveryError("email.send payload has no recipients", false);
     client->send(m, ctx.now);
     json::object receipt{{"sent", true}, {"to", item.payload.at("to")}};
     outbox::record_receipt(ctx.db, item.idempotency_key, receipt, ctx.now);

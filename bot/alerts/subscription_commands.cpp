@@ -1,5 +1,6 @@
 #include "bot/alerts/subscription_commands.hpp"
 
+#include "engine/audit/audit.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/strings.hpp"
 
@@ -7,12 +8,6 @@ namespace costbot::alerts_app {
 
 namespace {
 
-chat::Reply plain_reply(std::string text) {
-  chat::Reply r;
-  r.text(std::move(text));
-  r.fallback = r.summary();
-  return r;
-}
 
 std::string where_for(const std::string& platform) {
   if (platform == "slack") return "in a direct message from costbot";
@@ -40,11 +35,11 @@ chat::Reply run_subscribe(const config::Config& config, const commands::Subscrib
   auto names = config.personas.names();
   for (const auto& p : config.personas.list)
     if (!p.enabled && text::iequals(p.name, s.persona))
-      return plain_reply("The *" + p.name + "* persona is switched off in this service (personas." + p.name +
+      return chat::Reply::plain("The *" + p.name + "* persona is switched off in this service (personas." + p.name +
                          ".enabled: false). Personas: " + text::join(names, ", ") + ".");
   if (!persona) {
     auto guess = text::closest(text::to_lower(s.persona), names);
-    return plain_reply("There is no persona \"" + s.persona + "\"." + (guess ? " Did you mean `" + *guess + "`?" : "") +
+    return chat::Reply::plain("There is no persona \"" + s.persona + "\"." + (guess ? " Did you mean `" + *guess + "`?" : "") +
                        " Personas: " + text::join(names, ", ") + ".");
   }
   if (inv.actor.user_id.empty()) throw invalid_input("subscribe needs to know who is asking");
@@ -59,7 +54,13 @@ chat::Reply run_subscribe(const config::Config& config, const commands::Subscrib
   ins.bind(5, inv.channel);
   ins.bind(6, inv.workspace);
   ins.bind(7, static_cast<std::int64_t>(inv.now));
+  auto tx = inv.db->begin_write();
   ins.exec();
+  audit::append(*inv.db,
+                {inv.actor.user_id, "subscription.add", "subscription:" + inv.actor.platform + ":" + inv.actor.user_id,
+                 {{"persona", persona->name}, {"channel", inv.channel}, {"platform", inv.actor.platform}}},
+                inv.now);
+  tx.commit();
   chat::Reply r;
   r.text("You are subscribed to *" + persona->name + "* alerts (" + persona->description + "), " + where_for(inv.actor.platform) + ".");
   r.text("You will get " + persona_brief(*persona) + ".");
@@ -79,10 +80,17 @@ chat::Reply run_unsubscribe(const config::Config& config, const commands::Unsubs
   del.bind(1, inv.actor.platform);
   del.bind(2, inv.actor.user_id);
   if (!persona.empty()) del.bind(3, persona);
+  auto tx = inv.db->begin_write();
   int removed = del.exec();
+  if (removed > 0)
+    audit::append(*inv.db,
+                  {inv.actor.user_id, "subscription.remove", "subscription:" + inv.actor.platform + ":" + inv.actor.user_id,
+                   {{"persona", persona.empty() ? std::string("*") : persona}, {"removed", removed}}},
+                  inv.now);
+  tx.commit();
   if (removed == 0)
-    return plain_reply(persona.empty() ? "You had no subscriptions." : "You were not subscribed to *" + persona + "*.");
-  return plain_reply(persona.empty() ? "Unsubscribed from everything (" + std::to_string(removed) + ")."
+    return chat::Reply::plain(persona.empty() ? "You had no subscriptions." : "You were not subscribed to *" + persona + "*.");
+  return chat::Reply::plain(persona.empty() ? "Unsubscribed from everything (" + std::to_string(removed) + ")."
                                      : "Unsubscribed from *" + persona + "*.");
 }
 

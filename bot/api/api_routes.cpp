@@ -1,6 +1,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <cctype>
 #include <cmath>
 
@@ -11,6 +12,7 @@
 #include "engine/approvals/approvals.hpp"
 #include "engine/detect/budgets.hpp"
 #include "engine/detect/finding_store.hpp"
+#include "engine/tickets/finding_requests.hpp"
 #include "engine/query/costs.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/log.hpp"
@@ -30,6 +32,7 @@ constexpr double kFailuresPerMinute = 10, kFailureBurst = 10;
 struct Call {
   Request& req;
   const config::ApiToken& token;
+  const auth::Principal& principal;
   storage::Database& db;
   UnixSeconds now;
 };
@@ -252,31 +255,93 @@ json::object request_view(Api& api, storage::Database& db, std::int64_t id) {
 
 Response approval(Api& api, Call& c) { return Response::json(200, request_view(api, c.db, id_param(c.req, '#', "approval request"))); }
 
+// The person a request or decision is for: the token's own actor, or — with an explicit grant
+// (the token's act_for, access.act_for) — the one the body names. Nobody else.
+struct Acting {
+  std::string person;  // whose request / decision it is
+  std::string actor;   // who acts (the token's actor, else api:NAME)
+  std::string grant;   // set when person != actor
+};
+
+Acting acting_person(Api& api, Call& c, const std::string& named, const char* field) {
+  Acting a;
+  a.actor = c.token.actor.empty() ? "api:" + c.token.name : c.token.actor;
+  if (named.empty() || named == c.token.actor) {
+    if (c.token.actor.empty())
+      throw invalid_input("\"" + std::string(field) + "\" is required: token \"" + c.token.name +
+                          "\" acts as nobody (it has no actor)");
+    a.person = c.token.actor;
+    return a;
+  }
+  if (!api.svc.authorizer().may_act_for(c.principal, named, c.token.act_for))
+    throw Error(ErrorKind::forbidden, "token \"" + c.token.name + "\" " +
+                                          (c.token.actor.empty() ? std::string("acts as nobody")
+                                                                 : "acts as " + c.token.actor) +
+                                          " and has no grant to act for " + named +
+                                          " (api.tokens[].act_for or access.act_for)");
+  a.person = named;
+  a.grant = "api.tokens[" + c.token.name + "].act_for";
+  return a;
+}
+
+// The person acted for, as a principal with their own roles (the grant does not add any).
+auth::Principal person_principal(const Acting& a, const Call& c) {
+  if (a.grant.empty()) return c.principal;
+  auth::Principal p;
+  p.platform = "api";
+  p.user_id = a.person;
+  p.name = a.person;
+  p.via = c.principal.via + " for " + a.person;
+  return p;
+}
+
 Response create_approval(Api& api, Call& c) {
   auto body = body_object(c.req);
+  if (body.if_contains("workflow") && !body.at("workflow").is_null())
+    throw invalid_input("\"workflow\" cannot be chosen: the service picks it from the amount and kind (approvals.tiers)");
+  auto acting = acting_person(api, c, string_field(body, "requester"), "requester");
+  api.svc.authorizer().require(person_principal(acting, c), auth::Action::request_approval);
   approvals::RequestFacts f;
-  f.title = string_field(body, "title", true);
-  if (f.title.empty() || f.title.size() > 300) throw invalid_input("\"title\" must be 1..300 characters");
+  f.requester = acting.person;
   auto amount = number_field(body, "amount");
-  if (!amount || *amount < 0) throw invalid_input("\"amount\" is required: the dollar impact, 0 or more");
-  f.amount = *amount;
-  f.team = string_field(body, "team");
-  f.severity = string_field(body, "severity");
-  f.kind = string_field(body, "kind");
-  f.finding_id = string_field(body, "finding_id");
-  f.workflow = string_field(body, "workflow");
-  f.requester = c.token.actor.empty() ? string_field(body, "requester", true) : c.token.actor;
-  if (!c.token.actor.empty() && !string_field(body, "requester").empty() && string_field(body, "requester") != c.token.actor)
-    throw Error(ErrorKind::forbidden, "token \"" + c.token.name + "\" acts as " + c.token.actor + ", not as " +
-                                          string_field(body, "requester"));
+  if (auto finding_text = string_field(body, "finding_id"); !finding_text.empty()) {
+    // A finding's request carries the finding's own facts: its amount picks the workflow.
+    std::string_view digits = finding_text;
+    if (!digits.empty() && (digits.front() == 'F' || digits.front() == 'f')) digits.remove_prefix(1);
+    auto id = text::parse_int(digits);
+    auto finding = id && *id > 0 ? detect::FindingStore(c.db).finding(*id) : std::nullopt;
+    if (!finding) throw not_found("there is no finding \"" + finding_text + "\"");
+    auto known = tickets::finding_facts(api.svc.config(), *finding);
+    if (amount && std::abs(*amount - known.amount) > 0.005)
+      throw Error(ErrorKind::conflict, "finding " + known.id + "'s impact is " + std::to_string(known.amount) +
+                                           "; its request carries that amount, not " + std::to_string(*amount));
+    f.amount = known.amount;
+    f.kind = known.kind;
+    f.severity = known.severity;
+    f.team = api.svc.config().find_team(known.team) ? known.team : "";
+    f.finding_id = known.id;
+    f.title = known.title;
+    f.facts = known.facts;
+    if (!known.team.empty() && f.team.empty()) f.facts["reported_team"] = known.team;
+  } else {
+    if (!amount || *amount < 0) throw invalid_input("\"amount\" is required: the dollar impact, 0 or more");
+    f.amount = *amount;
+    f.team = string_field(body, "team");
+    f.severity = string_field(body, "severity");
+    f.kind = string_field(body, "kind");
+  }
+  if (auto title = string_field(body, "title", f.title.empty()); !title.empty()) f.title = title;
+  if (f.title.empty() || f.title.size() > 300) throw invalid_input("\"title\" must be 1..300 characters");
   if (auto summary = string_field(body, "summary"); !summary.empty()) f.facts["summary"] = summary;
   if (const auto* facts = body.if_contains("facts"); facts && !facts->is_null()) {
     if (!facts->is_object()) throw invalid_input("\"facts\" must be an object");
     for (const auto& kv : facts->as_object()) f.facts[kv.key()] = kv.value();
   }
+  if (!acting.grant.empty()) f.facts["opened_by"] = acting.actor + " for " + acting.person + " (" + acting.grant + ")";
   auto created = api.engine.create_request(c.db, f, c.now);
   api.svc.wake_outbox();
-  spdlog::info("API: approval request #{} opened by token {} ({})", created.id, c.token.name, created.workflow);
+  spdlog::info("API: approval request #{} opened by token {} for {} ({})", created.id, c.token.name, acting.person,
+               created.workflow);
   return Response::json(201, {{"id", created.id},
                               {"workflow", created.workflow},
                               {"created", created.created},
@@ -310,13 +375,22 @@ Response decide(Api& api, Call& c) {
   d.verdict = *verdict;
   d.reason = string_field(body, "reason");
   if (d.reason.size() > 2000) throw invalid_input("\"reason\" is longer than 2000 characters");
-  d.actor = c.token.actor.empty() ? string_field(body, "actor", true) : c.token.actor;
-  if (!c.token.actor.empty() && !string_field(body, "actor").empty() && string_field(body, "actor") != c.token.actor)
-    throw Error(ErrorKind::forbidden,
-                "token \"" + c.token.name + "\" acts as " + c.token.actor + ", not as " + string_field(body, "actor"));
-  if (auto stage = number_field(body, "stage")) {
-    if (*stage < 1 || *stage != std::floor(*stage)) throw invalid_input("\"stage\" is a stage number: 1, 2, ...");
-    d.stage = static_cast<int>(*stage) - 1;
+  auto acting = acting_person(api, c, string_field(body, "actor"), "actor");
+  auto person = person_principal(acting, c);
+  auto allowed = api.svc.authorizer().check(person, auth::Action::decide_approval);
+  // A delegate decides for an approver without being one by config.
+  if (!allowed.allowed && approvals::active_delegations_to(c.db, acting.person, c.now).empty())
+    throw Error(ErrorKind::forbidden, allowed.reason);
+  d.actor = acting.actor;
+  if (!acting.grant.empty()) {
+    d.acting_for = acting.person;
+    d.grant = acting.grant;
+  }
+  if (const auto* stage = body.if_contains("stage"); stage && !stage->is_null()) {
+    if (!stage->is_int64() && !stage->is_uint64()) throw invalid_input("\"stage\" is a stage number: 1, 2, ...");
+    auto n = stage->is_int64() ? stage->as_int64() : static_cast<std::int64_t>(std::min<std::uint64_t>(stage->as_uint64(), 1u << 20));
+    if (n < 1 || n > 1000) throw invalid_input("\"stage\" is a stage number: 1, 2, ...");
+    d.stage = static_cast<int>(n) - 1;
   }
   d.source = "api:" + c.token.name;
   auto result = api.engine.decide(c.db, d, c.now);
@@ -347,7 +421,9 @@ void install(service::Service& svc, const std::string& templates_root) {
   const auto& config = svc.config().api;
   auto& router = svc.router();
 
-  auto add = [&](std::string method, std::string pattern, ApiHandler handler) {
+  // Every route names the action it performs; engine/auth decides (decisions and requests also
+  // check the person they are for, in their handlers).
+  auto add = [&](std::string method, std::string pattern, ApiHandler handler, auth::Action action) {
     if (!config.enabled()) {
       router.add(method, pattern, [](Request& req) {
         return server::error_response(503, "the REST API is not configured on this service: set api.tokens or "
@@ -356,15 +432,16 @@ void install(service::Service& svc, const std::string& templates_root) {
       return;
     }
     router.add_async(std::move(method), std::move(pattern),
-                     [api, handler](Request&& req, Respond respond) {
+                     [api, handler, action](Request&& req, Respond respond) {
       const auto& cfg = api->svc.config().api;
       const config::ApiToken* token = nullptr;
       try {
         token = &authenticate(cfg, req.header("authorization"));
       } catch (const Error& e) {
         // Guessing tokens is slowed down per client address; the reason never echoes the token.
-        auto d = api->limiter.take("unauthenticated:" + client_address(req.remote), kFailuresPerMinute, kFailureBurst);
-        spdlog::info("API {} {}: {} (from {})", req.method, req.path, e.what(), client_address(req.remote));
+        const auto client = req.client.empty() ? client_address(req.remote) : req.client;
+        auto d = api->limiter.take("unauthenticated:" + client, kFailuresPerMinute, kFailureBurst);
+        spdlog::info("API {} {}: {} (from {})", req.method, req.path, e.what(), client);
         if (!d.allowed) return respond(too_many("too many requests with a bad or missing token", d.retry_after, req.id));
         return respond(unauthorized(e.what(), req.id));
       }
@@ -376,10 +453,13 @@ void install(service::Service& svc, const std::string& templates_root) {
                                     std::to_string(static_cast<long long>(per_minute)) + "/minute)",
                                 d.retry_after, req.id));
       }
-      boost::asio::post(api->svc.work_pool(), [api, handler, token, req = std::move(req), respond]() mutable {
+      boost::asio::post(api->svc.work_pool(), [api, handler, action, token, req = std::move(req), respond]() mutable {
         log::ScopedRequestId scope(req.id);
         try {
-          Call call{req, *token, api->svc.db(), api->svc.clock().now()};
+          auto principal = principal_of(*token);
+          // Decisions check the person decided for (with their delegations) in the handler.
+          if (action != auth::Action::decide_approval) api->svc.authorizer().require(principal, action);
+          Call call{req, *token, principal, api->svc.db(), api->svc.clock().now()};
           respond(handler(*api, call));
         } catch (...) {
           respond(server::error_response_for(std::current_exception(), req));
@@ -387,16 +467,17 @@ void install(service::Service& svc, const std::string& templates_root) {
       });
     });
   };
-  add("GET", "/api/v1/costs", costs);
-  add("GET", "/api/v1/findings", findings);
-  add("GET", "/api/v1/findings/{id}", finding);
-  add("GET", "/api/v1/incidents", incidents);
-  add("GET", "/api/v1/incidents/{id}", incident);
-  add("GET", "/api/v1/budgets", budgets);
-  add("GET", "/api/v1/approvals", approval_list);
-  add("GET", "/api/v1/approvals/{id}", approval);
-  add("POST", "/api/v1/approvals", create_approval);
-  add("POST", "/api/v1/approvals/{id}/decisions", decide);
+  using auth::Action;
+  add("GET", "/api/v1/costs", costs, Action::view);
+  add("GET", "/api/v1/findings", findings, Action::view);
+  add("GET", "/api/v1/findings/{id}", finding, Action::view);
+  add("GET", "/api/v1/incidents", incidents, Action::view);
+  add("GET", "/api/v1/incidents/{id}", incident, Action::view);
+  add("GET", "/api/v1/budgets", budgets, Action::view);
+  add("GET", "/api/v1/approvals", approval_list, Action::view);
+  add("GET", "/api/v1/approvals/{id}", approval, Action::view);
+  add("POST", "/api/v1/approvals", create_approval, Action::request_approval);
+  add("POST", "/api/v1/approvals/{id}/decisions", decide, Action::decide_approval);
   if (!config.enabled()) spdlog::info("REST API off: no api.tokens / COSTBOT_API_TOKENS");
 }
 

@@ -1,40 +1,43 @@
 #include "bot/api/auth.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 
 #include <array>
 #include <cmath>
 
 #include "engine/util/error.hpp"
+#include "engine/util/hash.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::api {
-namespace {
-
-std::array<unsigned char, SHA256_DIGEST_LENGTH> digest(std::string_view text) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> out{};
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), out.data());
-  return out;
-}
-
-}  // namespace
-
 const config::ApiToken& authenticate(const config::ApiConfig& api, std::optional<std::string_view> authorization) {
   if (!authorization || authorization->empty())
     throw Error(ErrorKind::unauthorized, "missing Authorization header: send \"Authorization: Bearer TOKEN\"");
   auto value = text::trim(*authorization);
   if (!text::starts_with_icase(value, "bearer "))
     throw Error(ErrorKind::unauthorized, "the Authorization header must use the Bearer scheme");
-  auto presented = digest(text::trim(value.substr(7)));
+  // Only digests are kept (config::ApiToken::sha256); the presented token is hashed the same way.
+  const std::string presented = hash::sha256_hex(text::trim(value.substr(7)));
   const config::ApiToken* match = nullptr;
   for (const auto& token : api.tokens) {
-    auto expected = digest(token.token.reveal());
     // Every token is compared, whether or not an earlier one matched.
-    if (CRYPTO_memcmp(presented.data(), expected.data(), expected.size()) == 0 && !match) match = &token;
+    if (token.sha256.size() == presented.size() &&
+        CRYPTO_memcmp(presented.data(), token.sha256.data(), presented.size()) == 0 && !match)
+      match = &token;
   }
   if (!match) throw Error(ErrorKind::unauthorized, "unknown API token");
   return *match;
+}
+
+auth::Principal principal_of(const config::ApiToken& token) {
+  auth::Principal p;
+  p.platform = "api";
+  p.user_id = token.actor;
+  p.name = token.actor.empty() ? "api:" + token.name : token.actor;
+  p.via = "api:" + token.name;
+  if (auto role = auth::parse_role(token.role)) p.carried.push_back(*role);
+  p.carried_caps = !token.actor.empty();  // a person's token: the role (if any) narrows their roles
+  return p;
 }
 
 RateLimiter::Decision RateLimiter::take(const std::string& key, double per_minute, double burst, Clock::time_point now) {

@@ -8,15 +8,20 @@
 #include <string>
 #include <string_view>
 
+#include "engine/auth/authorization.hpp"
 #include "engine/config/config.hpp"
 
 namespace costbot::api {
 
-// Checks "Authorization: Bearer TOKEN" against every configured token. Each candidate is compared
-// as a SHA-256 digest in constant time, and every token is compared (no early exit), so neither
-// the length nor the position of a match shows in the timing. Throws Error(unauthorized) naming
+// Checks "Authorization: Bearer TOKEN" against every configured token. Only digests are kept: the
+// presented token's SHA-256 is compared in constant time with every token's (no early exit), so
+// neither the length nor the position of a match shows in the timing. Throws Error(unauthorized) naming
 // what is wrong (never echoing the value sent).
 const config::ApiToken& authenticate(const config::ApiConfig& api, std::optional<std::string_view> authorization);
+
+// The token as a principal for engine/auth: the person it acts as (their roles, capped by the
+// token's role when it has one), or — without an actor — "api:NAME" carrying the token's role.
+auth::Principal principal_of(const config::ApiToken& token);
 
 class RateLimiter {
  public:

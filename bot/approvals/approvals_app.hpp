@@ -7,10 +7,8 @@
 //             detection feedback. Everything else goes on to the handler that was in place.
 //   commands  approvals [mine], request ticket FINDING_ID (approve / reject reach the same
 //             handler through bot/service/decision_commands)
-//   effects   jira.create_issue, jira.add_comment, jira.transition (Jira Cloud when configured,
-//             else the local ticket outbox), detect.feedback, detect.incident_status, and
-//             copy.posted (an adapter posted a versioned copy: bring it up to date if the request
-//             changed while the post was queued — Slack emits it; Teams can do the same)
+//   effects   ticket.create, ticket.comment, ticket.transition (engine/messages: Jira Cloud when
+//             configured, else the local ticket outbox), detect.feedback, detect.incident_status
 //   route     POST /jira/webhook (X-Hub-Signature or ?token=, see adapters/jira/webhook.hpp)
 #include <string>
 

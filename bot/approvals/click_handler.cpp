@@ -40,12 +40,6 @@ ApprovalTarget parse_target(const std::string& subject, const std::string& rest)
   return t;
 }
 
-chat::Reply note(std::string text) {
-  chat::Reply r;
-  r.text(std::move(text));
-  r.fallback = r.summary();
-  return r;
-}
 
 chat::Reply request_details(const approvals::Approvals& engine, const approvals::RequestRecord& r) {
   auto view = engine.view(r);
@@ -101,11 +95,11 @@ class ClickHandler final : public actions::ActionHandler {
     const std::string ref = "#" + std::to_string(target.id);
     if (action.verb == chat::ActionVerb::details) {
       auto record = approvals::load_request(db, target.id);
-      outcome.reply_to_actor = record ? request_details(*app_->engine, *record) : note("There is no approval request " + ref + ".");
+      outcome.reply_to_actor = record ? request_details(*app_->engine, *record) : chat::Reply::plain("There is no approval request " + ref + ".");
       return outcome;
     }
     if (action.verb != chat::ActionVerb::approve && action.verb != chat::ActionVerb::reject) {
-      outcome.reply_to_actor = note("Approval requests are approved or rejected; \"" +
+      outcome.reply_to_actor = chat::Reply::plain("Approval requests are approved or rejected; \"" +
                                     std::string(chat::to_string(action.verb)) + "\" does not apply to " + ref + ".");
       return outcome;
     }
@@ -113,7 +107,7 @@ class ClickHandler final : public actions::ActionHandler {
     const bool reject = action.verb == chat::ActionVerb::reject;
     if (reject && text::trim(action.reason).empty()) {
       // The Slack button asks in a modal; a typed command or another channel must say why here.
-      outcome.reply_to_actor = note("A rejection needs a reason: `reject " + std::to_string(target.id) +
+      outcome.reply_to_actor = chat::Reply::plain("A rejection needs a reason: `reject " + std::to_string(target.id) +
                                     " REASON` (the requester sees it). Nothing changed.");
       return outcome;
     }
@@ -124,11 +118,13 @@ class ClickHandler final : public actions::ActionHandler {
     d.verdict = reject ? approvals::Verdict::reject : approvals::Verdict::approve;
     d.reason = std::string(text::trim(action.reason));
     d.source = action.actor.platform.empty() ? "chat" : action.actor.platform;
+    d.acting_for = action.acting_for;
+    d.grant = action.grant;
     auto result = app_->engine->decide(db, d, now);
     spdlog::info("approval {} {} by {}:{}: {}", ref, approvals::to_string(d.verdict), d.source, d.actor,
                  approvals::to_string(result.outcome));
     outcome.queued_effects = approvals::changed_state(result.outcome);
-    outcome.reply_to_actor = note(result.message);
+    outcome.reply_to_actor = chat::Reply::plain(result.message);
     return outcome;
   }
 
@@ -139,28 +135,17 @@ class ClickHandler final : public actions::ActionHandler {
     if (!id || *id <= 0) throw invalid_input("\"" + action.subject + "\" does not name a finding or incident");
     const std::string subject = (parts.kind == "finding" ? "F" : "I") + std::to_string(*id);
     const std::string actor = action.actor.user_id.empty() ? action.actor.name : action.actor.user_id;
-    {
-      detect::FindingStore store(db);
-      std::int64_t finding = *id;
-      if (parts.kind == "incident") {
-        auto incident = store.incident(*id);
-        finding = incident ? incident->latest_finding_id : 0;
-      }
-      SQLite::Statement q(db.sql(), "SELECT COUNT(*) FROM feedback WHERE finding_id = ? AND kind = 'not_anomaly'");
-      q.bind(1, finding);
-      q.executeStep();
-      if (q.getColumn(0).getInt64() > 0) {
-        outcome.reply_to_actor = note(subject + " is already marked as not an anomaly; nothing changed.");
-        return outcome;
-      }
-    }
     detect::FeedbackResult result;
     try {
       result = detect::record_feedback(db, app_->config(), subject, detect::FeedbackKind::not_anomaly, actor,
                                        action.reason, std::nullopt, now);
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::not_found) throw;
-      outcome.reply_to_actor = note(std::string(e.what()) + "; nothing changed.");
+      outcome.reply_to_actor = chat::Reply::plain(std::string(e.what()) + "; nothing changed.");
+      return outcome;
+    }
+    if (result.already_recorded) {  // decided inside record_feedback's transaction
+      outcome.reply_to_actor = chat::Reply::plain(subject + " is already marked as not an anomaly; nothing changed.");
       return outcome;
     }
     // Redraw the alert everywhere it was posted: what it was about, and who said it is no anomaly.
@@ -181,7 +166,7 @@ class ClickHandler final : public actions::ActionHandler {
     spdlog::info("{} marked not an anomaly by {}:{} (feedback #{}): {}", subject, action.actor.platform, actor,
                  result.feedback_id, result.effect);
     outcome.queued_effects = count.queued > 0;
-    outcome.reply_to_actor = note("Thanks: " + subject + " is marked as not an anomaly." +
+    outcome.reply_to_actor = chat::Reply::plain("Thanks: " + subject + " is marked as not an anomaly." +
                                   (result.effect.empty() ? std::string() : " " + result.effect + "."));
     return outcome;
   }

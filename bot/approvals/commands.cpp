@@ -21,12 +21,6 @@
 namespace costbot::approvals_app {
 namespace {
 
-chat::Reply note(std::string text) {
-  chat::Reply r;
-  r.text(std::move(text));
-  r.fallback = r.summary();
-  return r;
-}
 
 // Who the current stage still waits for, and whether `user` (or someone it stands in for) is one.
 struct Waiting {
@@ -87,10 +81,10 @@ chat::Reply request_ticket(App& app, const commands::RequestTicket& command, com
   auto& db = *inv.db;
   const std::string finding_ref = "F" + std::to_string(command.finding_id);
   auto finding = detect::FindingStore(db).finding(command.finding_id);
-  if (!finding) return note("There is no finding " + finding_ref + ". `anomalies` lists the open ones.");
+  if (!finding) return chat::Reply::plain("There is no finding " + finding_ref + ". `anomalies` lists the open ones.");
   if (auto existing = approvals::request_for_finding(db, finding_ref)) {
     auto r = approvals::load_request(db, *existing);
-    return note(finding_ref + " already has approval request #" + std::to_string(*existing) + " (" +
+    return chat::Reply::plain(finding_ref + " already has approval request #" + std::to_string(*existing) + " (" +
                 (r ? r->status : std::string("?")) + (r && r->ticket ? ", ticket " + r->ticket->key : "") +
                 "); nothing changed.");
   }
@@ -110,7 +104,7 @@ chat::Reply request_ticket(App& app, const commands::RequestTicket& command, com
     created = app.engine->create_request(db, facts, inv.now);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::invalid_input && e.kind() != ErrorKind::conflict) throw;
-    return note("Could not open a request for " + finding_ref + ": " + e.what());
+    return chat::Reply::plain("Could not open a request for " + finding_ref + ": " + e.what());
   }
   app.svc.wake_outbox();
   auto r = approvals::load_request(db, created.id);

@@ -45,6 +45,13 @@ Response handle(App& app, Request& req) {
   const auto& jira = app.config().jira;
   jira::verify_webhook(jira.webhook_secret.reveal(), jira::parse_webhook_auth(jira.webhook_auth),
                        req.header("x-hub-signature"), req.query_param("token"), req.body);
+  // A verified delivery is Jira acting: it may move tickets (and so resolve or dismiss findings),
+  // asked of engine/auth like every other surface.
+  auth::Principal jira_principal;
+  jira_principal.platform = "jira";
+  jira_principal.via = "jira webhook (verified)";
+  jira_principal.carried = {auth::Role::finops_admin};
+  app.svc.authorizer().require(jira_principal, auth::Action::ticket_update);
   if (auto type = req.header("content-type"); type && !text::starts_with_icase(*type, "application/json"))
     throw invalid_input("expected an application/json body, got " + std::string(*type));
   auto event = jira::parse_issue_event(req.body);

@@ -1,6 +1,6 @@
 // Outbox deliveries of the ticket and detection effects.
 //
-// jira.create_issue — exactly one ticket per request, whatever fails when:
+// ticket.create — exactly one ticket per request, whatever fails when:
 //   1. the request already has its ticket recorded → done (a redelivery after a crash);
 //   2. Jira: search the idempotency label with JQL; found → record that issue, create nothing;
 //   3. not found, but a create was sent less than jira.search_settle ago and its answer was lost →
@@ -8,9 +8,8 @@
 //      create, and record the key through approvals::record_ticket, which edits every posted copy
 //      of the request to show the ticket;
 //   without Jira: the local ticket outbox (engine/tickets/local_tickets), unique per label.
-// jira.add_comment / jira.transition — the ticket follows its incident (engine/tickets/incident_sync).
+// ticket.comment / ticket.transition — the ticket follows its incident (engine/tickets/incident_sync).
 // detect.feedback / detect.incident_status — engine/tickets/detection_effects, no network.
-// copy.posted — a versioned approval message was posted: bring it up to date if it changed meanwhile.
 #include <spdlog/spdlog.h>
 
 #include "bot/approvals/app.hpp"
@@ -18,29 +17,12 @@
 #include "bot/service/service.hpp"
 #include "engine/tickets/detection_effects.hpp"
 #include "engine/tickets/local_tickets.hpp"
+#include "engine/util/json_fields.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::approvals_app {
 namespace json = boost::json;
 namespace {
-
-std::string str(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-std::string required(const outbox::Item& item, std::string_view key) {
-  auto value = str(item.payload, key);
-  if (value.empty()) throw outbox::DeliveryError(item.kind + " payload has no \"" + std::string(key) + "\"", false);
-  return value;
-}
-
-std::int64_t request_id_of(const outbox::Item& item) {
-  auto* v = item.payload.if_contains("request_id");
-  if (!v || !v->is_int64() || v->as_int64() <= 0)
-    throw outbox::DeliveryError(item.kind + " payload has no request_id", false);
-  return v->as_int64();
-}
 
 // The engine's answer to "this request now has ticket KEY" as the effect's result.
 json::object record(App& app, outbox::DeliveryContext& ctx, std::int64_t request_id, const std::string& key,
@@ -79,24 +61,24 @@ void forget_attempt(storage::Database& db, const std::string& label) {
   del.exec();
 }
 
-json::value create_issue(App& app, const outbox::Item& item, outbox::DeliveryContext& ctx) {
-  const auto request_id = request_id_of(item);
+json::value create_issue(App& app, const messages::TicketCreate& create, outbox::DeliveryContext& ctx) {
+  const auto request_id = create.request_id;
   auto record_now = approvals::load_request(ctx.db, request_id);
   if (!record_now) throw outbox::DeliveryError("there is no approval request #" + std::to_string(request_id), false);
   if (record_now->ticket)
     return json::object{{"key", record_now->ticket->key}, {"url", record_now->ticket->url}, {"outcome", "already_recorded"}};
-  const std::string label = required(item, "idempotency_label");
-  auto* body = item.payload.if_contains("body");
-  if (!body || !body->is_object()) throw outbox::DeliveryError("jira.create_issue payload has no body object", false);
+  const std::string& label = create.idempotency_label;
+  const json::object& body = create.body;
 
   if (!app.jira) {
     bool created = false;
-    auto ticket = tickets::create_local_ticket(ctx.db, app.config().jira.local_key_prefix, label, request_id,
-                                               body->as_object(), ctx.now, &created);
+    auto ticket = tickets::create_local_ticket(ctx.db, app.config().jira.local_key_prefix, label, request_id, body, ctx.now,
+                                               &created);
     return record(app, ctx, request_id, ticket.key, "", "local", !created);
   }
 
-  const std::string jql = required(item, "jql");
+  const std::string& jql = create.jql;
+  if (jql.empty()) throw outbox::DeliveryError("ticket.create has no jql to look its label up with", false);
   auto found = app.jira->search(jql);
   if (!found.empty()) {
     if (found.size() > 1)
@@ -114,7 +96,7 @@ json::value create_issue(App& app, const outbox::Item& item, outbox::DeliveryCon
   note_attempt(ctx.db, label, ctx.now);  // committed before the call: a crash after it leaves the trace
   jira::IssueRef issue;
   try {
-    issue = app.jira->create_issue(body->as_object());
+    issue = app.jira->create_issue(body);
   } catch (const http::NetworkError& e) {
     if (!e.maybe_processed()) forget_attempt(ctx.db, label);  // never reached Jira
     throw;
@@ -130,28 +112,28 @@ bool is_local_key(App& app, const std::string& key) {
   return text::starts_with_icase(key, app.config().jira.local_key_prefix + "-");
 }
 
-json::value add_comment(App& app, const outbox::Item& item, outbox::DeliveryContext& ctx) {
-  const std::string key = required(item, "ticket_key");
-  auto* body = item.payload.if_contains("body");
-  if (!body || !body->is_object()) throw outbox::DeliveryError("jira.add_comment payload has no ADF body", false);
+json::value add_comment(App& app, const messages::TicketComment& comment, const outbox::Item& item,
+                        outbox::DeliveryContext& ctx) {
+  const std::string& key = comment.ticket_key;
+  const json::value body(comment.body);
   if (is_local_key(app, key) || !app.jira) {
     if (!tickets::find_local_ticket(ctx.db, key))
       throw outbox::DeliveryError("ticket " + key + " is not a local ticket and Jira is not configured", false);
-    bool added = tickets::comment_local_ticket(ctx.db, key, *body, item.idempotency_key, ctx.now);
+    bool added = tickets::comment_local_ticket(ctx.db, key, body, item.idempotency_key, ctx.now);
     return json::object{{"ticket", key}, {"via", "local"}, {"added", added}};
   }
   // A retry may follow a comment whose answer was lost: look for this comment's reference first.
-  const std::string ref = str(item.payload, "ref");
+  const std::string& ref = comment.ref;
   if (item.attempts > 1 && !ref.empty() && app.jira->has_comment_containing(key, ref))
     return json::object{{"ticket", key}, {"via", "jira"}, {"found", true}};
-  auto id = app.jira->add_comment(key, *body);
+  auto id = app.jira->add_comment(key, body);
   return json::object{{"ticket", key}, {"via", "jira"}, {"comment_id", id}};
 }
 
-json::value transition(App& app, const outbox::Item& item, outbox::DeliveryContext& ctx) {
-  const std::string key = required(item, "ticket_key");
-  const std::string wanted = str(item.payload, "transition").empty() ? app.config().jira.done_transition
-                                                                      : str(item.payload, "transition");
+json::value transition(App& app, const messages::TicketTransition& move, const outbox::Item& item,
+                       outbox::DeliveryContext& ctx) {
+  const std::string& key = move.ticket_key;
+  const std::string wanted = move.transition.empty() ? app.config().jira.done_transition : move.transition;
   std::string status = "Done", category = "done";
   const char* via = "jira";
   if (is_local_key(app, key) || !app.jira) {
@@ -191,42 +173,23 @@ json::value transition(App& app, const outbox::Item& item, outbox::DeliveryConte
   return json::object{{"ticket", key}, {"via", via}, {"status", status}, {"outcome", approvals::to_string(result.outcome)}};
 }
 
-// copy.posted: an adapter posted a versioned copy of a message (bot/slack/deliveries.cpp). For an
-// approval request that changed while the post was queued, the engine queues the update at once.
-json::value copy_posted(App& app, const outbox::Item& item, outbox::DeliveryContext& ctx) {
-  auto subject = chat::split_subject(required(item, "subject"));
-  if (subject.kind != "approval") return json::object{{"ignored", "not an approval request"}};
-  auto id = text::parse_int(subject.id);
-  if (!id) return json::object{{"ignored", "not an approval request id"}};
-  auto* version = item.payload.if_contains("version");
-  approvals::PostedCopy copy{*id,
-                             required(item, "channel_kind"),
-                             required(item, "channel"),
-                             required(item, "message_id"),
-                             str(item.payload, "service_url"),
-                             version && version->is_int64() ? version->as_int64() : 0};
-  try {
-    app.engine->record_posted_copy(ctx.db, copy, ctx.now);
-  } catch (const Error& e) {
-    if (e.kind() != ErrorKind::not_found) throw;
-    return json::object{{"ignored", e.what()}};
-  }
-  ctx.wake();
-  return json::object{{"recorded", true}};
-}
-
 }  // namespace
 
 void register_deliveries(const std::shared_ptr<App>& app) {
   auto& worker = app->svc.outbox();
-  worker.register_handler("jira.create_issue",
-                          [app](const outbox::Item& item, outbox::DeliveryContext& ctx) { return create_issue(*app, item, ctx); });
-  worker.register_handler("jira.add_comment",
-                          [app](const outbox::Item& item, outbox::DeliveryContext& ctx) { return add_comment(*app, item, ctx); });
-  worker.register_handler("jira.transition",
-                          [app](const outbox::Item& item, outbox::DeliveryContext& ctx) { return transition(*app, item, ctx); });
-  worker.register_handler("copy.posted",
-                          [app](const outbox::Item& item, outbox::DeliveryContext& ctx) { return copy_posted(*app, item, ctx); });
+  outbox::register_typed<messages::TicketCreate>(
+      worker, messages::outbox_kind(messages::TicketCreate{}),
+      [app](const messages::TicketCreate& e, const outbox::Item&, outbox::DeliveryContext& ctx) { return create_issue(*app, e, ctx); });
+  outbox::register_typed<messages::TicketComment>(
+      worker, messages::outbox_kind(messages::TicketComment{}),
+      [app](const messages::TicketComment& e, const outbox::Item& item, outbox::DeliveryContext& ctx) {
+        return add_comment(*app, e, item, ctx);
+      });
+  outbox::register_typed<messages::TicketTransition>(
+      worker, messages::outbox_kind(messages::TicketTransition{}),
+      [app](const messages::TicketTransition& e, const outbox::Item& item, outbox::DeliveryContext& ctx) {
+        return transition(*app, e, item, ctx);
+      });
   worker.register_handler("detect.feedback", [app](const outbox::Item& item, outbox::DeliveryContext& ctx) -> json::value {
     return tickets::apply_rejection_feedback(ctx.db, app->config(), item.payload, ctx.now);
   });

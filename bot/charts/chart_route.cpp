@@ -3,10 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <list>
 #include <mutex>
 #include <unordered_map>
 
+#include "bot/api/auth.hpp"
+#include "bot/auth/web_auth.hpp"
 #include "bot/server/errors.hpp"
 #include "bot/service/service.hpp"
 #include "engine/detect/chart_series.hpp"
@@ -143,12 +146,40 @@ Response chart(service::Service& svc, PngCache& cache, const Request& req) {
 
 }  // namespace
 
+// Charts show a finding's team and spend, and ids are sequential: only a signed-in viewer (the web
+// channel's session) or an API token may fetch one. A browser without a session is sent to sign in
+// and comes back here.
+namespace {
+std::optional<Response> refuse_unless_viewer(service::Service& svc, const webauth::WebAuth& auth, const Request& req) {
+  if (req.header("authorization")) {
+    const auto& token = api::authenticate(svc.config().api, req.header("authorization"));
+    svc.authorizer().require(api::principal_of(token), auth::Action::view);
+    return std::nullopt;
+  }
+  if (svc.config().web.access == "off")
+    throw Error(ErrorKind::unauthorized, "charts need an API token (Authorization: Bearer) while web.access is off");
+  auth.check_transport(req);
+  if (auto session = auth.session(req, svc.db(), svc.clock().now())) {
+    svc.authorizer().require(auth.principal(*session), auth::Action::view);
+    return std::nullopt;
+  }
+  if (auto accept = req.header("accept"); accept && accept->find("text/html") != std::string_view::npos) {
+    auto r = Response::empty(303);
+    r.with_header("Location", "/?next=" + req.path);
+    return r;
+  }
+  throw Error(ErrorKind::unauthorized, "sign in to see charts (open this service's page), or send an API token");
+}
+}  // namespace
+
 void install(service::Service& svc) {
   auto cache = std::make_shared<PngCache>();
-  svc.router().add_async("GET", "/charts/{id}.png", [&svc, cache](Request&& req, Respond respond) {
-    boost::asio::post(svc.work_pool(), [&svc, cache, req = std::move(req), respond = std::move(respond)] {
+  auto auth = std::make_shared<const webauth::WebAuth>(svc.config());
+  svc.router().add_async("GET", "/charts/{id}.png", [&svc, cache, auth](Request&& req, Respond respond) {
+    boost::asio::post(svc.work_pool(), [&svc, cache, auth, req = std::move(req), respond = std::move(respond)] {
       log::ScopedRequestId scope(req.id);
       try {
+        if (auto refused = refuse_unless_viewer(svc, *auth, req)) return respond(std::move(*refused));
         respond(chart(svc, *cache, req));
       } catch (...) {
         respond(server::error_response_for(std::current_exception(), req));

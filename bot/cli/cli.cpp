@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
   add_render_command(app, ctx);
   add_personas_command(app, ctx);
   add_alerts_command(app, ctx);
+  add_access_commands(app, ctx);
   app.parse_complete_callback([&] {
     if (!ctx.options.log_format.empty() || !ctx.options.log_level.empty())
       log::init(log::parse_format(ctx.options.log_format.empty() ? "text" : ctx.options.log_format),

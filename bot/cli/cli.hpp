@@ -65,6 +65,8 @@ void add_route_command(CLI::App& app, Context& ctx);
 void add_render_command(CLI::App& app, Context& ctx);
 void add_personas_command(CLI::App& app, Context& ctx);
 void add_alerts_command(CLI::App& app, Context& ctx);
+// `web sign-in-link`, `access`, `api token` (cmd_access.cpp).
+void add_access_commands(CLI::App& app, Context& ctx);
 
 // The scheduler with every job of this build, as `costbot jobs` and `costbot demo` run them
 // (cmd_jobs.cpp). `unavailable`: configured jobs this build does not have yet.

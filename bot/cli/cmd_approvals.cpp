@@ -14,12 +14,6 @@
 
 namespace costbot::cli {
 
-// Stored details are JSON; a hand-edited row may not be, and is shown as the raw text.
-static boost::json::value parse_details(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  return ec ? boost::json::value(text) : v;
-}
 namespace {
 
 using approvals::Approvals;
@@ -83,7 +77,7 @@ void print_show(Context& ctx, std::int64_t id, const std::string& format) {
     boost::json::array audit_rows;
     for (const auto& row : trail)
       audit_rows.push_back({{"id", row.id}, {"at", when(row.at)}, {"actor", row.actor}, {"action", row.action},
-                            {"details", parse_details(row.details)}});
+                            {"details", json_or_text(row.details)}});
     view["audit"] = audit_rows;
     print_json(std::cout, view);
     return;

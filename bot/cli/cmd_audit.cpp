@@ -1,7 +1,10 @@
 // `costbot audit verify|list`: check the hash chain of the audit log, and read it.
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "bot/cli/cli.hpp"
 #include "bot/cli/output.hpp"
@@ -9,28 +12,40 @@
 
 namespace costbot::cli {
 
-// Stored details are JSON; a hand-edited row may not be, and is shown as the raw text.
-static boost::json::value parse_details(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  return ec ? boost::json::value(text) : v;
-}
-
 void add_audit_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("audit", "The append-only, hash-chained audit log");
   cmd->require_subcommand(1);
   {
+    auto anchor_files = std::make_shared<std::vector<std::string>>();
     auto* sub = cmd->add_subcommand(
-        "verify", "Check every row's hash chain; report the first edited or deleted row (exit 1 on tampering)");
-    sub->callback([&ctx] {
-      auto v = audit::verify(ctx.database());
+        "verify", "Check every row's hash chain, the anchors, and the approvals against the chain; report the "
+                  "first problem (exit 1 on tampering)");
+    sub->add_option("--anchors", *anchor_files,
+                    "Files holding anchored heads (audit.anchor_file, a copy of the log, the channel's messages); "
+                    "audit.anchor_file is read by default")
+        ->check(CLI::ExistingFile);
+    sub->callback([&ctx, anchor_files] {
+      std::vector<std::string> files = *anchor_files;
+      const auto& configured = ctx.config().audit.anchor_file;
+      if (files.empty() && !configured.empty() && std::filesystem::exists(configured)) files.push_back(configured);
+      std::vector<audit::Head> anchors;
+      for (const auto& f : files) {
+        std::ifstream in(f, std::ios::binary);
+        std::stringstream text;
+        text << in.rdbuf();
+        auto found = audit::parse_anchors(text.str());
+        anchors.insert(anchors.end(), found.begin(), found.end());
+      }
+      auto v = audit::verify_with(ctx.database(), anchors);
       for (const auto& w : v.warnings) std::cerr << "costbot: warning: " << w << "\n";
       if (v.ok) {
-        std::cout << "OK: " << v.rows << " audit rows, hash chain intact\n";
+        std::cout << "OK: " << v.rows << " audit rows, hash chain intact, " << anchors.size()
+                  << " anchor(s) match, approvals agree with the chain\n";
         return;
       }
-      std::cout << "TAMPERED: row " << *v.bad_row << ": " << v.problem << "\n";
-      std::cerr << "costbot: audit log verification failed at row " << *v.bad_row << "\n";
+      std::cout << "TAMPERED: " << (v.bad_row ? "row " + std::to_string(*v.bad_row) + ": " : std::string()) << v.problem
+                << "\n";
+      std::cerr << "costbot: audit log verification failed\n";
       throw CLI::RuntimeError(1);  // exit 1 without CLI11's own message
     });
   }
@@ -52,7 +67,7 @@ void add_audit_command(CLI::App& app, Context& ctx) {
                            {"actor", r.actor},
                            {"action", r.action},
                            {"subject", r.subject},
-                           {"details", parse_details(r.details)},
+                           {"details", json_or_text(r.details)},
                            {"hash", r.hash}});
         print_json(std::cout, items);
         return;

@@ -36,6 +36,11 @@ void add_feedback_command(CLI::App& app, Context& ctx) {
     if (actor.empty()) actor = std::getenv("USER") ? std::getenv("USER") : "cli";
     auto r = detect::record_feedback(ctx.database(), ctx.config(), o->subject, *kind, actor, o->reason, until,
                                      default_clock().now());
+    if (r.already_recorded) {
+      std::cout << "F" << r.finding_id << " already has " << o->kind << " feedback (#" << r.feedback_id
+                << "); nothing changed\n";
+      return;
+    }
     if (o->format == "json") {
       print_json(std::cout, boost::json::object{{"feedback_id", r.feedback_id},
                                                 {"finding_id", r.finding_id},
@@ -71,6 +76,7 @@ void add_rules_command(CLI::App& app, Context& ctx) {
         rules.push_back({{"id", v.rule_id},
                          {"kind", v.kind},
                          {"description", v.description},
+                         {"signals", v.signals},
                          {"severity", v.severity},
                          {"enabled", v.enabled},
                          {"thresholds", thresholds},
@@ -84,15 +90,15 @@ void add_rules_command(CLI::App& app, Context& ctx) {
       return;
     }
     Table t;
-    t.headers = {"rule", "kind", "thresholds (now)", "confirmed", "dismissed", "precision"};
-    t.right_aligned = {false, false, false, true, true, true};
+    t.headers = {"rule", "kind", "reads", "thresholds (now)", "confirmed", "dismissed", "precision"};
+    t.right_aligned = {false, false, false, false, true, true, true};
     for (const auto& v : views) {
       std::vector<std::string> parts;
       for (const auto& [k, val] : v.thresholds) parts.push_back(k + "=" + val);
       double p = v.precision.precision();
-      t.rows.push_back({v.rule_id + (v.enabled ? "" : " (disabled)"), v.kind, text::join(parts, " "), std::to_string(v.precision.confirmed),
+      t.rows.push_back({v.rule_id + (v.enabled ? "" : " (disabled)"), v.kind, v.signals, text::join(parts, " "), std::to_string(v.precision.confirmed),
                         std::to_string(v.precision.dismissed), p < 0 ? "-" : std::to_string(static_cast<int>(p * 100 + 0.5)) + "%"});
-      for (const auto& s : v.overrides) t.rows.push_back({"", "", "  override " + s, "", "", ""});
+      for (const auto& s : v.overrides) t.rows.push_back({"", "", "", "  override " + s, "", "", ""});
     }
     print_table(std::cout, t);
   });

@@ -5,10 +5,13 @@
 #include <algorithm>
 #include <iostream>
 
+#include "adapters/email/message_render.hpp"
 #include "adapters/email/smtp_client.hpp"
+#include "adapters/slack/message_render.hpp"
+#include "adapters/teams/message_render.hpp"
 #include "bot/cli/cli.hpp"
 #include "bot/cli/output.hpp"
-#include "engine/alerts/alert_effects.hpp"
+#include "bot/web/web_feed.hpp"
 #include "engine/alerts/digest.hpp"
 #include "engine/alerts/escalation.hpp"
 #include "engine/alerts/facts.hpp"
@@ -26,14 +29,12 @@ struct RenderOptions {
   std::string finding, persona, channel, event, digest;
 };
 
-json::object escalation_sample(const config::Config& config, const alerts::SubjectView& s, const std::string& channel) {
+json::object escalation_sample(const config::Config& config, const alerts::SubjectView& s) {
   auto people = alerts::escalation_people(config, s.finding.team, config.alerts.escalation.manager_role);
-  json::array list;
-  std::string names, mentions;
+  json::array list, users;
   for (const auto& p : people) {
     list.push_back(json::object{{"user", p}});
-    names += (names.empty() ? "" : ", ") + p;
-    mentions += (mentions.empty() ? "" : " ") + (channel == "slack" ? "<@" + p + ">" : "@" + p);
+    users.push_back(json::value(p));
   }
   json::object esc{{"level", "manager"},
                    {"is_manager", true},
@@ -42,9 +43,8 @@ json::object escalation_sample(const config::Config& config, const alerts::Subje
                    {"hours_text", std::to_string(static_cast<int>(config.alerts.escalation.manager_after_hours)) + " hours"},
                    {"since_text", alerts::when_text(default_clock().now())},
                    {"people", list},
+                   {"people_users", users},
                    {"has_people", !people.empty()}};
-  if (!names.empty()) esc["names_text"] = names;
-  if (!mentions.empty()) esc["raw_mentions"] = mentions;
   return esc;
 }
 
@@ -66,16 +66,12 @@ void run_render(Context& ctx, const RenderOptions& o) {
 
   json::object context;
   std::string event, subject;
-  std::string title, severity;
-  json::object view;
-  json::array actions;
   if (!o.digest.empty()) {
     if (!o.finding.empty()) throw invalid_input("give --finding or --digest, not both");
     context = alerts::digest_context(db, config, *persona, o.digest, now);
     event = "digest";
     subject = std::string(context.at("subject").as_string());
-    title = std::string(context.at("period_label").as_string());
-    view = context;
+    context["web_title"] = context.at("period_label");
   } else {
     if (o.finding.empty()) throw invalid_input("--finding is required (or --digest daily|weekly)");
     auto ref = alerts::load_finding(db, o.finding);
@@ -93,18 +89,16 @@ void run_render(Context& ctx, const RenderOptions& o) {
       context = alerts::group_context(config, {s});
     } else {
       context = alerts::item_context(config, *s, 1);
-      if (event == "escalation") context["escalation"] = escalation_sample(config, *s, o.channel);
+      context["actions"] = alerts::web_actions(config, *s);
+      if (event == "escalation") context["escalation"] = escalation_sample(config, *s);
     }
     subject = s->subject;
-    title = s->finding.title;
-    severity = s->severity;
-    view = s->facts;
-    actions = alerts::web_actions(config, *s);
   }
   auto events = alerts::event_names();
   if (std::find(events.begin(), events.end(), event) == events.end())
     throw invalid_input("--event: expected one of " + text::join(events, ", "));
-  auto rendered = renderer.render(*persona, *channel, event, context);
+  // The message as delivery renders it, through the same renderers.
+  auto message = renderer.message(*persona, *channel, event, subject, context, 1);
 
   std::vector<alerts::Target> targets;
   std::vector<alerts::SkippedTarget> skipped;
@@ -116,24 +110,24 @@ void run_render(Context& ctx, const RenderOptions& o) {
   };
   switch (*channel) {
     case alerts::Channel::slack: {
-      auto body = alerts::slack_post_payload(rendered, first_target("slack"), subject);
-      body.erase("subject");  // costbot's own bookkeeping: the worker does not send it to Slack
-      if (body.at("channel").as_string().empty()) body.erase("channel");
+      auto body = slack::render_body(templates, message);
+      if (auto target = first_target("slack"); !target.empty()) body["channel"] = target;
       print_json(std::cout, body);
       break;
     }
-    case alerts::Channel::teams: print_json(std::cout, alerts::teams_activity(rendered.json, rendered.text)); break;
-    case alerts::Channel::jira: print_json(std::cout, rendered.json); break;
+    case alerts::Channel::teams: print_json(std::cout, teams::render_message_activity(templates, message)); break;
+    case alerts::Channel::jira:
+      print_json(std::cout, messages::render_template(templates, "jira", message, messages::plain_style()).json);
+      break;
     case alerts::Channel::email: {
-      email::Message m;
-      for (const auto& e : persona->deliver.email) m.to.push_back(e);
-      if (m.to.empty()) m.to.push_back("(no address: personas." + persona->name + ".deliver.email)");
-      m.subject = rendered.email_subject;
-      m.text = rendered.text;
-      std::cout << email::format_message(config.email.from, m, now);
+      messages::Email mail;
+      for (const auto& e : persona->deliver.email) mail.to.push_back(e);
+      if (mail.to.empty()) mail.to.push_back("(no address: personas." + persona->name + ".deliver.email)");
+      mail.message = message;
+      std::cout << email::format_message(config.email.from, email::render_email(templates, mail), now);
       break;
     }
-    case alerts::Channel::web: std::cout << rendered.text; break;
+    case alerts::Channel::web: std::cout << web::render_post(templates, "persona:" + persona->name, message).text; break;
   }
 }
 

@@ -28,6 +28,7 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     if (!web_access->empty()) config.web.access = *web_access;
     service::ServiceOptions options;
     options.listen = *listen;
+    options.templates_root = Context::project_path("templates");
     service::Service service(std::move(config), options);
     slack_app::install(service);
     teams_app::install(service);

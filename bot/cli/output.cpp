@@ -83,6 +83,12 @@ void pretty(std::ostream& os, const boost::json::value& jv, std::string indent) 
 }
 }  // namespace
 
+boost::json::value json_or_text(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  return ec ? boost::json::value(text) : v;
+}
+
 void print_json(std::ostream& out, const boost::json::value& value) {
   pretty(out, value, "");
   out << "\n";

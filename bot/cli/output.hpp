@@ -17,5 +17,7 @@ void print_table(std::ostream& out, const Table& table);
 void print_csv(std::ostream& out, const Table& table);
 std::string csv_field(const std::string& value);
 void print_json(std::ostream& out, const boost::json::value& value);  // pretty, newline-terminated
+// Stored details (audit rows, decisions) as JSON when they parse, else as the plain string.
+boost::json::value json_or_text(const std::string& text);
 
 }  // namespace costbot::cli

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "bot/commands/team_lookup.hpp"
+#include "engine/audit/audit.hpp"
 #include "engine/query/costs.hpp"
 #include "engine/query/period.hpp"
 #include "engine/util/error.hpp"
@@ -75,6 +76,8 @@ chat::Reply Dispatcher::run(std::string_view text, Invocation& invocation) {
 }
 
 chat::Reply Dispatcher::dispatch(const Command& command, Invocation& inv) {
+  if (guard_)
+    if (auto refused = guard_(command, inv)) return *refused;
   auto name = name_of(command);
   if (auto it = handlers_.find(name); it != handlers_.end()) return it->second.handler(command, inv);
   if (auto* h = std::get_if<Help>(&command)) return help(h->topic);
@@ -110,6 +113,7 @@ std::string Dispatcher::data_fingerprint(storage::Database& db) const {
 
 std::shared_ptr<const CachedReply> Dispatcher::cached(const Command& command, Invocation& inv) {
   if (options_.cache_ttl.count() <= 0) return nullptr;
+  if (guard_ && guard_(command, inv)) return nullptr;  // dispatch() answers the refusal
   auto key = cache_key(command, inv);
   auto now = std::chrono::steady_clock::now();
   std::string fingerprint;
@@ -245,7 +249,13 @@ chat::Reply Dispatcher::run_subscribe(const Subscribe& s, Invocation& inv) {
   ins.bind(5, inv.channel);
   ins.bind(6, inv.workspace);
   ins.bind(7, static_cast<std::int64_t>(inv.now));
+  auto tx = inv.db->begin_write();
   ins.exec();
+  audit::append(*inv.db,
+                {inv.actor.user_id, "subscription.add", "subscription:" + inv.actor.platform + ":" + inv.actor.user_id,
+                 {{"persona", persona}, {"channel", inv.channel}, {"platform", inv.actor.platform}}},
+                inv.now);
+  tx.commit();
   chat::Reply r;
   r.text("You are subscribed to *" + persona + "* alerts and digests.");
   r.context("`" + options_.command_prefix + " unsubscribe " + persona + "` stops them.");
@@ -261,7 +271,14 @@ chat::Reply Dispatcher::run_unsubscribe(const Unsubscribe& s, Invocation& inv) {
   del.bind(1, inv.actor.platform);
   del.bind(2, inv.actor.user_id);
   if (!s.persona.empty()) del.bind(3, s.persona);
+  auto tx = inv.db->begin_write();
   int removed = del.exec();
+  if (removed > 0)
+    audit::append(*inv.db,
+                  {inv.actor.user_id, "subscription.remove", "subscription:" + inv.actor.platform + ":" + inv.actor.user_id,
+                   {{"persona", s.persona.empty() ? std::string("*") : s.persona}, {"removed", removed}}},
+                  inv.now);
+  tx.commit();
   chat::Reply r;
   if (removed == 0)
     r.text(s.persona.empty() ? "You had no subscriptions." : "You were not subscribed to *" + s.persona + "*.");

@@ -75,6 +75,11 @@ class Dispatcher {
  public:
   explicit Dispatcher(DispatcherOptions options);
 
+  // Asked before every command runs (and before a cached reply is handed out): a reply refuses it.
+  // The service installs engine/auth's check here (bot/auth/surfaces.hpp).
+  using Guard = std::function<std::optional<chat::Reply>(const Command&, const Invocation&)>;
+  void set_guard(Guard guard) { guard_ = std::move(guard); }
+
   // Registers (or replaces) the handler of a command by name ("anomalies", "approve", ...).
   void on(const std::string& command_name, CommandHandler handler, Speed speed = Speed::quick);
   bool has_handler(const std::string& command_name) const;
@@ -107,6 +112,7 @@ class Dispatcher {
     Speed speed;
   };
   DispatcherOptions options_;
+  Guard guard_;
   std::map<std::string, Registered, std::less<>> handlers_;
 
   struct CacheEntry {

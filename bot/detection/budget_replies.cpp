@@ -11,12 +11,6 @@
 namespace costbot::detection_chat {
 namespace {
 
-chat::Reply plain(std::string text) {
-  chat::Reply r;
-  r.text(std::move(text));
-  r.fallback = r.summary();
-  return r;
-}
 
 // "August 2024": the month a budget is about, as people write it.
 std::string month_of(Day d) {
@@ -99,9 +93,9 @@ std::string no_budget_text(const std::string& team) {
 chat::Reply budget_reply(const ReplyContext& ctx, const commands::Budget& command) {
   const std::string& currency = ctx.config.currency.base;
   auto scope = scope_of(ctx, command.team);
-  if (!scope.error.empty()) return plain(scope.error);
+  if (!scope.error.empty()) return chat::Reply::plain(scope.error);
   auto as_of = as_of_day(ctx);
-  if (!as_of) return plain("There is no cost data yet: budgets are measured against ingested costs.");
+  if (!as_of) return chat::Reply::plain("There is no cost data yet: budgets are measured against ingested costs.");
   auto list = budgets_of(ctx, scope.team, *as_of);
 
   chat::Reply r;
@@ -149,9 +143,9 @@ chat::Reply budget_reply(const ReplyContext& ctx, const commands::Budget& comman
 chat::Reply forecast_reply(const ReplyContext& ctx, const commands::Forecast& command) {
   const std::string& currency = ctx.config.currency.base;
   auto scope = scope_of(ctx, command.team);
-  if (!scope.error.empty()) return plain(scope.error);
+  if (!scope.error.empty()) return chat::Reply::plain(scope.error);
   auto as_of = as_of_day(ctx);
-  if (!as_of) return plain("There is no cost data yet to forecast from.");
+  if (!as_of) return chat::Reply::plain("There is no cost data yet to forecast from.");
   const auto spend = spend_of(ctx, scope.team, *as_of);
   const auto budgets = budgets_of(ctx, scope.team, *as_of);
 

@@ -12,7 +12,7 @@
 namespace costbot::outbox {
 
 std::optional<boost::json::object> receipt_for(storage::Database& db, const std::string& idempotency_key);
-// Call inside a transaction when other records belong with it (e.g. posted_messages).
+// Call inside a transaction when other records belong with it (e.g. a message copy).
 void record_receipt(storage::Database& db, const std::string& idempotency_key, const boost::json::object& receipt,
                     UnixSeconds now);
 

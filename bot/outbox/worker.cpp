@@ -110,7 +110,7 @@ std::size_t Worker::deliver_due(storage::Database& db) {
 }
 
 void Worker::start() {
-  if (thread_.joinable()) return;
+  if (!options_.background_thread || thread_.joinable()) return;
   {
     std::lock_guard lock(mutex_);
     stopping_ = false;

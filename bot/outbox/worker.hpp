@@ -6,7 +6,7 @@
 // where the last process stopped (rows stay pending, an abandoned claim expires with its lease).
 //
 // Nothing is sent twice: an effect is queued once per idempotency key and completed once; a
-// handler whose remote call succeeded records what it made (a Slack ts in posted_messages, a Jira
+// handler whose remote call succeeded records what it made (a Slack ts in message_copies, a Jira
 // key) before the row is completed, and checks that record first, so a retry after a crash in
 // between skips the call.
 #include <boost/json.hpp>
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "engine/config/config.hpp"
+#include "engine/messages/message.hpp"
 #include "engine/outbox/outbox.hpp"
 #include "engine/storage/database.hpp"
 #include "engine/util/error.hpp"
@@ -62,6 +63,9 @@ struct WorkerOptions {
   std::chrono::seconds backoff_base{2};
   std::chrono::seconds backoff_max{600};
   std::chrono::seconds lease{60};
+  // false: start() runs no thread; the owner steps delivery with deliver_due() on its own thread
+  // (service tests: what is due goes exactly when the test says, with no polling).
+  bool background_thread = true;
 
   static WorkerOptions from(const config::OutboxConfig& config);
 };
@@ -82,13 +86,14 @@ class Worker {
   void register_handler(const std::string& kind, DeliveryHandler handler);
   std::vector<std::string> kinds() const;
 
-  void start();  // a background thread with its own database connection
+  void start();  // a background thread with its own database connection (unless !background_thread)
   void wake();   // look for due effects now (call after committing an enqueue)
   // Finishes the delivery in progress, then keeps delivering what is due for up to flush_grace.
   void stop(std::chrono::milliseconds flush_grace);
 
-  // One step on the caller's thread and connection: claim and deliver one due effect.
-  // Returns false when nothing was due.
+  // One step on the caller's thread and connection: claim and deliver (or retry, or fail) one due
+  // effect. Returns false when nothing was due. deliver_due: until nothing is due; returns the
+  // number of attempts made.
   bool deliver_one(storage::Database& db);
   std::size_t deliver_due(storage::Database& db);
 
@@ -116,5 +121,20 @@ class Worker {
   std::mt19937_64 rng_{std::random_device{}()};
   std::atomic<std::uint64_t> delivered_{0}, retried_{0}, failed_{0};
 };
+
+// Registers `fn(effect, item, ctx)` for an effect read from the payload as `Effect`
+// (engine/messages): a payload that does not read as one fails at once, naming the field.
+template <class Effect, class Fn>
+void register_typed(Worker& worker, const std::string& kind, Fn fn) {
+  worker.register_handler(kind, [fn = std::move(fn)](const Item& item, DeliveryContext& ctx) -> boost::json::value {
+    Effect effect;
+    try {
+      effect = messages::effect_from<Effect>(item.payload);
+    } catch (const Error& e) {
+      throw DeliveryError(item.kind + " " + item.idempotency_key + ": " + e.what(), false);
+    }
+    return fn(effect, item, ctx);
+  });
+}
 
 }  // namespace costbot::outbox

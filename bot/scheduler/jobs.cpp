@@ -14,6 +14,8 @@ std::vector<JobDefinition> available_jobs(const JobSetup& setup) {
       {"weekly_digest", "each persona's weekly digest", digest_job(setup.templates_root, "weekly")},
       {"approval_triggers", "open findings matching approvals.triggers get an approval request", approval_triggers_job(setup.templates_root)},
       {"ticket_sync", "tickets follow their incidents: comments on changes, done when resolved", ticket_sync_job(setup.templates_root)},
+      {"audit_anchor", "a new audit log head to the log and audit.anchor_file", audit_anchor_job()},
+      {"audit_anchor_daily", "the audit log head to audit.anchor_channel", audit_anchor_daily_job()},
   };
 }
 

@@ -40,5 +40,8 @@ JobFn alert_escalation_job(std::string templates_root);
 JobFn digest_job(std::string templates_root, std::string period);  // period: daily, weekly
 JobFn ticket_sync_job(std::string templates_root);    // job_ticket_sync.cpp: tickets follow their incidents
 JobFn approval_triggers_job(std::string templates_root);  // job_approval_triggers.cpp: findings open requests
+// job_audit_anchor.cpp: the audit head to the log and audit.anchor_file; daily to audit.anchor_channel
+JobFn audit_anchor_job();
+JobFn audit_anchor_daily_job();
 
 }  // namespace costbot::scheduler

@@ -19,8 +19,6 @@
 //    when it finishes, so no change goes unprocessed.
 //  - Time comes from the injected Clock: tests drive a ManualClock with run_due() / wake() and
 //    never sleep.
-#include <boost/asio/thread_pool.hpp>
-
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -36,6 +34,10 @@
 #include "engine/storage/database.hpp"
 #include "engine/util/cron.hpp"
 #include "engine/util/time.hpp"
+
+namespace boost::asio {
+class thread_pool;  // <boost/asio/thread_pool.hpp> only where the pool is used: Asio is heavy to parse
+}
 
 namespace costbot::scheduler {
 

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "engine/util/log.hpp"
+#include "engine/util/utf8.hpp"
 
 namespace costbot::server {
 namespace {
@@ -45,7 +46,8 @@ int status_for(ErrorKind kind) {
 }
 
 Response error_response(int status, const std::string& message, const std::string& request_id) {
-  boost::json::object body{{"error", code_for(status)}, {"message", log::redact(message)}};
+  // The message may quote what the client sent: valid UTF-8 only, so the body stays valid JSON.
+  boost::json::object body{{"error", code_for(status)}, {"message", text::valid_utf8(log::redact(message))}};
   if (!request_id.empty()) body["request_id"] = request_id;
   auto r = Response::json(status, body);
   if (status == 401) r.with_header("WWW-Authenticate", "Signature");

@@ -21,7 +21,11 @@ struct Request {
   std::map<std::string, std::string> params;  // values of {name} segments in the route pattern, decoded
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased, in arrival order
   std::string body;    // exactly the bytes received (signatures are computed over these)
-  std::string remote;  // "127.0.0.1:53422"
+  std::string remote;  // "127.0.0.1:53422": the connection's peer
+  // The client behind server.trusted_proxies (Forwarded / X-Forwarded-*), else the peer's address:
+  std::string client;           // "203.0.113.7" (no port)
+  std::string forwarded_proto;  // "https" when a trusted proxy said so, else ""
+  std::string forwarded_host;   // the Host the client asked a trusted proxy for, else ""
   std::string id;      // request id (X-Request-Id when the client sent a sane one, else generated)
 
   // Case-insensitive; the first occurrence.

@@ -6,6 +6,12 @@
 // keep-alive connections, and a deadline for the handler (503). Malformed HTTP gets 400 and the
 // connection is closed; nothing a client sends can crash the process or reach a handler unchecked.
 //
+// Running out of file descriptors (EMFILE / ENFILE) never spins: the server frees a reserve
+// descriptor to accept and close the waiting connection (the client sees a close, not a hang),
+// then pauses accepting with a growing backoff (10 ms .. 1 s), logging one line per second at most.
+// At max_connections an idle keep-alive connection is closed to make room for the new one; a
+// single client address may hold at most max_connections_per_client.
+//
 // Handlers run on the I/O threads (server.threads). Shutdown is graceful: stop accepting, close
 // idle connections, let requests in flight finish (keep-alive ends after their response).
 #include <chrono>
@@ -14,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bot/server/router.hpp"
 #include "engine/config/config.hpp"
@@ -30,6 +37,14 @@ struct ServerOptions {
   std::chrono::milliseconds handler_timeout{30'000};
   int threads = 2;
   std::size_t max_connections = 1024;
+  // Connections one client address may hold (0 = no cap). Addresses in trusted_proxies are exempt:
+  // every client of a reverse proxy shares its address.
+  std::size_t max_connections_per_client = 64;
+  std::vector<std::string> trusted_proxies;
+  // HTTPS: both set = every connection is TLS (the files are read at start and by reload_tls()).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::int64_t hsts_max_age = 31536000;  // Strict-Transport-Security on every TLS response (0 = none)
   bool access_log = true;
   // Called once per answered request, on its I/O thread, after the response was written: the
   // route pattern ("/charts/{id}.png"; "(no route)", "(method not allowed)" or "(bad request)"
@@ -59,6 +74,11 @@ class Server {
 
   std::size_t connections() const;
   std::size_t requests_in_flight() const;
+
+  // Re-reads the TLS certificate and key (SIGHUP); connections opened later use them. A bad pair
+  // is reported (Error invalid_input) and the old one stays. No-op without TLS.
+  void reload_tls();
+  bool tls() const;
 
   struct State;  // implementation detail (server.cpp)
 

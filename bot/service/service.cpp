@@ -3,10 +3,15 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/thread_pool.hpp>
+
 #include <filesystem>
 
+#include "bot/api/auth.hpp"
+#include "bot/auth/surfaces.hpp"
 #include "bot/metrics/service_metrics.hpp"
 #include "bot/service/decision_commands.hpp"
+#include "engine/auth/role_audit.hpp"
 #include "engine/util/error.hpp"
 
 namespace costbot::service {
@@ -29,6 +34,7 @@ Service::Service(config::Config config, ServiceOptions options)
       options_(std::move(options)),
       clock_(options_.clock ? options_.clock : &default_clock()),
       connections_(config_.database.path),
+      templates_(std::make_shared<const render::Templates>(options_.templates_root)),
       router_(std::make_shared<server::Router>()),
       action_handler_(std::make_shared<actions::RecordingActionHandler>()) {
   // `serve --listen` moves the service: links follow unless server.public_url was configured.
@@ -36,6 +42,7 @@ Service::Service(config::Config config, ServiceOptions options)
     config_.server.listen = options_.listen;
     if (config_.server.public_url_derived) config_.server.public_url = config::ServerConfig::url_for_listen(options_.listen);
   }
+  authorizer_ = std::make_unique<auth::Authorizer>(config_);
   http_client_ = std::make_unique<http::Client>(options_.http_client.value_or(http::ClientOptions::from(config_.http_client)));
   worker_ = std::make_unique<outbox::Worker>(config_.database.path, *clock_,
                                              options_.outbox.value_or(outbox::WorkerOptions::from(config_.outbox)));
@@ -56,16 +63,35 @@ void Service::add_health_routes() {
       auto& db = this->db();
       if (!db.is_current())
         return server::Response::json(503, {{"status", "not ready"}, {"reason", "database migrations are not applied"}});
+      // A write probe, rolled back: a read-only, full or corrupt database is not ready to serve.
+      {
+        SQLite::Transaction probe(db.sql(), SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Statement ins(db.sql(), "INSERT INTO readiness_probe(at) VALUES (?)");
+        ins.bind(1, static_cast<std::int64_t>(clock_->now()));
+        ins.exec();
+      }  // not committed: rolled back
       return server::Response::json(200, {{"status", "ready"}, {"schema_version", db.schema_version()}});
     } catch (const std::exception& e) {
-      spdlog::warn("readyz: {}", e.what());
-      return server::Response::json(503, {{"status", "not ready"}, {"reason", "database unavailable"}, {"request_id", req.id}});
+      spdlog::error("readyz: the database at {} cannot be written: {}", config_.database.path, e.what());
+      return server::Response::json(503, {{"status", "not ready"},
+                                          {"reason", std::string("database cannot be written: ") + e.what()},
+                                          {"request_id", req.id}});
     }
   });
   // Prometheus text format: requests by route and status with latency histograms (counted by the
   // server's on_response below), ingestion, findings, outbox and job instruments. The outbox depth
   // is read from the database at every scrape, on this request's own connection.
-  router_->add("GET", "/metrics", [this](server::Request&) {
+  router_->add("GET", "/metrics", [this](server::Request& req) {
+    // Like the web channel (web.access): clients on this machine, or anyone when open; elsewhere a
+    // scraper shows an API token (Prometheus: authorization: credentials).
+    const auto& client = req.client;
+    const bool local = client.starts_with("127.") || client == "::1" || client.starts_with("::ffff:127.");
+    if (!local && config_.web.access != "open") {
+      if (!req.header("authorization") || config_.api.tokens.empty())
+        throw Error(ErrorKind::forbidden, "/metrics answers clients on this machine (web.access: local); scrape it "
+                                          "with an API token (Authorization: Bearer) from elsewhere");
+      api::authenticate(config_.api, req.header("authorization"));
+    }
     auto& m = metrics::service();
     m.set_outbox(outbox::stats(db()));
     server::Response r;
@@ -82,6 +108,12 @@ void Service::start() {
     if (!parent.empty()) std::filesystem::create_directories(parent);
     auto& db = this->db();
     for (const auto& name : db.migrate()) spdlog::info("migration {} applied", name);
+    // Roles come from config: what changed since the last start is audited now.
+    auto roles = auth::record_role_changes(db, authorizer_->assignments(),
+                                           config_.source_path.empty() ? "config" : config_.source_path, clock_->now());
+    if (roles.granted || roles.revoked)
+      spdlog::info("access: {} role assignment(s) granted, {} revoked since the last start (audited)", roles.granted,
+                   roles.revoked);
   }
   auto server_options = options_.server.value_or(server::ServerOptions::from(config_.server, options_.listen));
   if (options_.server && !options_.listen.empty())
@@ -90,6 +122,10 @@ void Service::start() {
     server_options.on_response = [](std::string_view route, std::string_view method, int status, double seconds) {
       metrics::service().record_request(route, method, status, seconds);
     };
+  // Every click and command is authorized in one place (engine/auth), whichever surface it came
+  // from: wrap the handler chain as it stands now, after every part installed its handler.
+  action_handler_ = std::make_shared<authz::AuthorizingActionHandler>(*authorizer_, action_handler_);
+  dispatcher_->set_guard(authz::command_guard(*authorizer_));
   work_pool_ = std::make_unique<boost::asio::thread_pool>(static_cast<std::size_t>(config_.server.work_threads));
   server_ = std::make_unique<server::Server>(server_options, router_);
   server_->start();
@@ -125,6 +161,15 @@ void Service::stop() {
   spdlog::info("stopped; outbox: {} pending, {} failed, {} done", s.pending + s.in_flight, s.failed, s.done);
 }
 
+void Service::reload() {
+  if (!server_) return;
+  try {
+    server_->reload_tls();
+  } catch (const std::exception& e) {
+    spdlog::error("reload: {}; the previous certificate stays in use", e.what());
+  }
+}
+
 int Service::run_until_signal() {
   // Block the signals before any thread starts, so every thread inherits the mask and only
   // sigwait below sees them.
@@ -132,10 +177,16 @@ int Service::run_until_signal() {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   start();
   int received = 0;
-  sigwait(&signals, &received);
+  for (;;) {
+    sigwait(&signals, &received);
+    if (received != SIGHUP) break;
+    spdlog::info("received SIGHUP");
+    reload();
+  }
   spdlog::info("received {}", received == SIGTERM ? "SIGTERM" : "SIGINT");
   stop();
   return 0;

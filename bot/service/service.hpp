@@ -3,13 +3,11 @@
 // dispatcher, the action handler, the outbound HTTPS client and a small pool for slow work, wired
 // once. Other parts extend it before start():
 //   service.router().add(...)                       more routes (/teams/messages, /metrics, /api/v1)
-//   service.outbox().register_handler(kind, fn)     deliver an effect kind (jira.create_issue, ...)
+//   service.outbox().register_handler(kind, fn)     deliver an effect kind (ticket.create, slack.post, ...)
 //   service.commands().on(name, fn, speed)          run a command (anomalies, approve, ...)
 //   service.set_action_handler(handler)             decide clicks (the approvals engine)
 //   service.add_component(component)                background jobs (the scheduler)
 // Every thread that touches the database uses its own connection: service.db().
-#include <boost/asio/thread_pool.hpp>
-
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -25,9 +23,15 @@
 #include "bot/outbox/worker.hpp"
 #include "bot/server/router.hpp"
 #include "bot/server/server.hpp"
+#include "engine/auth/authorization.hpp"
 #include "engine/config/config.hpp"
+#include "engine/render/templates.hpp"
 #include "engine/storage/database.hpp"
 #include "engine/util/time.hpp"
+
+namespace boost::asio {
+class thread_pool;  // <boost/asio/thread_pool.hpp> only where the pool is used: Asio is heavy to parse
+}
 
 namespace costbot::service {
 
@@ -57,6 +61,7 @@ class ConnectionPerThread {
 
 struct ServiceOptions {
   std::string listen;            // HOST:PORT, overrides server.listen
+  std::string templates_root = "templates";  // message templates (every channel renders from them)
   const Clock* clock = nullptr;  // default: default_clock()
   // Overrides for tests (the config's unit is seconds).
   std::optional<server::ServerOptions> server;
@@ -86,6 +91,10 @@ class Service {
   http::Client& http_client() { return *http_client_; }
   boost::asio::thread_pool& work_pool() { return *work_pool_; }
   const config::Config& config() const { return config_; }
+  // Who may do what (engine/auth): every surface asks it before acting.
+  const auth::Authorizer& authorizer() const { return *authorizer_; }
+  const render::Templates& templates() const { return *templates_; }
+  std::shared_ptr<const render::Templates> templates_ptr() const { return templates_; }
   const Clock& clock() const { return *clock_; }
   void wake_outbox() { worker_->wake(); }
 
@@ -97,6 +106,8 @@ class Service {
   // start(), wait for SIGTERM or SIGINT, stop(). Returns the process exit code.
   int run_until_signal();
 
+  // SIGHUP: re-read the TLS certificate and key (server.tls_*); a bad pair is logged, the old stays.
+  void reload();
   unsigned short port() const { return server_->port(); }
   std::string url() const { return server_->url(); }
   bool started() const { return started_; }
@@ -108,7 +119,9 @@ class Service {
   ServiceOptions options_;
   const Clock* clock_;
   ConnectionPerThread connections_;
+  std::shared_ptr<const render::Templates> templates_;
   std::shared_ptr<server::Router> router_;
+  std::unique_ptr<auth::Authorizer> authorizer_;
   std::unique_ptr<http::Client> http_client_;
   std::unique_ptr<outbox::Worker> worker_;
   std::unique_ptr<commands::Dispatcher> dispatcher_;

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "adapters/slack/block_kit.hpp"
@@ -15,6 +16,7 @@
 #include "bot/server/errors.hpp"
 #include "bot/service/service.hpp"
 #include "bot/slack/deliveries.hpp"
+#include "engine/messages/message.hpp"
 #include "engine/outbox/outbox.hpp"
 #include "engine/util/log.hpp"
 #include "engine/util/strings.hpp"
@@ -144,10 +146,11 @@ void handle_command(const std::shared_ptr<App>& app, Request&& req, Respond resp
     try {
       auto& db = app->svc.db();
       auto tx = db.begin_write();
-      outbox::enqueue(db,
-                      {"slack.response_url", "slack.command:" + request_id + ":answer",
-                       {{"url", slash.response_url}, {"body", slack::render_response(reply)}}, 0},
-                      app->svc.clock().now());
+      messages::ChatReply answer;
+      answer.channel = "slack";
+      answer.response_url = slash.response_url;
+      answer.reply = reply;
+      messages::enqueue(db, "slack.command:" + request_id + ":answer", answer, app->svc.clock().now());
       tx.commit();
       app->svc.wake_outbox();
     } catch (const std::exception& e) {
@@ -184,7 +187,7 @@ Response handle_event(const std::shared_ptr<App>& app, Request& req) {
                       {"channel", message->channel},
                       {"thread_ts", message->thread_ts},
                       {"team_id", envelope.team_id}},
-                     0},
+                     0, {}},
                     now);
   }
   tx.commit();
@@ -207,8 +210,8 @@ Response handle_interaction(const std::shared_ptr<App>& app, Request& req) {
         !action.trigger_id.empty()) {
       auto tx = db.begin_write();
       outbox::enqueue(db,
-                      {"slack.views_open", "slack.views_open:" + action.trigger_id,
-                       {{"trigger_id", action.trigger_id}, {"view", slack::reject_reason_modal(action)}}, 0},
+                      {std::string(kViewsOpenKind), "slack.views_open:" + action.trigger_id,
+                       {{"trigger_id", action.trigger_id}, {"view", slack::reject_reason_modal(action)}}, 0, {}},
                       now);
       tx.commit();
       queued = true;
@@ -250,12 +253,14 @@ json::value run_command(const std::shared_ptr<App>& app, const outbox::Item& ite
   inv.workspace = get("team_id");
   inv.db = &ctx.db;
   inv.now = ctx.now;
-  auto reply = app->svc.commands().run(get("text"), inv);
-  auto body = slack::render_message(reply);
-  body["channel"] = inv.channel;
-  if (auto thread = get("thread_ts"); !thread.empty()) body["thread_ts"] = thread;
+  messages::ChatReply answer;
+  answer.channel = "slack";
+  answer.conversation = inv.channel;
+  answer.thread = get("thread_ts");
+  answer.reply = app->svc.commands().run(get("text"), inv);
+  answer.reply.visibility = chat::Visibility::in_channel;
   auto tx = ctx.db.begin_write();
-  outbox::enqueue(ctx.db, {"slack.post_message", item.idempotency_key + ":reply", std::move(body), 0}, ctx.now);
+  messages::enqueue(ctx.db, item.idempotency_key + ":reply", answer, ctx.now);
   tx.commit();
   ctx.wake();
   return json::object{{"answered", true}};
@@ -287,7 +292,7 @@ void install(service::Service& svc) {
   });
   router.add("POST", "/slack/events", [app](Request& req) { return handle_event(app, req); });
   router.add("POST", "/slack/interactions", [app](Request& req) { return handle_interaction(app, req); });
-  register_deliveries(svc.outbox(), api, config.default_channel, api->has_token());
+  register_deliveries(svc.outbox(), api, svc.templates_ptr(), config.default_channel, api->has_token());
   svc.outbox().register_handler("slack.run_command", [app](const outbox::Item& item, outbox::DeliveryContext& ctx) {
     return run_command(app, item, ctx);
   });

@@ -10,10 +10,9 @@
 //   POST /slack/interactions  block_actions → ChatAction → ActionHandler; Reject opens a reason
 //                             modal (views.open); view_submission → ChatAction with the reason
 //
-// Effect kinds delivered: slack.post_message, slack.update_message, slack.post_ephemeral,
-// slack.response_url, slack.views_open, and slack.run_command (a chat message to answer). A post
-// whose payload carries a "version" (approval messages) queues copy.posted for whoever renders it;
-// an update older than the version a copy already shows is skipped.
+// Effect kinds delivered (bot/slack/deliveries.hpp): slack.post, slack.update, slack.reply (the
+// one message model, engine/messages), slack.views_open, and slack.run_command (a chat message to
+// answer). An update older than the version a copy already shows is skipped.
 namespace costbot::service {
 class Service;
 }

@@ -5,7 +5,7 @@
 //
 // How a conversation is named wherever config or effects want a Teams destination
 // (teams[].teams_conversation, approvals.teams_conversation, the "conversation" of a
-// teams.send_activity effect):
+// teams.post effect):
 //   "webhook:NAME"      → the incoming webhook msteams.incoming_webhooks.NAME (post only, no edits)
 //   NAME                → msteams.conversations.NAME (its id, and its service_url if set)
 //   anything else       → a conversation id as Teams gives it ("19:...@thread.tacv2", "a:...")

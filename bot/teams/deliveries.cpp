@@ -1,58 +1,34 @@
+// The Teams delivery handlers of the one message model (teams.post, teams.update, teams.reply).
+// The renderer is adapters/teams/message_render; the envelope (conversation, serviceUrl,
+// replyToId, the activity id of an edit) is added here; where each copy landed goes to
+// messages::CopyStore. A conversation named "webhook:NAME" is an incoming webhook: posts there
+// lose their buttons (nobody could receive the click) and cannot be edited.
 #include "bot/teams/deliveries.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include "adapters/teams/adaptive_card.hpp"
-#include "bot/outbox/receipts.hpp"
+#include "adapters/teams/message_render.hpp"
 #include "bot/service/service.hpp"
 #include "bot/teams/conversations.hpp"
-#include "engine/outbox/outbox.hpp"
+#include "engine/messages/copies.hpp"
 
 namespace costbot::teams_app {
 namespace json = boost::json;
 namespace {
 
-std::string text_of(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-std::string required(const json::object& o, std::string_view key, const outbox::Item& item) {
-  auto value = text_of(o, key);
-  if (value.empty()) throw outbox::DeliveryError(item.kind + " payload has no \"" + std::string(key) + "\"", false);
-  return value;
-}
-
-json::object activity_of(const outbox::Item& item) {
-  auto* a = item.payload.if_contains("activity");
-  if (!a || !a->is_object()) throw outbox::DeliveryError(item.kind + " payload has no activity object", false);
-  return a->as_object();
-}
-
-std::optional<std::int64_t> version_of(const json::object& payload) {
-  auto* v = payload.if_contains("version");
-  if (v && v->is_int64()) return v->as_int64();
-  return std::nullopt;
-}
-
-// The service URL recorded with the posted copy being edited (when the effect carries none).
-std::string posted_service_url(storage::Database& db, const outbox::Item& item) {
-  SQLite::Statement q(db.sql(),
-                      "SELECT service_url FROM posted_messages WHERE channel_kind = 'teams' AND channel = ? AND "
-                      "message_id = ? AND service_url <> '' LIMIT 1");
-  q.bind(1, text_of(item.payload, "conversation"));
-  q.bind(2, text_of(item.payload, "activity_id"));
-  return q.executeStep() ? q.getColumn(0).getString() : std::string();
-}
+struct Deliveries {
+  service::Service& svc;
+  const config::MsTeamsConfig& config;
+  std::shared_ptr<teams::Connector> connector;
+  http::CallOptions webhook_call;
+};
 
 Destination destination(storage::Database& db, const config::MsTeamsConfig& config, const outbox::Item& item,
-                        const std::string& fallback_service_url = {}) {
+                        const std::string& reference, const std::string& service_url_hint = {}) {
+  if (reference.empty()) throw outbox::DeliveryError(item.kind + " has no conversation", false);
   try {
-    auto hint = text_of(item.payload, "service_url");
-    if (hint.empty()) hint = fallback_service_url;
-    return resolve(db, config, required(item.payload, "conversation", item), hint);
-  } catch (const outbox::DeliveryError&) {
-    throw;
+    return resolve(db, config, reference, service_url_hint);
   } catch (const Error& e) {
     throw outbox::DeliveryError(item.kind + ": " + e.what(), false);
   }
@@ -65,136 +41,102 @@ void require_connector(const teams::Connector& connector, const outbox::Item& it
                                 false);
 }
 
-// The newest version delivered to one message, kept beside the receipts.
-std::string version_key(const Destination& d, const std::string& activity_id) {
-  return "teams.version:" + d.conversation_id + ":" + activity_id;
+// The copy a post is recorded in: the one the producer planned, else one made now.
+messages::Copy copy_for(storage::Database& db, const outbox::Item& item, const std::string& subject,
+                        const messages::Address& to, UnixSeconds now) {
+  messages::CopyStore copies(db);
+  if (auto planned = copies.find_by_post_key(item.idempotency_key)) return *planned;
+  auto tx = db.begin_write();
+  auto copy = copies.plan(subject.empty() ? "reply:" + item.idempotency_key : subject, to, item.idempotency_key, now);
+  if (copy.post_key != item.idempotency_key) copy = copies.plan("reply:" + item.idempotency_key, to, item.idempotency_key, now);
+  tx.commit();
+  return copy;
+}
+
+// Sends one activity and records where it landed.
+json::value send(Deliveries& d, const outbox::Item& item, outbox::DeliveryContext& ctx, json::object activity,
+                 const messages::Copy& copy, const Destination& dest, const std::string& reply_to, std::int64_t version) {
+  messages::CopyStore copies(ctx.db);
+  if (auto now_copy = copies.find(copy.id); now_copy && now_copy->state == messages::CopyState::posted) {
+    spdlog::info("{} {}: already sent (activity {}), not sending again", item.kind, item.idempotency_key, now_copy->message_id);
+    return json::object{{"conversation", now_copy->conversation}, {"activity_id", now_copy->message_id}};
+  }
+  if (dest.webhook) {
+    teams::strip_bot_actions(activity);
+    teams::post_to_incoming_webhook(d.svc.http_client(), d.config.find_incoming_webhook(dest.webhook_name)->url.reveal(),
+                                    activity, d.webhook_call);
+    auto tx = ctx.db.begin_write();
+    copies.landed(copy.id, "webhook:" + dest.webhook_name, "", "", version, ctx.now);
+    tx.commit();
+    return json::object{{"webhook", dest.webhook_name}, {"posted", true}};
+  }
+  require_connector(*d.connector, item);
+  auto id = d.connector->send_activity(dest.service_url, dest.conversation_id, activity, reply_to);
+  auto tx = ctx.db.begin_write();
+  copies.landed(copy.id, dest.conversation_id, id, dest.service_url, version, ctx.now);
+  tx.commit();
+  return json::object{{"conversation", dest.conversation_id}, {"activity_id", id}, {"service_url", dest.service_url}};
+}
+
+json::value deliver_post(Deliveries& d, const messages::ChatPost& post, const outbox::Item& item, outbox::DeliveryContext& ctx) {
+  auto activity = teams::render_message_activity(d.svc.templates(), post.message);
+  std::string reference = post.to.target, hint, reply_to;
+  if (post.in_thread) {
+    if (auto parent = messages::CopyStore(ctx.db).find(post.message.subject, post.to); parent && parent->landed())
+      reference = parent->conversation, hint = parent->service_url, reply_to = parent->message_id;
+  }
+  auto dest = destination(ctx.db, d.config, item, reference, hint);
+  auto copy = copy_for(ctx.db, item, post.in_thread ? "" : post.message.subject, post.to, ctx.now);
+  return send(d, item, ctx, std::move(activity), copy, dest, reply_to, post.message.version);
+}
+
+json::value deliver_update(Deliveries& d, const messages::ChatUpdate& update, const outbox::Item& item,
+                           outbox::DeliveryContext& ctx) {
+  messages::CopyStore copies(ctx.db);
+  auto copy = copies.find(update.message.subject, update.to);
+  if (!copy) throw outbox::DeliveryError("no copy of " + update.message.subject + " at " + update.to.text() + " to edit", false);
+  if (copy->state == messages::CopyState::failed)
+    throw outbox::DeliveryError("the first post of " + update.message.subject + " to " + update.to.target + " failed", false);
+  if (copy->conversation.starts_with("webhook:")) return json::object{{"skipped", "incoming webhook messages cannot be edited"}};
+  if (!copy->landed()) throw outbox::DeliveryError("waiting for the first post of " + update.message.subject, true);
+  if (!copies.may_show(*copy, update.message.version)) {
+    spdlog::info("{} {}: version {} is older than the shown {}, skipped", item.kind, item.idempotency_key,
+                 update.message.version, copy->shown_version);
+    return json::object{{"skipped", "older than the version already shown"}};
+  }
+  auto dest = destination(ctx.db, d.config, item, copy->conversation, copy->service_url);
+  require_connector(*d.connector, item);
+  auto activity = teams::render_message_activity(d.svc.templates(), update.message, /*edit=*/true);
+  activity["id"] = copy->message_id;
+  d.connector->update_activity(dest.service_url, dest.conversation_id, copy->message_id, activity);
+  auto tx = ctx.db.begin_write();
+  copies.shown(copy->id, update.message.version, ctx.now);
+  tx.commit();
+  return json::object{{"conversation", dest.conversation_id}, {"activity_id", copy->message_id}};
+}
+
+json::value deliver_reply(Deliveries& d, const messages::ChatReply& reply, const outbox::Item& item,
+                          outbox::DeliveryContext& ctx) {
+  auto dest = destination(ctx.db, d.config, item, reply.conversation, reply.service_url);
+  auto copy = copy_for(ctx.db, item, "", {"teams", reply.conversation}, ctx.now);
+  return send(d, item, ctx, teams::render_activity(reply.reply), copy, dest, reply.thread, 0);
 }
 
 }  // namespace
 
 void register_deliveries(service::Service& svc, const std::shared_ptr<teams::Connector>& connector) {
-  const auto& config = svc.config().msteams;
-  auto& http = svc.http_client();
   http::CallOptions webhook_call;
   webhook_call.max_retry_wait = std::chrono::seconds(1);  // a long Retry-After goes back to the outbox
-
-  svc.outbox().register_handler("teams.send_activity", [&config, &http, connector, webhook_call](
-                                                           const outbox::Item& item, outbox::DeliveryContext& ctx) -> json::value {
-    if (auto receipt = outbox::receipt_for(ctx.db, item.idempotency_key)) {
-      spdlog::info("teams.send_activity {}: already sent (activity {}), not sending again", item.idempotency_key,
-                   text_of(*receipt, "activity_id"));
-      return *receipt;
-    }
-    auto activity = activity_of(item);
-    auto dest = destination(ctx.db, config, item);
-    if (dest.webhook) {
-      // Nobody could receive a click from a webhook post: its buttons go.
-      teams::strip_bot_actions(activity);
-      teams::post_to_incoming_webhook(http, config.find_incoming_webhook(dest.webhook_name)->url.reveal(), activity,
-                                      webhook_call);
-      json::object receipt{{"webhook", dest.webhook_name}, {"posted", true}};
-      outbox::record_receipt(ctx.db, item.idempotency_key, receipt, ctx.now);
-      return receipt;
-    }
-    require_connector(*connector, item);
-    auto reply_to = text_of(item.payload, "reply_to_id");
-    auto id = connector->send_activity(dest.service_url, dest.conversation_id, activity, reply_to);
-    json::object receipt{{"conversation", dest.conversation_id}, {"activity_id", id}, {"service_url", dest.service_url}};
-    auto subject = text_of(item.payload, "subject");
-    auto tx = ctx.db.begin_write();
-    outbox::record_receipt(ctx.db, item.idempotency_key, receipt, ctx.now);
-    // The message of record for its subject (a reply in its thread, such as a reminder, is not).
-    if (!subject.empty() && reply_to.empty() && !id.empty()) {
-      SQLite::Statement ins(ctx.db.sql(),
-                            "INSERT INTO posted_messages(subject, channel_kind, channel, message_id, service_url, "
-                            "created_at, updated_at) VALUES (?, 'teams', ?, ?, ?, ?, ?) "
-                            "ON CONFLICT(subject, channel_kind, channel) DO UPDATE SET message_id = excluded.message_id, "
-                            "service_url = excluded.service_url, updated_at = excluded.updated_at");
-      ins.bind(1, subject);
-      ins.bind(2, dest.conversation_id);
-      ins.bind(3, id);
-      ins.bind(4, dest.service_url);
-      ins.bind(5, static_cast<std::int64_t>(ctx.now));
-      ins.bind(6, static_cast<std::int64_t>(ctx.now));
-      ins.exec();
-      if (auto version = version_of(item.payload)) {
-        SQLite::Statement mark(ctx.db.sql(),
-                               "INSERT INTO effect_receipts(idempotency_key, receipt, created_at) VALUES (?, ?, ?) "
-                               "ON CONFLICT(idempotency_key) DO NOTHING");
-        mark.bind(1, version_key(dest, id));
-        mark.bind(2, json::serialize(json::object{{"version", *version}}));
-        mark.bind(3, static_cast<std::int64_t>(ctx.now));
-        mark.exec();
-      }
-    }
-    tx.commit();
-    return receipt;
-  });
-
-  svc.outbox().register_handler("teams.update_activity", [&config, connector](const outbox::Item& item,
-                                                                              outbox::DeliveryContext& ctx) -> json::value {
-    auto dest = destination(ctx.db, config, item, posted_service_url(ctx.db, item));
-    if (dest.webhook) return json::object{{"skipped", "incoming webhook messages cannot be edited"}};
-    auto activity_id = required(item.payload, "activity_id", item);
-    auto version = version_of(item.payload);
-    if (version) {
-      if (auto seen = outbox::receipt_for(ctx.db, version_key(dest, activity_id))) {
-        auto* v = seen->if_contains("version");
-        if (v && v->is_int64() && v->as_int64() > *version) {
-          spdlog::info("teams.update_activity {}: version {} is older than the delivered {}, skipped", item.idempotency_key,
-                       *version, v->as_int64());
-          return json::object{{"skipped", "older than the version already shown"}};
-        }
-      }
-    }
-    require_connector(*connector, item);
-    connector->update_activity(dest.service_url, dest.conversation_id, activity_id, activity_of(item));
-    auto tx = ctx.db.begin_write();
-    SQLite::Statement upd(ctx.db.sql(),
-                          "UPDATE posted_messages SET updated_at = ? WHERE channel_kind = 'teams' AND channel = ? AND "
-                          "message_id = ?");
-    upd.bind(1, static_cast<std::int64_t>(ctx.now));
-    upd.bind(2, dest.conversation_id);
-    upd.bind(3, activity_id);
-    upd.exec();
-    if (version) {
-      SQLite::Statement mark(ctx.db.sql(),
-                             "INSERT INTO effect_receipts(idempotency_key, receipt, created_at) VALUES (?, ?, ?) "
-                             "ON CONFLICT(idempotency_key) DO UPDATE SET receipt = excluded.receipt");
-      mark.bind(1, version_key(dest, activity_id));
-      mark.bind(2, json::serialize(json::object{{"version", *version}}));
-      mark.bind(3, static_cast<std::int64_t>(ctx.now));
-      mark.exec();
-    }
-    tx.commit();
-    return json::object{{"conversation", dest.conversation_id}, {"activity_id", activity_id}};
-  });
-
-  svc.outbox().register_handler("teams.run_command", [&svc](const outbox::Item& item, outbox::DeliveryContext& ctx) -> json::value {
-    commands::Invocation inv;
-    inv.actor = {"teams", text_of(item.payload, "user_id"), text_of(item.payload, "user_name")};
-    inv.channel = required(item.payload, "conversation", item);
-    inv.workspace = text_of(item.payload, "tenant_id");
-    inv.db = &ctx.db;
-    inv.now = ctx.now;
-    chat::Reply reply;
-    try {
-      reply = svc.commands().run(text_of(item.payload, "text"), inv);
-    } catch (const Error& e) {
-      // A refusal is the answer; a failure of ours is retried by the outbox (the data may be busy).
-      if (e.kind() == ErrorKind::internal || e.kind() == ErrorKind::unavailable) throw;
-      reply.text(e.what());
-    }
-    json::object payload{{"conversation", inv.channel},
-                         {"service_url", text_of(item.payload, "service_url")},
-                         {"reply_to_id", text_of(item.payload, "reply_to_id")},
-                         {"activity", teams::render_activity(reply)}};
-    auto tx = ctx.db.begin_write();
-    outbox::enqueue(ctx.db, {"teams.send_activity", item.idempotency_key + ":reply", std::move(payload), 0}, ctx.now);
-    tx.commit();
-    ctx.wake();
-    return json::object{{"answered", true}};
-  });
+  auto d = std::make_shared<Deliveries>(Deliveries{svc, svc.config().msteams, connector, webhook_call});
+  outbox::register_typed<messages::ChatPost>(svc.outbox(), messages::post_kind("teams"),
+                                             [d](const messages::ChatPost& p, const outbox::Item& item,
+                                                 outbox::DeliveryContext& ctx) { return deliver_post(*d, p, item, ctx); });
+  outbox::register_typed<messages::ChatUpdate>(svc.outbox(), messages::update_kind("teams"),
+                                               [d](const messages::ChatUpdate& u, const outbox::Item& item,
+                                                   outbox::DeliveryContext& ctx) { return deliver_update(*d, u, item, ctx); });
+  outbox::register_typed<messages::ChatReply>(svc.outbox(), messages::reply_kind("teams"),
+                                              [d](const messages::ChatReply& r, const outbox::Item& item,
+                                                  outbox::DeliveryContext& ctx) { return deliver_reply(*d, r, item, ctx); });
 }
 
 }  // namespace costbot::teams_app

@@ -1,16 +1,11 @@
 #pragma once
-// Outbox deliveries of teams.* effects:
-//   teams.send_activity    {conversation, activity, service_url?, reply_to_id?, subject?, version?}
-//                          → Bot Connector POST (a reply when reply_to_id is set), or an incoming
-//                          webhook when conversation is "webhook:NAME" (bot-only actions removed).
-//                          A first post with a subject is recorded in posted_messages (with its
-//                          service_url) so later changes edit it in place.
-//   teams.update_activity  {conversation, activity_id, activity, service_url?, subject?, version?}
-//                          → Bot Connector PUT; an update older than one already delivered to the
-//                          same message is skipped. Webhook copies cannot be edited (skipped).
-//   teams.run_command      {text, conversation, service_url, reply_to_id, user_id, user_name, tenant_id}
-//                          → a chat command that may be slow, run here; its answer is queued as
-//                          teams.send_activity.
+// The Teams delivery handlers of the one message model (engine/messages):
+//   teams.post    a ChatPost → Bot Connector POST (a reply in the thread of the subject's copy when
+//                 in_thread), or an incoming webhook when the conversation is "webhook:NAME" (bot-only
+//                 actions removed); the copy is recorded with its activity id and serviceUrl.
+//   teams.update  a ChatUpdate → Bot Connector PUT of the copy's activity; skipped when the copy shows
+//                 a newer version; webhook copies cannot be edited (skipped).
+//   teams.reply   a ChatReply → a message activity into the conversation, in reply to `thread`.
 // Retries, 429 / Retry-After and permanent failures are the outbox worker's (http::RemoteError).
 #include <memory>
 

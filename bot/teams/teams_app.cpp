@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "adapters/teams/activity.hpp"
@@ -16,6 +17,8 @@
 #include "bot/service/service.hpp"
 #include "bot/teams/conversations.hpp"
 #include "bot/teams/deliveries.hpp"
+#include "engine/messages/copies.hpp"
+#include "adapters/teams/message_render.hpp"
 #include "engine/outbox/outbox.hpp"
 #include "engine/util/hash.hpp"
 #include "engine/util/log.hpp"
@@ -64,16 +67,15 @@ struct App {
   }
 
   // A message into the activity's conversation, as a reply to it (threaded in channels).
-  void enqueue_reply(storage::Database& db, const teams::Activity& a, json::object activity, const std::string& key,
+  void enqueue_reply(storage::Database& db, const teams::Activity& a, const chat::Reply& reply, const std::string& key,
                      UnixSeconds now) const {
-    outbox::enqueue(db,
-                    {"teams.send_activity", key,
-                     {{"conversation", a.conversation.id},
-                      {"service_url", a.service_url},
-                      {"reply_to_id", a.reply_to_id.empty() ? a.id : a.reply_to_id},
-                      {"activity", std::move(activity)}},
-                     0},
-                    now);
+    messages::ChatReply r;
+    r.channel = "teams";
+    r.conversation = a.conversation.id;
+    r.service_url = a.service_url;
+    r.thread = a.reply_to_id.empty() ? a.id : a.reply_to_id;
+    r.reply = reply;
+    messages::enqueue(db, key, r, now);
   }
 };
 
@@ -91,35 +93,26 @@ bool is_rich(const chat::Reply& r) {
   return false;
 }
 
-// The card the action handler just queued for the clicked message (a teams.update_activity for
-// that conversation and activity, newer than `after`): what the invoke answers with, so the person
-// who clicked sees the decision at once.
-std::optional<json::object> refreshed_card(storage::Database& db, const std::string& conversation,
+// The card the action handler just queued for the clicked message (a teams.update of its copy,
+// queued after outbox row `after`): what the invoke answers with, so the person who clicked sees
+// the decision at once.
+std::optional<json::object> refreshed_card(App& app, storage::Database& db, const std::string& conversation,
                                            const std::string& activity_id, std::int64_t after) {
   if (activity_id.empty()) return std::nullopt;
-  SQLite::Statement q(db.sql(),
-                      "SELECT payload FROM outbox WHERE id > ? AND kind = 'teams.update_activity' "
-                      "AND json_extract(payload, '$.activity_id') = ? ORDER BY id DESC");
-  q.bind(1, after);
-  q.bind(2, activity_id);
-  while (q.executeStep()) {
-    boost::system::error_code ec;
-    auto payload = json::parse(q.getColumn(0).getString(), ec);
-    if (ec || !payload.is_object()) continue;
-    const auto& p = payload.as_object();
-    auto* conv = p.if_contains("conversation");
-    auto* activity = p.if_contains("activity");
-    if (!conv || !conv->is_string() || !activity || !activity->is_object()) continue;
-    // A click inside a channel thread names the conversation with ";messageid=": compare channels.
-    if (teams::base_conversation_id(conv->as_string()) != teams::base_conversation_id(conversation)) continue;
-    if (const auto* card = teams::card_of(activity->as_object())) return *card;
+  // A click inside a channel thread names the conversation with ";messageid=": the copy has the channel's.
+  auto copy = messages::CopyStore(db).find_landed("teams", teams::base_conversation_id(conversation), activity_id);
+  if (!copy) copy = messages::CopyStore(db).find_landed("teams", conversation, activity_id);
+  if (!copy) return std::nullopt;
+  for (const auto& item : outbox::queued_after(db, after, messages::update_kind("teams"))) {
+    auto update = messages::effect_from<messages::ChatUpdate>(item.payload);
+    if (update.message.subject != copy->subject || !(update.to == copy->to)) continue;
+    auto activity = teams::render_message_activity(app.svc.templates(), update.message, /*edit=*/true);
+    if (const auto* card = teams::card_of(activity)) return *card;
   }
   return std::nullopt;
 }
 
-std::int64_t last_outbox_id(storage::Database& db) {
-  return db.sql().execAndGet("SELECT COALESCE(MAX(id), 0) FROM outbox").getInt64();
-}
+std::int64_t last_outbox_id(storage::Database& db) { return outbox::last_id(db); }
 
 // A click (Action.Execute invoke or Action.Submit message).
 Response handle_card_action(App& app, const teams::Activity& a, const teams::CardAction& click, const std::string& request_id) {
@@ -129,8 +122,8 @@ Response handle_card_action(App& app, const teams::Activity& a, const teams::Car
   auto answer = [&](const std::string& text) {
     if (click.invoke) return Response::json(200, teams::message_invoke_response(text));
     auto tx = db.begin_write();
-    app.enqueue_reply(db, a, teams::render_activity(text_reply((a.from.name.empty() ? "" : a.from.name + ": ") + text)),
-                      "teams.note:" + request_id, now);
+    app.enqueue_reply(db, a, text_reply((a.from.name.empty() ? "" : a.from.name + ": ") + text), "teams.note:" + request_id,
+                      now);
     tx.commit();
     app.svc.wake_outbox();
     return Response::empty(200);
@@ -154,13 +147,13 @@ Response handle_card_action(App& app, const teams::Activity& a, const teams::Car
   if (queued) app.svc.wake_outbox();
 
   if (click.invoke) {
-    if (auto card = refreshed_card(db, action.message.channel, action.message.message_id, before))
+    if (auto card = refreshed_card(app, db, action.message.channel, action.message.message_id, before))
       return Response::json(200, teams::card_invoke_response(*card));
   }
   if (note && (is_rich(*note) || !click.invoke)) {
     // Teams has no private replies: a rich note (Details) goes into the conversation, as a reply.
     auto tx = db.begin_write();
-    app.enqueue_reply(db, a, teams::render_activity(*note), "teams.note:" + request_id, now);
+    app.enqueue_reply(db, a, *note, "teams.note:" + request_id, now);
     tx.commit();
     app.svc.wake_outbox();
     if (!click.invoke) return Response::empty(200);
@@ -213,7 +206,7 @@ Response handle_message(App& app, const teams::Activity& a, const std::string& r
 
   auto tx = db.begin_write();
   if (reply) {
-    app.enqueue_reply(db, a, teams::render_activity(*reply), key, now);
+    app.enqueue_reply(db, a, *reply, key, now);
   } else {
     // May be slow: the outbox worker runs it and posts the answer (it survives a restart).
     outbox::enqueue(db,
@@ -225,7 +218,7 @@ Response handle_message(App& app, const teams::Activity& a, const std::string& r
                       {"user_id", teams::user_id_of(a.from)},
                       {"user_name", a.from.name},
                       {"tenant_id", a.tenant_id}},
-                     0},
+                     0, {}},
                     now);
   }
   tx.commit();
@@ -259,11 +252,12 @@ Response handle_activity(App& app, const teams::Activity& a, const std::string& 
     help.title = "Hello, I am costbot";
     help.visibility = chat::Visibility::in_channel;
     // One welcome per conversation, whether Teams sent installationUpdate, conversationUpdate or both.
-    outbox::enqueue(db,
-                    {"teams.send_activity", "teams.welcome:" + a.conversation.id,
-                     {{"conversation", a.conversation.id}, {"service_url", a.service_url}, {"activity", teams::render_activity(help)}},
-                     0},
-                    now);
+    messages::ChatReply r;
+    r.channel = "teams";
+    r.conversation = a.conversation.id;
+    r.service_url = a.service_url;
+    r.reply = help;
+    messages::enqueue(db, "teams.welcome:" + a.conversation.id, r, now);
   }
   tx.commit();
   if (welcome) app.svc.wake_outbox();
@@ -408,6 +402,39 @@ void install(service::Service& svc) {
     connector->set_call_options(delivery);
     register_deliveries(svc, connector);
   }
+  // teams.run_command: a message whose command may be slow, run by the outbox worker; the answer is a teams.reply.
+  svc.outbox().register_handler("teams.run_command", [app](const outbox::Item& item, outbox::DeliveryContext& ctx) -> json::value {
+    auto text_of = [&](std::string_view key) {
+      auto* v = item.payload.if_contains(key);
+      return v && v->is_string() ? std::string(v->as_string()) : std::string();
+    };
+    commands::Invocation inv;
+    inv.actor = {"teams", text_of("user_id"), text_of("user_name")};
+    inv.channel = text_of("conversation");
+    inv.workspace = text_of("tenant_id");
+    inv.db = &ctx.db;
+    inv.now = ctx.now;
+    if (inv.channel.empty()) throw outbox::DeliveryError("teams.run_command has no conversation", false);
+    chat::Reply reply;
+    try {
+      reply = app->svc.commands().run(text_of("text"), inv);
+    } catch (const Error& e) {
+      // A refusal is the answer; a failure of ours is retried by the outbox (the data may be busy).
+      if (e.kind() == ErrorKind::internal || e.kind() == ErrorKind::unavailable) throw;
+      reply.text(e.what());
+    }
+    messages::ChatReply r;
+    r.channel = "teams";
+    r.conversation = inv.channel;
+    r.service_url = text_of("service_url");
+    r.thread = text_of("reply_to_id");
+    r.reply = reply;
+    auto tx = ctx.db.begin_write();
+    messages::enqueue(ctx.db, item.idempotency_key + ":reply", r, ctx.now);
+    tx.commit();
+    ctx.wake();
+    return json::object{{"answered", true}};
+  });
 }
 
 }  // namespace costbot::teams_app

@@ -5,15 +5,24 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <cstdio>
 #include <sstream>
+#include <variant>
 
+#include "adapters/http/form.hpp"
+#include "bot/auth/oidc_sign_in.hpp"
+#include "bot/auth/web_auth.hpp"
 #include "bot/server/errors.hpp"
 #include "bot/service/service.hpp"
 #include "bot/web/web_feed.hpp"
 #include "bot/web/web_views.hpp"
+#include "engine/approvals/records.hpp"
+#include "engine/detect/finding_store.hpp"
+#include "engine/messages/copies.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/hash.hpp"
 #include "engine/util/strings.hpp"
+#include "engine/util/time.hpp"
 
 namespace costbot::web {
 namespace json = boost::json;
@@ -26,7 +35,7 @@ namespace {
 // container image and the systemd install already carry), so changing its wording or layout needs
 // no rebuild. It is read once at start (three small files) and kept in memory.
 struct Assets {
-  std::string index_html, app_js, app_css, favicon_svg;
+  std::string index_html, sign_in_html, app_js, app_css, favicon_svg;
 };
 
 std::string read_asset(const std::filesystem::path& path) {
@@ -39,35 +48,24 @@ std::string read_asset(const std::filesystem::path& path) {
 
 Assets load_assets(const std::string& templates_root) {
   auto dir = std::filesystem::path(templates_root) / "web" / "page";
-  return {read_asset(dir / "index.html"), read_asset(dir / "app.js"), read_asset(dir / "app.css"),
-          read_asset(dir / "favicon.svg")};
+  return {read_asset(dir / "index.html"), read_asset(dir / "sign_in.html"), read_asset(dir / "app.js"),
+          read_asset(dir / "app.css"), read_asset(dir / "favicon.svg")};
 }
 
-// "127.0.0.1:5555", "::1:5555", "::ffff:127.0.0.1:5555" → is the peer this machine?
-bool loopback_peer(std::string_view remote) {
-  auto colon = remote.rfind(':');
-  auto address = colon == std::string_view::npos ? remote : remote.substr(0, colon);
-  if (address.starts_with("::ffff:")) address.remove_prefix(7);
-  return address.starts_with("127.") || address == "::1";
-}
-
-// "localhost:8080" → "localhost", "[::1]:8080" → "[::1]", lower-cased.
-std::string host_name(std::string_view host) {
-  std::string h = text::to_lower(text::trim(host));
-  if (!h.empty() && h.front() == '[') {
-    auto close = h.find(']');
-    return close == std::string::npos ? h : h.substr(0, close + 1);
+// Text for HTML (the sign-in page's few values: names from config).
+std::string web_html_escape(std::string_view in) {
+  std::string out;
+  for (char c : in) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
   }
-  auto colon = h.rfind(':');
-  return colon == std::string::npos ? h : h.substr(0, colon);
-}
-
-// The host part of an http(s) URL, lower-cased ("" when there is none).
-std::string url_host(const std::string& url) {
-  auto scheme = url.find("://");
-  if (scheme == std::string::npos) return {};
-  auto rest = std::string_view(url).substr(scheme + 3);
-  return host_name(rest.substr(0, rest.find('/')));
+  return out;
 }
 
 // Plain text of a reply for the page (it draws text, never markup): the title, then every block.
@@ -89,49 +87,48 @@ std::string plain_text(const chat::Reply& reply) {
 
 class Channel {
  public:
-  Channel(service::Service& svc, Assets assets)
-      : svc_(svc), config_(svc.config().web), csrf_token_(hash::random_hex(24)) {
-    allowed_hosts_ = {"localhost", "127.0.0.1", "[::1]"};
-    if (auto h = url_host(svc.config().server.public_url); !h.empty()) allowed_hosts_.push_back(h);
-    index_html_ = text::replace_all(assets.index_html, "{{csrf_token}}", csrf_token_);
-    index_html_ = text::replace_all(index_html_, "{{poll_ms}}", std::to_string(config_.poll_ms));
+  Channel(service::Service& svc, Assets assets, std::shared_ptr<const webauth::WebAuth> auth)
+      : svc_(svc), config_(svc.config().web), auth_(std::move(auth)) {
+    index_html_ = text::replace_all(assets.index_html, "{{poll_ms}}", std::to_string(config_.poll_ms));
+    sign_in_html_ = std::move(assets.sign_in_html);
     app_js_ = std::move(assets.app_js);
     app_css_ = std::move(assets.app_css);
     favicon_svg_ = std::move(assets.favicon_svg);
   }
 
-  void check_reader(const Request& req) const {
-    if (config_.access != "local") return;
-    if (!loopback_peer(req.remote))
-      throw Error(ErrorKind::forbidden,
-                  "the local web channel answers only on this machine (web.access: local); use web.access: open "
-                  "behind an authenticating proxy to reach it from elsewhere");
-    auto host = req.header("host");
-    std::string name = host ? host_name(*host) : "";
-    if (std::find(allowed_hosts_.begin(), allowed_hosts_.end(), name) == allowed_hosts_.end())
-      throw Error(ErrorKind::forbidden, "the local web channel answers only to this machine's names (localhost, "
-                                        "127.0.0.1, [::1] or server.public_url's host), not \"" + name + "\"");
+  // Who may connect (web.access) and to which names (DNS rebinding): before anything else.
+  void check_transport(const Request& req) const { auth_->check_transport(req); }
+
+  // The signed-in person, or 401: every /web route needs a session.
+  auth::Session check_reader(const Request& req) {
+    check_transport(req);
+    auto session = auth_->session(req, svc_.db(), svc_.clock().now());
+    if (!session) throw Error(ErrorKind::unauthorized, "sign in first: open this service's page (/) and sign in");
+    svc_.authorizer().require(auth_->principal(*session), auth::Action::view);
+    return *session;
   }
 
-  // A state-changing request must come from the page itself (see web_channel.hpp on CSRF).
-  std::optional<Response> check_writer(const Request& req) const {
-    check_reader(req);
+  // A state-changing request must come from the page itself, in this session (see web_channel.hpp on CSRF).
+  std::variant<auth::Session, Response> check_writer(const Request& req) {
+    check_transport(req);
     auto type = req.header("content-type");
     if (!type || !text::starts_with_icase(*type, "application/json"))
       return server::error_response(415, "expected Content-Type: application/json", req.id);
     if (auto site = req.header("sec-fetch-site"); site && *site != "same-origin")
       throw Error(ErrorKind::forbidden, "cross-site request refused (Sec-Fetch-Site: " + std::string(*site) + ")");
     if (auto origin = req.header("origin")) {
-      auto host = req.header("host");
+      auto host = req.forwarded_host.empty() ? req.header("host") : std::optional<std::string_view>(req.forwarded_host);
       std::string o = text::to_lower(*origin);
       std::string h = host ? text::to_lower(*host) : "";
       if (h.empty() || (o != "http://" + h && o != "https://" + h))
         throw Error(ErrorKind::forbidden, "cross-site request refused (Origin " + std::string(*origin) + ")");
     }
+    auto session = auth_->session(req, svc_.db(), svc_.clock().now());
+    if (!session) throw Error(ErrorKind::unauthorized, "sign in first: open this service's page (/) and sign in");
     auto token = req.header("x-csrf-token");
-    if (!token || !hash::equal_constant_time(*token, csrf_token_))
+    if (!token || !hash::equal_constant_time(*token, session->csrf_token))
       throw Error(ErrorKind::forbidden, "missing or stale X-CSRF-Token: reload the page");
-    return std::nullopt;
+    return *session;
   }
 
   static Response no_store(Response r) {
@@ -156,19 +153,121 @@ class Channel {
     return static_cast<std::size_t>(*n);
   }
 
-  Response page(const Request& req) const {
-    check_reader(req);
+  static Response html_page(std::string body) {
     Response r;
     r.content_type = "text/html; charset=utf-8";
-    r.body = index_html_;
+    r.body = std::move(body);
     // Nothing but this origin's own script, style and images (charts): no CDN, no inline script.
     r.with_header("Content-Security-Policy",
                   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-                  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+                  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
     r.with_header("X-Content-Type-Options", "nosniff");
     r.with_header("Referrer-Policy", "no-referrer");
-    r.with_header("Cache-Control", "no-store");  // it carries this process's CSRF token
+    r.with_header("Cache-Control", "no-store");  // it carries the session's CSRF token
     return r;
+  }
+
+  Response page(const Request& req) {
+    check_transport(req);
+    auto session = auth_->session(req, svc_.db(), svc_.clock().now());
+    if (!session) return sign_in_page("", webauth::safe_return_path(req.query_param("next").value_or("")));
+    auto principal = auth_->principal(*session);
+    svc_.authorizer().require(principal, auth::Action::view);
+    // Whom the page may act for: nobody but the person, unless a grant says so (access.act_for).
+    const bool acts_for_others = svc_.authorizer().has_grants(principal);
+    std::string body = text::replace_all(index_html_, "{{csrf_token}}", session->csrf_token);
+    body = text::replace_all(body, "{{user_id}}", web_html_escape(session->user_id));
+    body = text::replace_all(body, "{{user_name}}", web_html_escape(principal.name));
+    body = text::replace_all(body, "{{acts_for_others}}", acts_for_others ? "true" : "false");
+    return html_page(std::move(body));
+  }
+
+  // Signed out: the providers to sign in with, or how the local operator gets a link.
+  Response sign_in_page(const std::string& problem, const std::string& next = "") const {
+    std::string providers;
+    // `next`: where to go once signed in (a chart link followed while signed out), a local path.
+    const std::string query = next.empty() || next == "/" ? "" : "?next=" + http::encode_form({{"n", next}}).substr(2);
+    for (const auto& p : svc_.config().web.providers)
+      providers += "<li><a class=\"provider\" data-testid=\"provider\" href=\"/auth/login/" + web_html_escape(p.name) +
+                   web_html_escape(query) + "\">" + web_html_escape(p.label) + "</a></li>";
+    std::string local = svc_.config().web.providers.empty()
+                            ? "<p>No identity provider is configured. <code>costbot serve</code> printed a one-time "
+                              "sign-in link for the local operator when it started; <code>costbot web sign-in-link</code> "
+                              "makes another.</p>"
+                            : "";
+    std::string body = text::replace_all(sign_in_html_, "{{providers}}", providers);
+    body = text::replace_all(body, "{{local_operator}}", local);
+    body = text::replace_all(body, "{{problem}}", problem.empty() ? "" : "<p class=\"problem\" data-testid=\"problem\">" +
+                                                                             web_html_escape(problem) + "</p>");
+    auto r = html_page(std::move(body));
+    r.status = problem.empty() ? 200 : 403;
+    return r;
+  }
+
+  // GET /auth/local?token=T: the one-time link `serve` printed. Used once, then a session.
+  Response local_sign_in(const Request& req) {
+    check_transport(req);
+    auto token = req.query_param("token").value_or("");
+    const auto now = svc_.clock().now();
+    if (token.empty() || !auth::redeem_sign_in_link(svc_.db(), token, now)) {
+      spdlog::warn("web: a sign-in link was refused (unknown, used or expired)");
+      return sign_in_page("This sign-in link is unknown, already used or expired. Run `costbot web sign-in-link` for a new one.");
+    }
+    auth::Session s;
+    s.user_id = svc_.config().web.local_operator;
+    s.name = svc_.config().web.local_operator + " (local operator)";
+    s.provider = "local";
+    spdlog::info("web: the local operator signed in with a one-time link");
+    return auth_->sign_in(svc_.db(), std::move(s), "/", now);
+  }
+
+  // POST /auth/logout (from the page: JSON with the CSRF token).
+  Response logout(Request& req) {
+    auto checked = check_writer(req);
+    if (auto* refused = std::get_if<Response>(&checked)) return *refused;
+    if (auto cookie = webauth::cookie_value(req, auth_->cookie_name()))
+      auth::end_session(svc_.db(), *cookie, svc_.clock().now());
+    auto r = Response::json(200, {{"ok", true}});
+    r.with_header("Set-Cookie", auth_->clear_cookie());
+    r.with_header("Cache-Control", "no-store");
+    return r;
+  }
+
+  // GET /auth/me: who the page is signed in as, their roles and whether they may act for others.
+  Response me(const Request& req) {
+    auto session = check_reader(req);
+    auto p = auth_->principal(session);
+    json::array roles;
+    for (auto r : svc_.authorizer().roles_of(p)) roles.push_back(json::value(auth::to_string(r)));
+    return no_store(Response::json(200, {{"user_id", session.user_id},
+                                         {"name", p.name},
+                                         {"provider", session.provider},
+                                         {"roles", roles},
+                                         {"acts_for_others", svc_.authorizer().has_grants(p)},
+                                         {"expires_at", format_instant(session.expires_at)}}));
+  }
+
+  // GET /incidents/{id}, /findings/{id}, /approvals/{id}: where "Open in costbot" and the approval
+  // links of every message lead. The page, under the page's own access rules; 404 when there is
+  // no such thing here (ids as messages write them: 12, F12, I3, #4).
+  // Signed out, the link shows the sign-in page and says nothing of whether the id exists.
+  Response deep_link(const Request& req, const std::string& kind) {
+    check_transport(req);
+    if (!auth_->session(req, svc_.db(), svc_.clock().now())) return page(req);
+    check_reader(req);  // whether an id exists is for people who may view
+    std::string_view digits = req.param("id");
+    if (!digits.empty() && std::string_view("FfIi#").find(digits.front()) != std::string_view::npos) digits.remove_prefix(1);
+    auto id = text::parse_int(digits);
+    bool exists = false;
+    if (id && *id > 0) {
+      detect::FindingStore store(svc_.db());
+      if (kind == "incidents") exists = store.incident(*id).has_value();
+      else if (kind == "findings") exists = store.finding(*id).has_value();
+      else exists = approvals::load_request(svc_.db(), *id).has_value();
+    }
+    if (!exists)
+      throw Error(ErrorKind::not_found, "no " + kind.substr(0, kind.size() - 1) + " " + req.param("id") + " here");
+    return page(req);
   }
 
   Response findings(const Request& req) {
@@ -187,17 +286,17 @@ class Channel {
   }
 
   Response script(const Request& req) const {
-    check_reader(req);
+    check_transport(req);
     return asset(app_js_, "text/javascript; charset=utf-8");
   }
 
   Response stylesheet(const Request& req) const {
-    check_reader(req);
+    check_transport(req);
     return asset(app_css_, "text/css; charset=utf-8");
   }
 
   Response icon(const Request& req) const {
-    check_reader(req);
+    check_transport(req);
     return asset(favicon_svg_, "image/svg+xml");
   }
 
@@ -244,7 +343,10 @@ class Channel {
   }
 
   Response act(Request& req) {
-    if (auto refused = check_writer(req)) return *refused;
+    auto checked = check_writer(req);
+    if (auto* refused = std::get_if<Response>(&checked)) return *refused;
+    const auto& session = std::get<auth::Session>(checked);
+    auto principal = auth_->principal(session);
     json::value body;
     try {
       body = json::parse(req.body);
@@ -263,7 +365,7 @@ class Channel {
     };
     auto verb_name = field("verb", 32);
     auto verb = chat::parse_action_verb(verb_name);
-    if (!verb) throw invalid_input("verb: expected approve, reject, not_anomaly, ack or details, got \"" + verb_name + "\"");
+    if (!verb) throw invalid_input("verb: expected approve, reject, not_anomaly, ack or details");
     chat::ChatAction action;
     action.verb = *verb;
     action.subject = field("subject", 200);
@@ -271,14 +373,24 @@ class Channel {
     action.reason = field("reason", 2000);
     if (action.verb == chat::ActionVerb::reject && action.reason.empty())
       throw invalid_input("a reason is required to reject");
-    auto actor = field("actor", 100);
-    // No accounts here (web.access): the page says whom it acts as.
-    action.actor = {"web", actor.empty() ? "web-user" : actor, actor.empty() ? "web user" : actor};
+    // The actor is the signed-in person, never a field of the request. A field may only name
+    // someone to act for, and only with an explicit grant (access.act_for); it is audited so.
+    if (o.contains("actor"))
+      throw invalid_input("\"actor\" is not accepted: the actor is the signed-in person (use \"acting_for\" with a grant)");
+    auto acting_for = field("acting_for", 100);
+    if (!acting_for.empty() && acting_for != session.user_id) {
+      if (!svc_.authorizer().may_act_for(principal, acting_for))
+        throw Error(ErrorKind::forbidden, session.user_id + " has no grant to act for " + acting_for + " (access.act_for)");
+      action.acting_for = acting_for;
+      action.grant = "access.act_for";
+    }
+    action.actor = {"web", session.user_id, principal.name};
     action.message = {"web", field("feed", 200), action.subject, false, ""};
 
     auto outcome = svc_.action_handler().handle(action, svc_.db(), svc_.clock().now());
     if (outcome.queued_effects) svc_.wake_outbox();
-    spdlog::info("web action {} {} by web:{}{}", chat::to_string(action.verb), action.subject, action.actor.user_id,
+    spdlog::info("web action {} {} by web:{}{}{}", chat::to_string(action.verb), action.subject, action.actor.user_id,
+                 action.acting_for.empty() ? "" : " for " + action.acting_for,
                  outcome.queued_effects ? " (effects queued)" : "");
     json::object answer{{"ok", true}, {"queued_effects", outcome.queued_effects}};
     if (outcome.reply_to_actor) answer["message"] = plain_text(*outcome.reply_to_actor);
@@ -288,35 +400,89 @@ class Channel {
  private:
   service::Service& svc_;
   const config::WebConfig& config_;
-  std::string csrf_token_;
-  std::vector<std::string> allowed_hosts_;
-  std::string index_html_, app_js_, app_css_, favicon_svg_;
+  std::shared_ptr<const webauth::WebAuth> auth_;
+  std::string index_html_, sign_in_html_, app_js_, app_css_, favicon_svg_;
 };
 
-json::value deliver_web_post(const outbox::Item& item, outbox::DeliveryContext& ctx) {
+// Prints the local operator's one-time sign-in link once the server listens (its port is known
+// then), when no identity provider is configured: the way Jupyter prints its token. It goes to
+// standard output, not to the log.
+class SignInLinkPrinter final : public service::Component {
+ public:
+  std::string name() const override { return "web sign-in link"; }
+  void start(service::Service& svc) override {
+    const auto& c = svc.config();
+    if (!c.web.providers.empty()) return;
+    // Reachable from elsewhere but nobody can sign in except through the console: say so.
+    auto host = webauth::url_host(c.server.public_url);
+    const bool remote = !host.empty() && host != "localhost" && host != "[::1]" && !host.starts_with("127.");
+    if (remote || c.web.access == "open")
+      spdlog::warn("web: no identity provider is configured (web.providers) although {}: only the local operator can "
+                   "sign in, through one-time links; configure Slack, Entra ID or another OpenID Connect provider",
+                   remote ? "server.public_url is " + c.server.public_url : std::string("web.access is open"));
+    std::string base = c.server.public_url_derived ? svc.url() : c.public_base_url();
+    auto token = auth::create_sign_in_link(svc.db(), c.web.sign_in_link_ttl, "serve", svc.clock().now());
+    std::fflush(stderr);
+    std::printf("\n    Sign in to the web channel as the local operator (%s) with this one-time link\n"
+                "    (valid %lld minutes; `costbot web sign-in-link` makes another):\n\n        %s/auth/local?token=%s\n\n",
+                c.web.local_operator.c_str(), static_cast<long long>(c.web.sign_in_link_ttl / 60), base.c_str(),
+                token.c_str());
+    std::fflush(stdout);
+    spdlog::info("web: a one-time sign-in link for the local operator was printed on standard output");
+  }
+  void stop() override {}
+};
+
+// web.post / web.update: the message rendered as a post of its feed, and its copy recorded (the
+// feed and subject are where it landed).
+json::value deliver_web_message(const render::Templates& templates, const messages::Address& to,
+                                const messages::Message& message, bool notice, const outbox::Item& item,
+                                outbox::DeliveryContext& ctx) {
+  if (to.target.empty()) throw outbox::DeliveryError(item.kind + " has no feed", false);
   Post post;
   try {
-    post = post_from_payload(item.payload);
+    post = render_post(templates, to.target, message);
+    if (notice) post.version = 0;
+    post_from_payload(to_json(post));  // the same checks as any post (sizes, actions)
   } catch (const Error& e) {
-    throw outbox::DeliveryError(e.what(), false);  // a malformed payload never gets better
+    if (e.kind() != ErrorKind::invalid_input && e.kind() != ErrorKind::not_found) throw;
+    throw outbox::DeliveryError(e.what(), false);  // a malformed message never gets better
   }
-  const bool versioned = item.payload.if_contains("version") != nullptr;
+  const bool versioned = post.version > 0;
+  messages::CopyStore copies(ctx.db);
   auto tx = ctx.db.begin_write();
   auto outcome = store_post(ctx.db, post, versioned, ctx.now);
+  if (versioned) {
+    auto copy = copies.find(message.subject, to);
+    if (!copy) copy = copies.plan(message.subject, to, item.idempotency_key, ctx.now);
+    if (!copy->landed()) copies.landed(copy->id, to.target, message.subject, "", post.version, ctx.now);
+    else copies.shown(copy->id, post.version, ctx.now);
+  }
   tx.commit();
-  spdlog::debug("web.post {} {} v{}: {}", post.feed, post.subject, post.version, to_string(outcome));
+  spdlog::debug("{} {} {} v{}: {}", item.kind, post.feed, post.subject, post.version, to_string(outcome));
   return json::object{{"feed", post.feed}, {"subject", post.subject}, {"stored", to_string(outcome)}};
 }
 
 }  // namespace
 
 void install(service::Service& svc, const std::string& templates_root) {
-  svc.outbox().register_handler("web.post", deliver_web_post);
+  auto templates = svc.templates_ptr();
+  outbox::register_typed<messages::ChatPost>(svc.outbox(), messages::post_kind("web"),
+                                             [templates](const messages::ChatPost& p, const outbox::Item& item,
+                                                         outbox::DeliveryContext& ctx) {
+                                               return deliver_web_message(*templates, p.to, p.message, p.in_thread, item, ctx);
+                                             });
+  outbox::register_typed<messages::ChatUpdate>(svc.outbox(), messages::update_kind("web"),
+                                               [templates](const messages::ChatUpdate& u, const outbox::Item& item,
+                                                           outbox::DeliveryContext& ctx) {
+                                                 return deliver_web_message(*templates, u.to, u.message, false, item, ctx);
+                                               });
   if (svc.config().web.access == "off") {
-    spdlog::info("web channel off (web.access: off): web.post effects are stored, no page is served");
+    spdlog::info("web channel off (web.access: off): web posts are stored, no page is served");
     return;
   }
-  auto c = std::make_shared<Channel>(svc, load_assets(templates_root));
+  auto auth = std::make_shared<const webauth::WebAuth>(svc.config());
+  auto c = std::make_shared<Channel>(svc, load_assets(templates_root), auth);
   auto& r = svc.router();
   r.add("GET", "/", [c](Request& req) { return c->page(req); });
   r.add("GET", "/web/app.js", [c](Request& req) { return c->script(req); });
@@ -328,6 +494,14 @@ void install(service::Service& svc, const std::string& templates_root) {
   r.add("GET", "/web/incidents", [c](Request& req) { return c->incidents(req); });
   r.add("GET", "/web/tickets", [c](Request& req) { return c->tickets(req); });
   r.add("POST", "/web/actions", [c](Request& req) { return c->act(req); });
+  for (const char* kind : {"incidents", "findings", "approvals"})
+    r.add("GET", std::string("/") + kind + "/{id}",
+          [c, kind = std::string(kind)](Request& req) { return c->deep_link(req, kind); });
+  r.add("GET", "/auth/local", [c](Request& req) { return c->local_sign_in(req); });
+  r.add("POST", "/auth/logout", [c](Request& req) { return c->logout(req); });
+  r.add("GET", "/auth/me", [c](Request& req) { return c->me(req); });
+  webauth::install_oidc_routes(svc, auth, [c](const std::string& problem) { return c->sign_in_page(problem); });
+  svc.add_component(std::make_shared<SignInLinkPrinter>());
 }
 
 }  // namespace costbot::web

@@ -1,5 +1,6 @@
 #include "bot/web/web_feed.hpp"
 
+#include "engine/messages/style.hpp"
 #include "engine/util/error.hpp"
 
 namespace costbot::web {
@@ -52,19 +53,6 @@ std::int64_t next_seq(storage::Database& db) {
   return db.sql().execAndGet("SELECT COALESCE(MAX(seq), 0) + 1 FROM web_posts").getInt64();
 }
 
-void record_copy(storage::Database& db, const Post& post, UnixSeconds now) {
-  SQLite::Statement ins(db.sql(),
-                        "INSERT INTO posted_messages(subject, channel_kind, channel, message_id, created_at, updated_at) "
-                        "VALUES (?, 'web', ?, ?, ?, ?) ON CONFLICT(subject, channel_kind, channel) DO UPDATE SET "
-                        "updated_at = excluded.updated_at");
-  ins.bind(1, post.subject);
-  ins.bind(2, post.feed);
-  ins.bind(3, post.subject);  // the web copy is found by feed and subject: the subject is its id
-  ins.bind(4, static_cast<std::int64_t>(now));
-  ins.bind(5, static_cast<std::int64_t>(now));
-  ins.exec();
-}
-
 }  // namespace
 
 const char* to_string(StoreOutcome outcome) {
@@ -106,6 +94,37 @@ Post post_from_payload(const json::object& payload) {
     }
     p.actions = v->as_array();
   }
+  return p;
+}
+
+Post render_post(const render::Templates& templates, const std::string& feed, const messages::Message& message) {
+  Post p;
+  p.feed = feed;
+  p.subject = message.subject;
+  p.version = message.version;
+  if (message.is_reply()) {
+    auto reply = messages::reply_of(message);
+    p.title = reply.title;
+    for (const auto& block : reply.blocks) {
+      if (const auto* t = std::get_if<chat::TextBlock>(&block)) p.text += t->text + "\n";
+      else if (const auto* c = std::get_if<chat::ContextBlock>(&block)) p.text += c->text + "\n";
+    }
+    p.event = "reply";
+    return p;
+  }
+  auto styled = messages::styled(message.facts, messages::plain_style());
+  const auto& facts = styled.as_object();
+  auto text_of = [&](std::string_view key) {
+    auto* v = facts.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  p.text = messages::render_template(templates, "web", message, messages::plain_style()).text;
+  p.title = text_of("web_title").empty() ? text_of("title") : text_of("web_title");
+  p.event = text_of("web_event");
+  if (p.event.empty()) p.event = message.template_key.substr(message.template_key.rfind('/') + 1);
+  p.severity = text_of("severity");
+  if (auto* actions = facts.if_contains("actions"); actions && actions->is_array()) p.actions = actions->as_array();
+  p.view = facts;
   return p;
 }
 
@@ -151,7 +170,6 @@ StoreOutcome store_post(storage::Database& db, const Post& post, bool versioned,
   ins.bind(13, static_cast<std::int64_t>(now));
   ins.bind(14, seq);
   ins.exec();
-  if (versioned) record_copy(db, post, now);
   return existing ? StoreOutcome::replaced : StoreOutcome::inserted;
 }
 

@@ -6,22 +6,22 @@
 #include <set>
 #include <tuple>
 
-#include "engine/alerts/alert_effects.hpp"
 #include "engine/alerts/alert_store.hpp"
 #include "engine/alerts/message_render.hpp"
 #include "engine/alerts/routing.hpp"
 #include "engine/alerts/subject_view.hpp"
 #include "engine/detect/finding_store.hpp"
+#include "engine/messages/copies.hpp"
+#include "engine/messages/publish.hpp"
 #include "engine/util/log.hpp"
 
 namespace costbot::alerts {
 namespace json = boost::json;
 
 std::string DeliveryReport::summary() const {
-  if (!queued() && held == 0 && deferred == 0) return "nothing to deliver";
-  return fmt::format("{} message(s) posted ({} grouped), {} edited, {} page(s), {} email(s), {} held for quiet hours, "
-                     "{} edit(s) waiting for their first post",
-                     posted, grouped, updated, pages, emails, held, deferred);
+  if (!queued() && held == 0) return "nothing to deliver";
+  return fmt::format("{} message(s) posted ({} grouped), {} edited, {} page(s), {} email(s), {} held for quiet hours",
+                     posted, grouped, updated, pages, emails, held);
 }
 
 struct AlertDelivery::Impl {
@@ -72,26 +72,27 @@ struct AlertDelivery::Impl {
 
   // ---- first posts ----
 
-  void enqueue_render(const MessageRecord& m, const RenderedMessage& r, const std::string& key, const json::object& view,
-                      const std::string& title, const std::string& severity, const json::array& actions) {
-    if (m.channel_kind == "slack") {
-      enqueue_effect(db, "slack.post_message", key, slack_post_payload(r, m.target, m.subject), now);
-    } else if (m.channel_kind == "teams") {
-      enqueue_effect(db, "teams.send_activity", key, teams_send_payload(r, m.target, m.subject, m.version), now);
-    } else if (m.channel_kind == "web") {
-      enqueue_effect(db, "web.post", key, web_payload(r, m.target, m.subject, m.version, title, severity, view, actions), now);
-    } else if (m.channel_kind == "email") {
-      enqueue_effect(db, "email.send", key, email_payload(r, m.target, m.subject), now);
+  // The persona's message at the subject's next version (the one counter every redraw takes).
+  messages::Message message_for(const config::PersonaConfig& p, const std::string& channel_kind, const std::string& event,
+                                const std::string& subject, const json::object& ctx) {
+    return renderer.message(p, *parse_channel(channel_kind), event, subject, ctx,
+                            messages::CopyStore(db).next_version(subject));
+  }
+
+  void send_first(const MessageRecord& m, const messages::Message& message) {
+    if (m.channel_kind == "email") {
+      messages::enqueue(db, m.post_key, messages::Email{{m.target}, message}, now);
       ++report.emails;
+      return;
     }
+    messages::post(db, {m.channel_kind, m.target}, message, m.post_key, now);
   }
 
   void post_single(const config::PersonaConfig& p, const Target& t, SubjectView& s) {
     if (t.channel_kind == "pagerduty") {
       MessageRecord m{0, p.name, t.channel_kind, t.address, s.subject, "page", "pagerduty:" + s.subject + ":trigger", 1, now, now};
       insert_message(db, m);
-      enqueue_effect(db, "pagerduty.event", m.post_key,
-                     pagerduty_trigger(s.facts, config.pagerduty.source, s.subject, config.public_base_url()), now);
+      messages::enqueue(db, m.post_key, messages::Page{"trigger", s.subject, s.facts}, now);
       save(m, s, std::nullopt);
       ++report.pages;
       report.lines.push_back(fmt::format("{}: PagerDuty trigger for {} ({})", p.name, s.subject, s.severity));
@@ -100,10 +101,9 @@ struct AlertDelivery::Impl {
     const std::string event = std::string(s.facts.at("event").as_string());
     MessageRecord m{0, p.name, t.channel_kind, t.address, s.subject, event, "", 1, now, now};
     insert_message(db, m);
-    auto channel = *parse_channel(t.channel_kind);
     auto ctx = item_context(config, s, 1);
-    auto rendered = renderer.render(p, channel, event, ctx);
-    enqueue_render(m, rendered, m.post_key, s.facts, s.finding.title, s.severity, web_actions(config, s));
+    ctx["actions"] = web_actions(config, s);
+    send_first(m, message_for(p, t.channel_kind, event, s.subject, ctx));
     save(m, s, std::nullopt);
     ++report.posted;
     report.lines.push_back(fmt::format("{}: {} {} -> {} {}", p.name, event, s.subject, t.channel_kind, t.address));
@@ -114,8 +114,8 @@ struct AlertDelivery::Impl {
     insert_message(db, m);  // subject becomes alerts:<id>
     auto ctx = group_context(config, items);
     ctx["subject"] = m.subject;
-    auto rendered = renderer.render(p, *parse_channel(t.channel_kind), "group", ctx);
-    enqueue_render(m, rendered, m.post_key, ctx, std::string(ctx.at("count_text").as_string()), "", {});
+    ctx["web_title"] = ctx.at("count_text");
+    send_first(m, message_for(p, t.channel_kind, "group", m.subject, ctx));
     for (auto* s : items) save(m, *s, std::nullopt);
     ++report.posted;
     ++report.grouped;
@@ -197,12 +197,11 @@ struct AlertDelivery::Impl {
         const bool was_open = item.state.rfind("open|", 0) == 0;
         const bool was_acked = item.state.ends_with("|ack");
         if (was_open && !s.open) {
-          enqueue_effect(db, "pagerduty.event", "pagerduty:" + s.subject + ":resolve", pagerduty_followup("resolve", s.subject), now);
+          messages::enqueue(db, "pagerduty:" + s.subject + ":resolve", messages::Page{"resolve", s.subject, {}}, now);
           ++report.pages;
           report.lines.push_back(p.name + ": PagerDuty resolve for " + s.subject);
         } else if (s.open && s.ack && !was_acked) {
-          enqueue_effect(db, "pagerduty.event", "pagerduty:" + s.subject + ":acknowledge",
-                         pagerduty_followup("acknowledge", s.subject), now);
+          messages::enqueue(db, "pagerduty:" + s.subject + ":acknowledge", messages::Page{"acknowledge", s.subject, {}}, now);
           ++report.pages;
           report.lines.push_back(p.name + ": PagerDuty acknowledge for " + s.subject);
         }
@@ -211,42 +210,29 @@ struct AlertDelivery::Impl {
       return;
     }
 
-    const std::int64_t version = m.version + 1;
+    const std::int64_t version = m.version + 1;  // this message's edit count (its ordering: the subject's version)
     const auto channel = *parse_channel(m.channel_kind);
     json::object ctx;
-    std::string event = m.event, title, severity;
-    json::array actions;
+    std::string event = m.event;
     if (m.is_group()) {
       ctx = group_context(config, views);
       ctx["subject"] = m.subject;
       ctx["is_update"] = true;
-      title = std::string(ctx.at("count_text").as_string());
+      ctx["web_title"] = ctx.at("count_text");
     } else {
       ctx = item_context(config, *views.front(), version);
-      title = views.front()->finding.title;
-      severity = views.front()->severity;
-      actions = web_actions(config, *views.front());
+      ctx["actions"] = web_actions(config, *views.front());
       // A finding of another kind may join the incident (a spike that becomes a level shift).
       event = std::string(views.front()->facts.at("event").as_string());
     }
-    auto rendered = renderer.render(p, channel, event, ctx);
-    const std::string key = "alert:" + std::to_string(m.id) + ":v" + std::to_string(version);
-    if (channel == Channel::web) {
-      enqueue_effect(db, "web.post", key,
-                     web_payload(rendered, m.target, m.subject, version, title, severity, m.is_group() ? ctx : views.front()->facts,
-                                 actions),
-                     now);
-    } else {
-      auto ref = find_posted(db, m.channel_kind, m.target, m.subject, m.post_key);
-      if (!ref) {
-        ++report.deferred;
-        report.lines.push_back(fmt::format("{}: edit of {} in {} {} waits until its first post is delivered", p.name, m.subject,
-                                           m.channel_kind, m.target));
-        return;
-      }
-      if (channel == Channel::slack) enqueue_effect(db, "slack.update_message", key, slack_update_payload(rendered, *ref, m.subject), now);
-      else enqueue_effect(db, "teams.update_activity", key, teams_update_payload(rendered, *ref, m.subject, version), now);
+    auto copy = messages::CopyStore(db).find(m.subject, {m.channel_kind, m.target});
+    if (!copy) {  // nothing records where it landed (a message older than the copy store): never post it again
+      report.lines.push_back(fmt::format("{}: {} in {} {} has no recorded copy to edit", p.name, m.subject, m.channel_kind,
+                                         m.target));
+      return;
     }
+    auto message = renderer.message(p, channel, event, m.subject, ctx, messages::CopyStore(db).next_version(m.subject));
+    messages::redraw(db, *copy, message, "alert:" + std::to_string(m.id) + ":v" + std::to_string(version), now);
     touch_message(db, m.id, version, now);
     for (std::size_t i = 0; i < items.size(); ++i)
       if (auto* s = subjects.get(items[i].subject)) save(m, *s, items[i]);

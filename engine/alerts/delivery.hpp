@@ -27,8 +27,7 @@ namespace costbot::alerts {
 struct DeliveryReport {
   int posted = 0;     // messages queued for the first time (one per target)
   int grouped = 0;    // of which grouped messages
-  int updated = 0;    // edits queued
-  int deferred = 0;   // edits waiting for their first post to be delivered
+  int updated = 0;    // edits queued (an edit of a copy not posted yet waits for its post in the outbox)
   int held = 0;       // persona alerts held for quiet hours
   int pages = 0;      // PagerDuty events queued
   int emails = 0;

@@ -6,9 +6,9 @@
 #include <cmath>
 #include <map>
 
-#include "engine/alerts/alert_effects.hpp"
 #include "engine/alerts/kinds.hpp"
 #include "engine/alerts/message_render.hpp"
+#include "engine/messages/publish.hpp"
 #include "engine/alerts/quiet_hours.hpp"
 #include "engine/alerts/routing.hpp"
 #include "engine/detect/budgets.hpp"
@@ -24,8 +24,6 @@ namespace json = boost::json;
 using std::chrono::days;
 
 namespace {
-
-std::string money(double v, const std::string& currency) { return fmtx::money(v, std::fabs(v) < 100 ? 2 : 0, currency); }
 
 bool in_scope(const config::PersonaConfig& p, const std::string& team) {
   return p.teams.empty() || std::find(p.teams.begin(), p.teams.end(), team) != p.teams.end();
@@ -79,9 +77,9 @@ json::object digest_context(storage::Database& db, const config::Config& config,
     if (change_list.size() >= 5 || std::fabs(c.now - c.before) < 0.01) break;
     const double delta = c.now - c.before;
     change_list.push_back({{"name", c.name},
-                           {"now_text", money(c.now, currency)},
-                           {"before_text", money(c.before, currency)},
-                           {"change_text", (delta >= 0 ? "+" : "") + money(delta, currency)},
+                           {"now_text", fmtx::money_rounded(c.now, currency)},
+                           {"before_text", fmtx::money_rounded(c.before, currency)},
+                           {"change_text", (delta >= 0 ? "+" : "") + fmtx::money_rounded(delta, currency)},
                            {"percent_text", c.before > 0 ? fmtx::percent_change(delta / c.before) : std::string("new")},
                            {"up", delta > 0}});
   }
@@ -107,7 +105,7 @@ json::object digest_context(storage::Database& db, const config::Config& config,
                          {"severity", i.severity},
                          {"kind_label", kind_label(i.kind)},
                          {"team_label", i.team.empty() ? "unallocated" : i.team},
-                         {"impact_day_text", money(i.peak_impact_per_day, currency) + "/day"},
+                         {"impact_day_text", fmtx::money_rounded(i.peak_impact_per_day, currency) + "/day"},
                          {"since_text", fmtx::day_short(i.first_day)},
                          {"is_critical", i.severity == "critical"}});
   }
@@ -138,9 +136,9 @@ json::object digest_context(storage::Database& db, const config::Config& config,
                    {"period_label", label},
                    {"as_of_text", fmtx::day_short(as_of)},
                    {"scope_text", p.teams.empty() ? std::string("all teams") : "teams " + text::join(p.teams, ", ")},
-                   {"total_text", money(total_now, currency)},
-                   {"total_before_text", money(total_before, currency)},
-                   {"total_change_text", (delta >= 0 ? "+" : "") + money(delta, currency)},
+                   {"total_text", fmtx::money_rounded(total_now, currency)},
+                   {"total_before_text", fmtx::money_rounded(total_before, currency)},
+                   {"total_change_text", (delta >= 0 ? "+" : "") + fmtx::money_rounded(delta, currency)},
                    {"total_percent_text", total_before > 0 ? fmtx::percent_change(delta / total_before) : std::string("n/a")},
                    {"changes", change_list},
                    {"has_changes", !change_list.empty()},
@@ -149,7 +147,7 @@ json::object digest_context(storage::Database& db, const config::Config& config,
                    {"incident_count", open_count},
                    {"incident_more", std::max(0, open_count - static_cast<int>(incidents.size()))},
                    {"has_incident_more", open_count > static_cast<int>(incidents.size())},
-                   {"open_impact_text", money(open_per_day, currency) + "/day"},
+                   {"open_impact_text", fmtx::money_rounded(open_per_day, currency) + "/day"},
                    {"budgets", budgets},
                    {"has_budgets", !budgets.empty()},
                    {"subject", "digest:" + p.name + ":" + period + ":" + format_day(day_of(now))},
@@ -192,21 +190,15 @@ DigestReport send_digests(storage::Database& db, const config::Config& config, c
     for (const auto& t : targets) {
       auto channel = parse_channel(t.channel_kind);
       if (!channel) continue;  // pagerduty: digests are not pages
-      auto rendered = renderer.render(p, *channel, "digest", ctx);
+      if (*channel == Channel::jira) continue;
       const std::string key = "digest:" + p.name + ":" + period + ":" + day + ":" + t.channel_kind + ":" + t.address;
-      json::object payload;
-      std::string kind;
-      switch (*channel) {
-        case Channel::slack: kind = "slack.post_message", payload = slack_post_payload(rendered, t.address, subject); break;
-        case Channel::teams: kind = "teams.send_activity", payload = teams_send_payload(rendered, t.address, subject, 1); break;
-        case Channel::web:
-          kind = "web.post";
-          payload = web_payload(rendered, t.address, subject, 1, std::string(ctx.at("period_label").as_string()), "", ctx, {});
-          break;
-        case Channel::email: kind = "email.send", payload = email_payload(rendered, t.address, subject); break;
-        case Channel::jira: continue;
-      }
-      enqueue_effect(db, kind, key, std::move(payload), now, not_before);
+      json::object facts = ctx;
+      facts["web_title"] = ctx.at("period_label");
+      auto message = renderer.message(p, *channel, "digest", subject, facts, 1);
+      if (*channel == Channel::email)
+        messages::enqueue(db, key, messages::Email{{t.address}, message}, now, {not_before, {}});
+      else
+        messages::post(db, {t.channel_kind, t.address}, message, key, now, {not_before, {}});
       ++queued;
     }
     SQLite::Statement ins(db.sql(), "INSERT INTO alert_digests(persona, period, day, targets, sent_at) VALUES (?, ?, ?, ?, ?)");

@@ -1,13 +1,14 @@
+#include "engine/audit/audit.hpp"
 #include "engine/alerts/escalation.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-#include "engine/alerts/alert_effects.hpp"
 #include "engine/alerts/alert_store.hpp"
 #include "engine/alerts/message_render.hpp"
 #include "engine/alerts/subject_view.hpp"
+#include "engine/messages/publish.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/log.hpp"
 #include "engine/util/strings.hpp"
@@ -78,13 +79,12 @@ class Escalator {
       const auto* persona = config_.personas.find(m.persona);
       if (!persona) continue;
       auto ctx = item_context(config_, s, m.version);
-      json::array list;
-      std::string mentions, names;
+      json::array list, users;
       for (const auto& user : people) {
         list.push_back(json::object{{"user", user}});
-        names += (names.empty() ? "" : ", ") + user;
-        mentions += (mentions.empty() ? "" : " ") + (m.channel_kind == "slack" ? "<@" + user + ">" : "@" + user);
+        users.push_back(json::value(user));
       }
+      // The channel names and mentions the people (people_names, people_mentions: messages/style.hpp).
       json::object esc{{"level", level.name},
                        {"is_manager", level.name == "manager"},
                        {"is_director", level.name == "director"},
@@ -92,28 +92,21 @@ class Escalator {
                        {"hours_text", hours},
                        {"since_text", when_text(since)},
                        {"people", list},
+                       {"people_users", users},
                        {"has_people", !people.empty()}};
-      if (!names.empty()) esc["names_text"] = names;
-      if (!mentions.empty()) esc["raw_mentions"] = mentions;  // raw_: Slack mentions must not be escaped
       ctx["escalation"] = std::move(esc);
+      ctx["actions"] = web_actions(config_, s);
       auto channel = *parse_channel(m.channel_kind);
-      auto rendered = renderer_.render(*persona, channel, "escalation", ctx);
       const std::string key = "escalation:" + s.subject + ":" + level.name + ":" + std::to_string(m.id);
       if (channel == Channel::web) {
-        enqueue_effect(db_, "web.post", key,
-                       web_payload(rendered, m.target, s.subject + ":escalation", level.name == "manager" ? 1 : 2,
-                                   "Escalated: " + s.finding.title, s.severity, s.facts, web_actions(config_, s)),
-                       now_);
+        // The web feed shows it as its own post beside the alert (version: manager 1, director 2).
+        ctx["web_title"] = "Escalated: " + s.finding.title;
+        auto message = renderer_.message(*persona, channel, "escalation", s.subject + ":escalation", ctx,
+                                         level.name == "manager" ? 1 : 2);
+        messages::enqueue(db_, key, messages::ChatPost{{m.channel_kind, m.target}, message, false, false}, now_);
       } else {
-        auto ref = find_posted(db_, m.channel_kind, m.target, m.subject, m.post_key);
-        if (channel == Channel::slack)
-          enqueue_effect(db_, "slack.post_message", key,
-                         slack_reply_payload(rendered, ref ? ref->channel : m.target, ref ? ref->message_id : "", s.subject), now_);
-        else
-          enqueue_effect(db_, "teams.send_activity", key,
-                         teams_send_payload(rendered, ref ? ref->channel : m.target, s.subject, m.version,
-                                            ref ? ref->message_id : "", ref ? ref->service_url : ""),
-                         now_);
+        auto message = renderer_.message(*persona, channel, "escalation", s.subject, ctx, 0);
+        messages::post_in_thread(db_, {m.channel_kind, m.target}, message, key, now_, /*broadcast=*/true);
       }
       ++report_.notices;
     }
@@ -153,6 +146,7 @@ AckOutcome acknowledge(storage::Database& db, const config::Config& config, cons
     return out;
   }
   record_ack(db, AckRecord{subject, platform, user_id, user_name, now});
+  audit::append(db, {user_id, "alert.acknowledged", subject, {{"platform", platform}, {"name", user_name}}}, now);
   out.acknowledged = true;
   out.report = AlertDelivery(db, config, templates, now).refresh(subject);
   std::string ref = s->incident ? "I" + std::to_string(s->incident->id) : "F" + std::to_string(s->finding.id);

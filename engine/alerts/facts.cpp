@@ -24,9 +24,8 @@ void put(json::object& o, const char* key, const std::string& value) {
   if (!value.empty()) o[key] = value;
 }
 
-// Whole dollars from $100 up, cents below: "$12,340", "$42.50".
-std::string money(double v, const std::string& currency) { return fmtx::money(v, std::fabs(v) < 100 ? 2 : 0, currency); }
-std::string signed_money(double v, const std::string& currency) { return (v >= 0 ? "+" : "") + money(v, currency); }
+// "+$1,200", "-$42.50".
+std::string signed_money(double v, const std::string& currency) { return (v >= 0 ? "+" : "") + fmtx::money_rounded(v, currency); }
 
 std::string severity_icon(const std::string& s) {
   if (s == "critical") return "\xF0\x9F\x94\xB4";  // red circle
@@ -141,7 +140,7 @@ json::array allocation(storage::Database& db, const Finding& f, const std::strin
     if (r.effective <= 0) continue;
     out.push_back({{"team", r.key.empty() ? "unallocated" : r.key},
                    {"share_text", fmtx::percent(r.effective / total)},
-                   {"amount_text", money(r.effective, currency)}});
+                   {"amount_text", fmtx::money_rounded(r.effective, currency)}});
   }
   return out;
 }
@@ -168,7 +167,7 @@ json::array team_drivers(storage::Database& db, const std::string& team, Day day
     if (drivers[i].change < 10) break;  // cents of change are not a driver
     const double base = drivers[i].now - drivers[i].change;
     out.push_back({{"name", drivers[i].name},
-                   {"week_text", money(drivers[i].now, currency)},
+                   {"week_text", fmtx::money_rounded(drivers[i].now, currency)},
                    {"change_text", signed_money(drivers[i].change, currency)},
                    {"percent_text", base > 0 ? fmtx::percent_change(drivers[i].change / base) : std::string("new")}});
   }
@@ -227,6 +226,14 @@ std::vector<Recommendation> recommendations_for(const Finding& f) {
   if (k == detect::kCostSpike || k == detect::kLevelShift) {
     add("See which resources moved on " + fmtx::day_short(f.day) + " and who owns them.",
         "costbot costs --by resource --from " + day + " --to " + day + " --where " + where);
+  } else if (k == detect::kCostDrop) {
+    add("Check that what ran here still runs (a stopped pipeline, an expired license, missing billing data) and that "
+        "the drop is intended.",
+        "costbot costs --by resource --period 30d --where " + where);
+  } else if (k == detect::kCostFlatline) {
+    add("Cost no longer follows the usual weekly pattern: something may run idle at a fixed size. Check its "
+        "utilisation and stop or downsize it.",
+        "costbot costs --by resource --period 30d --where " + where);
   } else if (k == detect::kDrift || k == detect::kRunawayGrowth) {
     add("Find what grows week over week (storage that is never cleaned up, an autoscaling group without a maximum) and "
         "set a lifecycle rule or a cap.",
@@ -293,14 +300,14 @@ json::object finding_facts(storage::Database& db, const config::Config& config, 
 
   // Expected against actual, with the normal range.
   const bool budget = kind_group(f.kind) == "budget";
-  o["actual_text"] = money(f.actual, currency);
-  o["expected_text"] = money(f.expected, currency);
+  o["actual_text"] = fmtx::money_rounded(f.actual, currency);
+  o["expected_text"] = fmtx::money_rounded(f.expected, currency);
   if (f.upper > 0 && kind_group(f.kind) != "waste") {  // waste rules keep a threshold there, not money
-    o["interval_text"] = money(std::max(0.0, f.lower), currency) + " to " + money(f.upper, currency);
+    o["interval_text"] = fmtx::money_rounded(std::max(0.0, f.lower), currency) + " to " + fmtx::money_rounded(f.upper, currency);
   }
   o["per_text"] = budget ? "" : "/day";
-  o["impact_day_text"] = money(f.impact_per_day, currency) + "/day";
-  o["impact_month_text"] = money(f.impact_per_month, currency) + "/month";
+  o["impact_day_text"] = fmtx::money_rounded(f.impact_per_day, currency) + "/day";
+  o["impact_month_text"] = fmtx::money_rounded(f.impact_per_month, currency) + "/month";
   o["impact_day"] = f.impact_per_day;
   o["impact_month"] = f.impact_per_month;
   o["percent_change_text"] = fmtx::percent_change(f.percent_change);
@@ -323,6 +330,23 @@ json::object finding_facts(storage::Database& db, const config::Config& config, 
   o["has_contributors"] = !contributors.empty();
   o["contributors"] = std::move(contributors);
   put(o, "cause_sentence", cause_sentence(f, currency));
+
+  // The same event at broader scopes (detection.correlation): context, never added to the impact.
+  json::array related;
+  std::string seen_in;
+  for (const auto& r : f.related) {
+    const std::string scope = r.dimension + " " + (r.value.empty() ? "(unallocated)" : r.value);
+    related.push_back({{"scope", scope},
+                       {"dimension", r.dimension},
+                       {"value", r.value},
+                       {"impact_day_text", signed_money(r.impact_per_day, currency) + "/day"},
+                       {"percent_change_text", fmtx::percent_change(r.percent_change)},
+                       {"share_text", fmtx::percent(r.share)}});
+    seen_in += (seen_in.empty() ? "" : ", ") + scope + " (" + fmtx::percent_change(r.percent_change) + ")";
+  }
+  o["has_related_scopes"] = !related.empty();
+  o["related_scopes"] = std::move(related);
+  put(o, "related_sentence", seen_in.empty() ? std::string() : "Also seen in " + seen_in + ": the same event, counted once.");
 
   // Budget status and forecast (the finding's own budget, else its team's).
   if (auto b = budget_for(db, config, f)) {
@@ -381,7 +405,7 @@ json::object finding_facts(storage::Database& db, const config::Config& config, 
                    {"last_day_text", fmtx::day_short(incident->last_day)},
                    {"finding_count", incident->finding_count},
                    {"is_open", incident->status == "open"},
-                   {"peak_impact_text", money(incident->peak_impact_per_day, currency) + "/day"}};
+                   {"peak_impact_text", fmtx::money_rounded(incident->peak_impact_per_day, currency) + "/day"}};
     put(i, "resolution", incident->resolution);
     o["incident"] = std::move(i);
     o["is_resolved"] = incident->status != "open";

@@ -24,7 +24,8 @@ std::string event_for_kind(std::string_view kind) {
 
 std::vector<std::string> known_kinds() {
   std::vector<std::string> out{std::string(detect::kCostSpike), std::string(detect::kLevelShift), std::string(detect::kDrift),
-                               std::string(detect::kRunawayGrowth)};
+                               std::string(detect::kRunawayGrowth), std::string(detect::kCostDrop),
+                               std::string(detect::kCostFlatline)};
   for (const auto& k : detect::rule_kind_names()) out.push_back(k);
   out.emplace_back(detect::kBudgetActual);
   out.emplace_back(detect::kBudgetForecast);
@@ -50,12 +51,15 @@ std::string kind_label(std::string_view kind) {
   if (kind == detect::kLevelShift) return "Cost level shift";
   if (kind == detect::kDrift) return "Cost drift";
   if (kind == detect::kRunawayGrowth) return "Runaway cost growth";
+  if (kind == detect::kCostDrop) return "Cost drop";
+  if (kind == detect::kCostFlatline) return "Cost gone flat (idle?)";
   if (kind == detect::kIdleCompute) return "Idle compute";
   if (kind == detect::kUnattachedStorage) return "Unattached storage";
   if (kind == detect::kOversizedInstance) return "Oversized instance";
   if (kind == detect::kUnusedCommitment) return "Unused commitment";
   if (kind == detect::kUntaggedSpend) return "Untagged spend";
   if (kind == detect::kOffHoursNonprod) return "Non-production running off hours";
+  if (kind == detect::kIdleResource) return "Idle resource (billed, nothing consumed)";
   if (kind == detect::kBudgetActual) return "Budget threshold crossed";
   if (kind == detect::kBudgetForecast) return "Budget forecast to be crossed";
   std::string words = text::replace_all(std::string(kind), "_", " ");

@@ -1,7 +1,7 @@
 #include "engine/alerts/message_render.hpp"
 
+#include "engine/messages/style.hpp"
 #include "engine/util/error.hpp"
-#include "engine/util/strings.hpp"
 
 namespace costbot::alerts {
 namespace json = boost::json;
@@ -36,121 +36,25 @@ const std::vector<std::string>& event_names() {
   return names;
 }
 
-std::string template_extension(Channel c) {
-  return c == Channel::slack || c == Channel::teams || c == Channel::jira ? ".json" : ".txt";
+std::string MessageRenderer::template_key(const config::PersonaConfig& persona, const std::string& event) const {
+  const std::string& set = persona.templates.empty() ? persona.name : persona.templates;
+  return set + "/" + event;
 }
-
-std::string slack_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
-namespace {
-
-bool keep_as_is(std::string_view key) {
-  return key.ends_with("url") || key.starts_with("raw_");
-}
-
-json::value style_value(const json::value& v, Channel channel, bool raw) {
-  switch (v.kind()) {
-    case json::kind::object: {
-      json::object out;
-      for (const auto& [k, item] : v.get_object()) out[k] = style_value(item, channel, raw || keep_as_is(k));
-      return out;
-    }
-    case json::kind::array: {
-      json::array out;
-      for (const auto& item : v.get_array()) out.push_back(style_value(item, channel, raw));
-      return out;
-    }
-    case json::kind::string:
-      if (raw || channel != Channel::slack) return v;
-      return json::value(slack_escape(v.get_string()));
-    default: return v;
-  }
-}
-
-// Collapses runs of blank lines left by sections that rendered nothing, and trims the ends.
-std::string tidy_text(const std::string& s) {
-  std::string out;
-  int newlines = 0;
-  for (char c : s) {
-    if (c == '\n') {
-      if (++newlines <= 2) out.push_back(c);
-      continue;
-    }
-    newlines = 0;
-    out.push_back(c);
-  }
-  auto first = out.find_first_not_of("\n ");
-  if (first == std::string::npos) return {};
-  auto last = out.find_last_not_of("\n ");
-  return out.substr(first, last - first + 1) + "\n";
-}
-
-}  // namespace
-
-json::value styled(const json::value& view, Channel channel) { return style_value(view, channel, false); }
 
 std::string MessageRenderer::template_path(const config::PersonaConfig& persona, Channel channel, const std::string& event) const {
-  const std::string& set = persona.templates.empty() ? persona.name : persona.templates;
-  return std::string(to_string(channel)) + "/" + set + "/" + event + template_extension(channel);
+  return messages::template_path(to_string(channel), template_key(persona, event));
 }
 
-RenderedMessage MessageRenderer::render(const config::PersonaConfig& persona, Channel channel, const std::string& event,
-                                        const json::object& context) const {
-  RenderedMessage m;
-  m.channel = channel;
-  m.persona = persona.name;
-  m.event = event;
-  m.template_path = template_path(persona, channel, event);
-  if (!templates_.exists(m.template_path))
-    throw Error(ErrorKind::not_found, "no template " + templates_.root() + "/" + m.template_path + " for persona " + persona.name +
+messages::Message MessageRenderer::message(const config::PersonaConfig& persona, Channel channel, const std::string& event,
+                                           const std::string& subject, const json::object& facts,
+                                           std::int64_t version) const {
+  auto path = template_path(persona, channel, event);
+  if (!templates_.exists(path))
+    throw Error(ErrorKind::not_found, "no template " + templates_.root() + "/" + path + " for persona " + persona.name +
                                           " (personas." + persona.name + ".templates names the template set)");
-  json::object ctx = context;
+  json::object ctx = facts;
   ctx["persona"] = json::object{{"name", persona.name}, {"description", persona.description}};
-  auto view = styled(ctx, channel);
-  switch (channel) {
-    case Channel::slack:
-    case Channel::teams:
-    case Channel::jira: {
-      m.json = templates_.render_json(m.template_path, view);
-      if (channel == Channel::slack && m.json.is_object())
-        if (auto* t = m.json.as_object().if_contains("text"); t && t->is_string()) m.text = std::string(t->as_string());
-      break;
-    }
-    case Channel::email: {
-      auto rendered = templates_.render(m.template_path, view);
-      auto end_of_line = rendered.find('\n');
-      std::string first = rendered.substr(0, end_of_line);
-      if (!text::starts_with_icase(first, "Subject:"))
-        throw Error(ErrorKind::internal, "template " + m.template_path + " must start with a \"Subject: ...\" line");
-      m.email_subject = std::string(text::trim(first.substr(8)));
-      // A subject is one line: no header injection through a value with a newline in it.
-      for (char& c : m.email_subject)
-        if (c == '\r' || c == '\n') c = ' ';
-      m.text = tidy_text(end_of_line == std::string::npos ? "" : rendered.substr(end_of_line + 1));
-      break;
-    }
-    case Channel::web: m.text = tidy_text(templates_.render(m.template_path, view)); break;
-  }
-  return m;
-}
-
-json::object teams_activity(const json::value& card, const std::string& summary) {
-  json::object activity{{"type", "message"},
-                        {"attachments", json::array{{{"contentType", "application/vnd.microsoft.card.adaptive"}, {"content", card}}}}};
-  if (!summary.empty()) activity["summary"] = summary;
-  return activity;
+  return messages::Message{subject, template_key(persona, event), std::move(ctx), version};
 }
 
 }  // namespace costbot::alerts

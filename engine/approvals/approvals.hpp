@@ -49,10 +49,15 @@ struct Decision {
   // 0-based stage the click was for (chat buttons carry it). Absent = the current stage. Always
   // pass it from buttons: a late click on a finished stage must not land on the next one.
   std::optional<int> stage;
-  std::string actor;   // chat user id
+  std::string actor;   // who clicked: a chat user id, a signed-in person, api:TOKEN_NAME
   Verdict verdict = Verdict::approve;
   std::string reason;
   std::string source;  // slack, teams, web, cli, api
+  // Set when `actor` acts for this person by an explicit grant (access.act_for, an API token's
+  // act_for): the decision is theirs — their approver rights, their place in the quorum — and is
+  // recorded and audited with both names (principal = this person, actor = who clicked).
+  std::string acting_for;
+  std::string grant;   // which grant allowed it, for the audit trail ("access.act_for", "api.tokens[ci].act_for")
 };
 
 struct DecisionResult {
@@ -115,16 +120,6 @@ struct TicketResult {
   std::string message;
 };
 
-// One copy of the request message that an adapter posted (Slack ts, Teams activity id, web).
-struct PostedCopy {
-  std::int64_t request_id = 0;
-  std::string channel_kind;  // slack, teams, web
-  std::string channel;       // Slack channel id, Teams conversation id, web feed
-  std::string message_id;    // Slack ts, Teams activity id
-  std::string service_url;   // Teams
-  std::int64_t rendered_version = 0;  // the "version" of the payload that was posted
-};
-
 struct TickReport {
   int reminders = 0, notifications = 0, auto_approved = 0, auto_rejected = 0;
   std::vector<std::string> lines;  // one per escalation performed, for logs and the CLI
@@ -164,16 +159,13 @@ class Approvals {
   std::int64_t delegate(storage::Database& db, const Delegation& delegation, UnixSeconds now) const;
   void revoke_delegation(storage::Database& db, std::int64_t id, const std::string& actor, UnixSeconds now) const;
 
-  // An adapter posted a copy of the request: remember it so later changes edit it in place; if
-  // the request changed since that payload was rendered, queue an update at once.
-  void record_posted_copy(storage::Database& db, const PostedCopy& copy, UnixSeconds now) const;
-
   // The facts every template gets (also the web channel's and `approvals show --format json`).
   boost::json::object view(const RequestRecord& record) const;
   // The complete Jira REST v3 create-issue body for an (approved) request.
   boost::json::object jira_create_body(const RequestRecord& record) const;
-  // Which workflow an amount falls into (tiers); throws Error(invalid_input) if none.
-  const config::WorkflowConfig& workflow_for_amount(double amount) const;
+  // Which workflow an amount (of a finding kind, if any) falls into: the first tier whose kinds
+  // match (or that has none) and whose `below` is above the amount. Throws Error(invalid_input) if none.
+  const config::WorkflowConfig& workflow_for_amount(double amount, const std::string& kind = {}) const;
 
   const config::Config& config() const { return config_; }
   const render::Templates& templates() const { return templates_; }

@@ -141,11 +141,14 @@ std::optional<boost::json::object> ticket_settings(const config::Config& c, cons
 Approvals::Approvals(const config::Config& config, render::Templates templates)
     : config_(config), templates_(std::move(templates)) {}
 
-const config::WorkflowConfig& Approvals::workflow_for_amount(double amount) const {
+const config::WorkflowConfig& Approvals::workflow_for_amount(double amount, const std::string& kind) const {
   const auto& tiers = config_.approvals.tiers;
-  for (const auto& tier : tiers)
-    if (!tier.below || amount < *tier.below)
+  for (const auto& tier : tiers) {
+    bool kind_ok = tier.kinds.empty();
+    for (const auto& k : tier.kinds) kind_ok = kind_ok || (!kind.empty() && text::glob_match(k, kind));
+    if (kind_ok && (!tier.below || amount < *tier.below))
       if (const auto* w = config_.find_workflow(tier.workflow)) return *w;
+  }
   if (tiers.empty() && config_.workflows.size() == 1) return config_.workflows.front();
   if (config_.workflows.empty())
     throw invalid_input("no approval workflows are configured (add a workflows: section; see config/costbot.example.yaml)");
@@ -188,7 +191,7 @@ CreateResult Approvals::create_request(storage::Database& db, const RequestFacts
       throw invalid_input("unknown workflow \"" + f.workflow + "\" (valid: " + text::join(names, ", ") + ")");
     }
   } else {
-    workflow = &workflow_for_amount(f.amount);
+    workflow = &workflow_for_amount(f.amount, f.kind);
   }
   auto stages = resolve_stages(config_, *workflow, team, f.requester, f.team);
   auto tickets = ticket_settings(config_, *workflow, team);

@@ -10,6 +10,8 @@
 // - One reject rejects the request; approvals count distinct approvers against the stage quorum.
 // - Denied attempts (not an approver, self-approval) are audited as decision.denied, with no
 //   state change and no effects; duplicates and late clicks change nothing and are not audited.
+#include <cmath>
+
 #include "engine/approvals/internal.hpp"
 #include "engine/audit/audit.hpp"
 #include "engine/util/error.hpp"
@@ -165,6 +167,15 @@ Applied apply_verdict(const Approvals& a, storage::Database& db, RequestRecord& 
 DecisionResult Approvals::decide(storage::Database& db, const Decision& d, UnixSeconds now) const {
   const std::string actor(text::trim(d.actor));
   if (actor.empty()) throw invalid_input("a decision needs an actor (user id)");
+  // The person whose decision this is: the actor, or whom the actor acts for by a grant.
+  const std::string who = d.acting_for.empty() ? actor : std::string(text::trim(d.acting_for));
+  auto grant_details = [&](boost::json::object o) {
+    if (who != actor) {
+      o["acting_for"] = who;
+      o["grant"] = d.grant;
+    }
+    return o;
+  };
   const std::string ref = "#" + std::to_string(d.request_id);
   DecisionResult res;
   res.request_id = d.request_id;
@@ -187,14 +198,14 @@ DecisionResult Approvals::decide(storage::Database& db, const Decision& d, UnixS
   };
   auto actor_decided = [&](int stage) {
     for (const auto& dec : record->decisions)
-      if ((stage < 0 || dec.stage_idx == stage) && (dec.actor == actor || dec.principal == actor)) return true;
+      if ((stage < 0 || dec.stage_idx == stage) && (dec.actor == who || dec.principal == who)) return true;
     return false;
   };
   // An audited refusal: the attempt is recorded, nothing else changes.
   auto deny = [&](Outcome outcome, std::string message, const char* why) {
     audit::append(db,
                   {actor, "decision.denied", record->subject(),
-                   {{"stage", target}, {"verdict", to_string(d.verdict)}, {"why", why}, {"source", d.source}}},
+                   grant_details({{"stage", target}, {"verdict", to_string(d.verdict)}, {"why", why}, {"source", d.source}})},
                   now);
     tx.commit();
     return done(outcome, std::move(message));
@@ -214,18 +225,23 @@ DecisionResult Approvals::decide(storage::Database& db, const Decision& d, UnixS
     return done(Outcome::stage_not_active, "Stage " + detail::stage_label(*record, target) + " of request " + ref +
                                                " is not active yet; the request waits for " +
                                                detail::stage_label(*record, current) + ".");
-  if (actor == record->requester)
+  if (who == record->requester || actor == record->requester)
     return deny(Outcome::self_approval_forbidden,
-                "You requested " + ref + ", so you cannot decide it; another approver must.", "self_approval");
+                (who == actor ? "You requested " + ref : who + " requested " + ref) +
+                    ", so you cannot decide it; another approver must.",
+                "self_approval");
 
   const StageRecord& stage = *record->stage(current);
   auto is_approver = [&](const std::string& user) {
     return std::find(stage.approvers.begin(), stage.approvers.end(), user) != stage.approvers.end();
   };
   std::vector<std::string> principals;
-  if (is_approver(actor)) principals.push_back(actor);
-  for (const auto& delegation : active_delegations_to(db, actor, now))
-    if (is_approver(delegation.delegator) &&
+  if (is_approver(who)) principals.push_back(who);
+  // A delegate who is an approver of this stage too cannot stand in for another of its approvers
+  // when the stage needs more than one approval: one person would satisfy a quorum of two.
+  const bool distinct_people = stage.required > 1 && is_approver(who);
+  for (const auto& delegation : active_delegations_to(db, who, now))
+    if (is_approver(delegation.delegator) && !distinct_people &&
         std::find(principals.begin(), principals.end(), delegation.delegator) == principals.end())
       principals.push_back(delegation.delegator);
   // A repeat without a stage (CLI, an old client) after the stage moved on is a duplicate, not an
@@ -239,6 +255,23 @@ DecisionResult Approvals::decide(storage::Database& db, const Decision& d, UnixS
                 "You are not an approver of this stage (" + detail::stage_label(*record, current) + " of request " + ref +
                     "); nothing changed.",
                 "not_an_approver");
+  // Past an automatic decision's deadline the stage belongs to the workflow, even if the SLA tick
+  // has not run yet: a late click must not beat an auto_reject (or auto_approve) that is due.
+  if (stage.due_at)
+    for (const auto& step_value : stage.escalation) {
+      const auto& step = step_value.as_object();
+      const auto* action = step.if_contains("action");
+      const auto* after = step.if_contains("after_hours");
+      if (!action || !action->is_string() || !after || !after->is_number()) continue;
+      if (action->as_string() != "auto_reject" && action->as_string() != "auto_approve") continue;
+      const auto at = *stage.due_at + static_cast<std::int64_t>(std::llround(after->to_number<double>() * 3600));
+      if (at <= now)
+        return done(Outcome::stage_not_active,
+                    "The deadline of stage " + detail::stage_label(*record, current) + " of request " + ref + " passed at " +
+                        format_instant(at) + ": the workflow decides it (" + std::string(action->as_string()) +
+                        "). Nothing changed.");
+      break;
+    }
 
   std::vector<std::string> undecided;
   auto decided = record->decisions_of(current);
@@ -250,7 +283,8 @@ DecisionResult Approvals::decide(storage::Database& db, const Decision& d, UnixS
     return done(Outcome::already_decided,
                 "You already decided stage " + detail::stage_label(*record, current) + " of request " + ref + "; nothing changed.");
 
-  auto applied = detail::apply_verdict(*this, db, *record, actor, undecided, d.verdict, d.reason, d.source, false, now);
+  auto applied = detail::apply_verdict(*this, db, *record, actor, undecided, d.verdict, d.reason,
+                                      who == actor ? d.source : d.source + " (for " + who + ", " + d.grant + ")", false, now);
   tx.commit();
   res.outcome = applied.outcome;
   res.message = applied.message;

@@ -56,28 +56,4 @@ void Approvals::revoke_delegation(storage::Database& db, std::int64_t id, const 
   tx.commit();
 }
 
-void Approvals::record_posted_copy(storage::Database& db, const PostedCopy& copy, UnixSeconds now) const {
-  auto tx = db.begin_write();
-  auto record = load_request(db, copy.request_id);
-  if (!record) throw not_found("there is no approval request #" + std::to_string(copy.request_id));
-  SQLite::Statement ins(db.sql(),
-                        "INSERT INTO posted_messages(subject, channel_kind, channel, message_id, service_url, created_at, "
-                        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(subject, channel_kind, channel) DO UPDATE "
-                        "SET message_id = excluded.message_id, service_url = excluded.service_url, "
-                        "updated_at = excluded.updated_at");
-  ins.bind(1, record->subject());
-  ins.bind(2, copy.channel_kind);
-  ins.bind(3, copy.channel);
-  ins.bind(4, copy.message_id);
-  ins.bind(5, copy.service_url);
-  ins.bind(6, static_cast<std::int64_t>(now));
-  ins.bind(7, static_cast<std::int64_t>(now));
-  ins.exec();
-  // A decision may have landed while the first post was in flight: bring this copy up to date.
-  if (copy.rendered_version < record->version)
-    detail::queue_copy_update(*this, db, *record,
-                              CopyRecord{copy.channel_kind, copy.channel, copy.message_id, copy.service_url}, now);
-  tx.commit();
-}
-
 }  // namespace costbot::approvals

@@ -9,25 +9,18 @@
 
 namespace costbot::approvals::detail {
 
-// How a channel writes free text and people: Slack escapes &<> and mentions <@U1>; others are plain.
-struct ChannelStyle {
-  std::string (*escape)(const std::string&);
-  std::string (*person)(const std::string&);
-};
-const ChannelStyle& plain_style();
-const ChannelStyle& slack_style();
-
-boost::json::object build_view(const config::Config& config, const RequestRecord& record, const ChannelStyle& style);
+// The request's facts for every template (unescaped; people by id: see engine/messages/style.hpp).
+boost::json::object build_view(const config::Config& config, const RequestRecord& record);
+// The web channel's buttons: [{verb, label, subject}].
+boost::json::array web_actions(const RequestRecord& record);
 std::string when_text(UnixSeconds t);  // "Sep 18 14:02 UTC"
 
 // --- outbox effects (call inside the transition's write transaction) ---
 // The first post of a new request to every configured channel.
 void queue_initial_posts(const Approvals& approvals, storage::Database& db, const RequestRecord& record,
                          UnixSeconds now);
-// After a transition: edit every posted copy in place (and refresh the web feed).
+// After a transition: redraw every copy in place (and post to the web feed if it has no copy yet).
 void queue_updates(const Approvals& approvals, storage::Database& db, const RequestRecord& record, UnixSeconds now);
-void queue_copy_update(const Approvals& approvals, storage::Database& db, const RequestRecord& record,
-                       const CopyRecord& copy, UnixSeconds now);
 // A reminder or notification, as a reply under every posted copy (and on the web feed).
 void queue_escalation_notice(const Approvals& approvals, storage::Database& db, const RequestRecord& record,
                              int stage_idx, int step_idx, const std::string& action,

@@ -182,16 +182,4 @@ std::vector<DelegationRecord> active_delegations_to(storage::Database& db, const
   return out;
 }
 
-std::vector<CopyRecord> posted_copies(storage::Database& db, const std::string& subject) {
-  SQLite::Statement q(db.sql(),
-                      "SELECT channel_kind, channel, message_id, service_url FROM posted_messages "
-                      "WHERE subject = ? ORDER BY id");
-  q.bind(1, subject);
-  std::vector<CopyRecord> out;
-  while (q.executeStep())
-    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-                   q.getColumn(3).getString()});
-  return out;
-}
-
 }  // namespace costbot::approvals

@@ -70,11 +70,6 @@ struct DelegationRecord {
   bool active_at(UnixSeconds t) const { return !revoked_at && starts_at <= t && t < ends_at; }
 };
 
-// A posted copy of a message (posted_messages).
-struct CopyRecord {
-  std::string channel_kind, channel, message_id, service_url;
-};
-
 std::optional<RequestRecord> load_request(storage::Database& db, std::int64_t id);
 // Summaries (no stages/decisions), newest first.
 std::vector<RequestRecord> list_requests(storage::Database& db, bool open_only);
@@ -82,6 +77,5 @@ std::optional<std::int64_t> request_for_finding(storage::Database& db, const std
 std::vector<DelegationRecord> list_delegations(storage::Database& db);
 // Delegations that let `delegate` act at time t.
 std::vector<DelegationRecord> active_delegations_to(storage::Database& db, const std::string& delegate, UnixSeconds t);
-std::vector<CopyRecord> posted_copies(storage::Database& db, const std::string& subject);
 
 }  // namespace costbot::approvals

@@ -3,17 +3,13 @@
 #include "engine/approvals/internal.hpp"
 #include "engine/audit/audit.hpp"
 #include "engine/util/error.hpp"
+#include "engine/util/json_fields.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::approvals {
 namespace {
 
 const std::string kDefaultDescription = "jira/approver/approval_ticket.json";
-
-std::string str(const boost::json::object& o, const char* key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().as_string()) : std::string();
-}
 
 // Jira summaries are one line of at most 255 characters.
 std::string one_line(std::string s, std::size_t limit) {
@@ -48,13 +44,13 @@ std::string final_approver(const RequestRecord& r) {
 boost::json::object Approvals::jira_create_body(const RequestRecord& r) const {
   boost::json::object settings = r.ticket_settings.value_or(boost::json::object{});
   boost::json::object fields;
-  fields["project"] = {{"key", str(settings, "project")}};
-  fields["issuetype"] = {{"name", str(settings, "issue_type")}};
-  fields["summary"] = one_line(str(settings, "summary_prefix") + r.title, 255);
+  fields["project"] = {{"key", json_string(settings, "project")}};
+  fields["issuetype"] = {{"name", json_string(settings, "issue_type")}};
+  fields["summary"] = one_line(json_string(settings, "summary_prefix") + r.title, 255);
 
-  std::string description_template = str(settings, "description_template");
+  std::string description_template = json_string(settings, "description_template");
   if (description_template.empty()) description_template = kDefaultDescription;
-  fields["description"] = templates_.render_json(description_template, detail::build_view(config_, r, detail::plain_style()));
+  fields["description"] = templates_.render_json(description_template, view(r));
 
   boost::json::array labels;
   std::vector<std::string> seen;
@@ -81,12 +77,12 @@ boost::json::object Approvals::jira_create_body(const RequestRecord& r) const {
 
   // Assignee: chat users map to Jira accounts through approvals.jira.account_ids; without a
   // mapping the issue is left to the project's default assignee rather than failing the create.
-  std::string rule = str(settings, "assignee");
+  std::string rule = json_string(settings, "assignee");
   std::optional<std::string> account;
   if (rule.rfind("account:", 0) == 0) account = rule.substr(8);
   else if (rule == "requester") account = jira_account(config_, r.requester);
   else if (rule == "final_approver") account = jira_account(config_, final_approver(r));
-  else if (rule.rfind("role:", 0) == 0) account = jira_account(config_, str(settings, "assignee_user"));
+  else if (rule.rfind("role:", 0) == 0) account = jira_account(config_, json_string(settings, "assignee_user"));
   if (account && !account->empty()) fields["assignee"] = {{"id", *account}};
 
   return {{"fields", fields}};

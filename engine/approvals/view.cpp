@@ -4,33 +4,12 @@
 #include <fmt/format.h>
 
 #include "engine/approvals/internal.hpp"
+#include "engine/messages/style.hpp"
 #include "engine/util/format.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::approvals::detail {
 namespace {
-
-std::string identity(const std::string& s) { return s; }
-std::string plain_person(const std::string& id) { return id == "system" ? "costbot (SLA escalation)" : id; }
-
-std::string slack_escape(const std::string& s) {
-  // Slack mrkdwn control characters (https://api.slack.com/reference/surfaces/formatting#escaping).
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-std::string slack_person(const std::string& id) {
-  if (id == "system") return "costbot (SLA escalation)";
-  if (id == "costbot") return "costbot";
-  return "<@" + id + ">";
-}
 
 void put(boost::json::object& o, const char* key, const std::string& value) {
   if (!value.empty()) o[key] = value;
@@ -71,15 +50,6 @@ std::string fact_value(const boost::json::value& v) {
 
 }  // namespace
 
-const ChannelStyle& plain_style() {
-  static const ChannelStyle style{identity, plain_person};
-  return style;
-}
-const ChannelStyle& slack_style() {
-  static const ChannelStyle style{slack_escape, slack_person};
-  return style;
-}
-
 std::string when_text(UnixSeconds t) {
   Day d = day_of(t);
   auto secs = t - start_of(d);
@@ -92,28 +62,28 @@ std::string stage_label(const RequestRecord& record, int idx) {
   return name + " (stage " + std::to_string(idx + 1) + " of " + std::to_string(record.stages.size()) + ")";
 }
 
-boost::json::object build_view(const config::Config& config, const RequestRecord& r, const ChannelStyle& style) {
-  const auto& esc = style.escape;
-  const auto& person = style.person;
+// The facts are unescaped and name people by id ("requester_user", {"user": ...}, "pending_users"):
+// each channel escapes them and names people its own way (engine/messages/style.hpp).
+boost::json::object build_view(const config::Config& config, const RequestRecord& r) {
   const std::string& currency = config.currency.base;
   boost::json::object v;
   v["id"] = r.id;
   v["ref"] = "#" + std::to_string(r.id);
   v["subject"] = r.subject();
   v["version"] = r.version;
-  v["title"] = esc(r.title);
+  v["title"] = r.title;
   // Slack headers hold 150 characters; keep a margin for the prefix.
   std::string header = "Approval #" + std::to_string(r.id) + ": " + r.title;
   if (header.size() > 140) header = header.substr(0, 137) + "...";
-  v["header"] = esc(header);
-  put(v, "team", esc(r.team));
+  v["header"] = header;
+  put(v, "team", r.team);
   v["amount"] = r.amount;
   v["amount_text"] = fmtx::money(r.amount, 2, currency);
   put(v, "severity", r.severity);
   put(v, "kind", r.finding_kind);
-  put(v, "finding_id", esc(r.finding_id));
+  put(v, "finding_id", r.finding_id);
   v["requester"] = r.requester;
-  v["requester_name"] = person(r.requester);
+  v["requester_user"] = r.requester;
   v["workflow"] = r.workflow;
   v["status"] = r.status;
   v["is_open"] = r.status == "open";
@@ -129,30 +99,30 @@ boost::json::object build_view(const config::Config& config, const RequestRecord
     boost::json::object so;
     so["index"] = s.idx;
     so["number"] = s.idx + 1;
-    so["name"] = esc(s.name);
+    so["name"] = s.name;
     so["status"] = s.status;
     so["icon"] = stage_icon(s.status);
     so["quorum_text"] = quorum_text(s);
     boost::json::array approvers;
-    for (const auto& a : s.approvers) approvers.push_back({{"user", a}, {"name", person(a)}});
+    for (const auto& a : s.approvers) approvers.push_back(boost::json::object{{"user", a}});
     so["approvers"] = approvers;
     boost::json::array decisions;
     for (const auto* d : r.decisions_of(s.idx)) {
       boost::json::object dobj;
       dobj["principal"] = d->principal;
-      dobj["principal_name"] = person(d->principal);
+      dobj["principal_user"] = d->principal;
       dobj["actor"] = d->actor;
-      dobj["actor_name"] = person(d->actor);
+      dobj["actor_user"] = d->actor;
       dobj["by_delegate"] = d->actor != d->principal;
       dobj["verdict"] = d->verdict;
       dobj["verdict_text"] = verdict_text(d->verdict);
       dobj["icon"] = d->verdict == "approve" ? "\u2705" : "\u274C";
       dobj["at"] = d->decided_at;
       dobj["at_text"] = when_text(d->decided_at);
-      put(dobj, "reason", esc(d->reason));
+      put(dobj, "reason", d->reason);
       decisions.push_back(dobj);
       boost::json::object t = dobj;
-      t["stage_name"] = esc(s.name);
+      t["stage_name"] = s.name;
       t["stage_number"] = s.idx + 1;
       trail.push_back(t);
     }
@@ -170,7 +140,7 @@ boost::json::object build_view(const config::Config& config, const RequestRecord
       boost::json::object cur;
       cur["index"] = s->idx;
       cur["number"] = s->idx + 1;
-      cur["name"] = esc(s->name);
+      cur["name"] = s->name;
       cur["quorum_text"] = quorum_text(*s);
       int approvals = 0;
       std::vector<std::string> decided;
@@ -180,15 +150,14 @@ boost::json::object build_view(const config::Config& config, const RequestRecord
       }
       cur["approvals"] = approvals;
       cur["required"] = s->required;
-      boost::json::array pending;
+      boost::json::array pending, pending_users;
       for (const auto& a : s->approvers)
-        if (std::find(decided.begin(), decided.end(), a) == decided.end())
-          pending.push_back({{"user", a}, {"name", person(a)}});
-      std::string pending_names;
-      for (std::size_t i = 0; i < pending.size(); ++i)
-        pending_names += (i ? ", " : "") + std::string(pending[i].at("name").as_string());
+        if (std::find(decided.begin(), decided.end(), a) == decided.end()) {
+          pending.push_back(boost::json::object{{"user", a}});
+          pending_users.push_back(boost::json::value(a));
+        }
       cur["pending"] = pending;
-      put(cur, "pending_names", pending_names);
+      cur["pending_users"] = pending_users;
       if (s->due_at) cur["due_text"] = when_text(*s->due_at);
       // Chat buttons carry "<request>:<stage>", so a late click never lands on a later stage.
       cur["button_value"] = std::to_string(r.id) + ":" + std::to_string(s->idx);
@@ -210,25 +179,25 @@ boost::json::object build_view(const config::Config& config, const RequestRecord
     status_text += " \u00B7 ticket " + r.ticket->key;
     if (!r.ticket->status.empty()) status_text += " (" + r.ticket->status + ")";
   }
-  v["status_text"] = esc(status_text);
+  v["status_text"] = status_text;
   if (r.status == "rejected")
-    v["rejection_reason"] = esc(r.rejection_reason.empty() ? "no reason given" : r.rejection_reason);
+    v["rejection_reason"] = (r.rejection_reason.empty() ? "no reason given" : r.rejection_reason);
   if (r.outcome == "done") v["outcome_text"] = "Ticket done";
-  else if (r.outcome == "wont_do") v["outcome_text"] = "Ticket closed without action (" + esc(r.ticket ? r.ticket->status : "") + ")";
+  else if (r.outcome == "wont_do") v["outcome_text"] = "Ticket closed without action (" + (r.ticket ? r.ticket->status : "") + ")";
 
   if (r.ticket) {
     boost::json::object t;
     // Distinct names: Mustache would otherwise find the request's own "status" inside {{#ticket}}.
     t["ticket_key"] = r.ticket->key;
     put(t, "ticket_url", r.ticket->url);
-    put(t, "ticket_status", esc(r.ticket->status));
+    put(t, "ticket_status", r.ticket->status);
     v["ticket"] = t;
   }
 
   // Finding facts: the known ones by name, the rest as "Name: value" lines.
   boost::json::array fact_lines;
   auto line = [&](const std::string& name, const std::string& value) {
-    if (!value.empty()) fact_lines.push_back({{"name", name}, {"value", esc(value)}});
+    if (!value.empty()) fact_lines.push_back({{"name", name}, {"value", value}});
   };
   line("Dollar impact", fmtx::money(r.amount, 2, currency));
   line("Team", r.team);
@@ -239,7 +208,7 @@ boost::json::object build_view(const config::Config& config, const RequestRecord
     std::string value = fact_value(kv.value());
     if (key == "summary" || key == "chart_url" || key == "recommendation") {
       if (value.size() > 1500) value = value.substr(0, 1497) + "...";  // Slack sections hold 3000
-      put(v, key.c_str(), key == "chart_url" ? value : esc(value));
+      put(v, key.c_str(), key == "chart_url" ? value : value);
       continue;
     }
     line(fact_name(key), value);
@@ -247,7 +216,21 @@ boost::json::object build_view(const config::Config& config, const RequestRecord
   line("Requested by", r.requester == "costbot" ? "costbot (automatic)" : r.requester);
   line("Workflow", r.workflow);
   v["fact_lines"] = fact_lines;
+  v["actions"] = web_actions(r);
   return v;
+}
+
+// The web channel draws its buttons from "actions" (verb, label, subject) and posts the click
+// back as a ChatAction; subjects carry the stage like the chat buttons do.
+boost::json::array web_actions(const RequestRecord& r) {
+  boost::json::array actions;
+  if (r.status == "open" && r.current_stage) {
+    std::string staged = r.subject() + ":" + std::to_string(*r.current_stage);
+    actions.push_back({{"verb", "approve"}, {"label", "Approve"}, {"subject", staged}});
+    actions.push_back({{"verb", "reject"}, {"label", "Reject"}, {"subject", staged}});
+  }
+  actions.push_back({{"verb", "details"}, {"label", "Details"}, {"subject", r.subject()}});
+  return actions;
 }
 
 }  // namespace costbot::approvals::detail
@@ -255,7 +238,7 @@ boost::json::object build_view(const config::Config& config, const RequestRecord
 namespace costbot::approvals {
 
 boost::json::object Approvals::view(const RequestRecord& record) const {
-  return detail::build_view(config_, record, detail::plain_style());
+  return messages::styled(detail::build_view(config_, record), messages::plain_style()).as_object();
 }
 
 }  // namespace costbot::approvals

@@ -1,5 +1,9 @@
 #include "engine/audit/audit.hpp"
 
+#include <map>
+#include <regex>
+#include <set>
+
 #include "engine/util/hash.hpp"
 
 namespace costbot::audit {
@@ -7,14 +11,14 @@ namespace {
 
 const std::string kGenesis(64, '0');
 
-struct Head {
+struct StoredHead {
   std::int64_t last_id = 0;
   std::string last_hash = kGenesis;
 };
 
-Head read_head(storage::Database& db) {
+StoredHead read_head(storage::Database& db) {
   SQLite::Statement q(db.sql(), "SELECT last_id, last_hash FROM audit_head WHERE singleton = 1");
-  Head head;
+  StoredHead head;
   if (q.executeStep()) {
     head.last_id = q.getColumn(0).getInt64();
     head.last_hash = q.getColumn(1).getString();
@@ -31,7 +35,7 @@ std::string row_hash(const std::string& prev_hash, std::int64_t id, UnixSeconds 
 }
 
 std::int64_t append(storage::Database& db, const Entry& entry, UnixSeconds now) {
-  Head head = read_head(db);
+  StoredHead head = read_head(db);
   // The id is chosen here (not by SQLite) because it is part of the hashed content; the write
   // lock held by the caller's BEGIN IMMEDIATE makes max+1 safe. AUTOINCREMENT's sequence still
   // guarantees ids are never reused after a deletion.
@@ -122,7 +126,7 @@ Verification verify(storage::Database& db) {
     expected_prev = r.hash;
     ++expected_id;
   }
-  Head head = read_head(db);
+  StoredHead head = read_head(db);
   std::int64_t last = expected_id - 1;
   if (head.last_id != last || head.last_hash != expected_prev) {
     if (head.last_id > last)
@@ -139,6 +143,96 @@ Verification verify(storage::Database& db) {
   triggers.executeStep();
   if (triggers.getColumn(0).getInt() != 2)
     v.warnings.push_back("the append-only triggers on audit_log were dropped; rows can be changed without an error");
+  return v;
+}
+
+Head head(storage::Database& db) {
+  auto h = read_head(db);
+  return {h.last_id, h.last_hash};
+}
+
+std::string anchor_line(const Head& h) {
+  return "audit head: row " + std::to_string(h.id) + " hash " + h.hash;
+}
+
+std::vector<Head> parse_anchors(const std::string& text) {
+  static const std::regex line(R"(audit head: row ([0-9]{1,18}) hash ([0-9a-f]{64}))");
+  std::vector<Head> out;
+  for (std::sregex_iterator it(text.begin(), text.end(), line), end; it != end; ++it)
+    out.push_back({std::stoll((*it)[1].str()), (*it)[2].str()});
+  return out;
+}
+
+namespace {
+
+// The approvals' state against the chain: every stored decision has its audit row (same request,
+// stage and principal), every request its creation row, every closed request the row that closed it.
+std::optional<std::string> approvals_disagree(storage::Database& db) {
+  std::map<std::string, std::set<std::string>> audited;  // subject → "action|stage|principal" and "action"
+  SQLite::Statement rows(db.sql(), "SELECT action, subject, details FROM audit_log WHERE subject LIKE 'approval:%'");
+  while (rows.executeStep()) {
+    const std::string action = rows.getColumn(0).getString(), subject = rows.getColumn(1).getString();
+    auto& seen = audited[subject];
+    seen.insert(action);
+    boost::system::error_code ec;
+    auto details = boost::json::parse(rows.getColumn(2).getString(), ec);
+    if (ec || !details.is_object()) continue;
+    const auto& o = details.as_object();
+    if (o.contains("outcome") && o.at("outcome").is_string()) seen.insert("outcome|" + std::string(o.at("outcome").as_string()));
+    const auto* stage = o.if_contains("stage");
+    const auto* principals = o.if_contains("principals");
+    if (stage && stage->is_int64() && principals && principals->is_array())
+      for (const auto& p : principals->as_array())
+        if (p.is_string())
+          seen.insert(action + "|" + std::to_string(stage->as_int64()) + "|" + std::string(p.as_string()));
+  }
+  SQLite::Statement decisions(db.sql(),
+                              "SELECT request_id, stage_idx, principal, verdict FROM approval_decisions ORDER BY id");
+  while (decisions.executeStep()) {
+    const auto request = decisions.getColumn(0).getInt64();
+    const auto stage = decisions.getColumn(1).getInt64();
+    const auto principal = decisions.getColumn(2).getString(), verdict = decisions.getColumn(3).getString();
+    const std::string subject = "approval:" + std::to_string(request);
+    if (!audited[subject].count("decision." + verdict + "|" + std::to_string(stage) + "|" + principal))
+      return "approval request #" + std::to_string(request) + " holds a " + verdict + " by " + principal + " at stage " +
+             std::to_string(stage + 1) + " that the audit log does not record (written outside costbot?)";
+  }
+  SQLite::Statement requests(db.sql(), "SELECT id, status FROM approval_requests ORDER BY id");
+  while (requests.executeStep()) {
+    const auto id = requests.getColumn(0).getInt64();
+    const auto status = requests.getColumn(1).getString();
+    const auto& seen = audited["approval:" + std::to_string(id)];
+    if (!seen.count("request.created"))
+      return "approval request #" + std::to_string(id) + " has no request.created row in the audit log";
+    if (status == "approved" && !seen.count("outcome|approved_final"))
+      return "approval request #" + std::to_string(id) + " is approved but the audit log records no final approval";
+    if (status == "rejected" && !seen.count("outcome|rejected"))
+      return "approval request #" + std::to_string(id) + " is rejected but the audit log records no rejection";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Verification verify_with(storage::Database& db, const std::vector<Head>& anchors) {
+  auto v = verify(db);
+  if (!v.ok) return v;
+  auto fail = [&](std::optional<std::int64_t> row, std::string problem) {
+    v.ok = false;
+    v.bad_row = row;
+    v.problem = std::move(problem);
+    return v;
+  };
+  for (const auto& a : anchors) {
+    SQLite::Statement q(db.sql(), "SELECT hash FROM audit_log WHERE id = ?");
+    q.bind(1, a.id);
+    if (!q.executeStep())
+      return fail(a.id, "row " + std::to_string(a.id) + " was anchored (" + a.hash.substr(0, 12) +
+                            "...) but is not in the log: rows were cut off the end and the head rewound");
+    if (q.getColumn(0).getString() != a.hash)
+      return fail(a.id, "row " + std::to_string(a.id) + " differs from its anchor: the chain was rewritten from there on");
+  }
+  if (auto problem = approvals_disagree(db)) return fail(std::nullopt, *problem);
   return v;
 }
 

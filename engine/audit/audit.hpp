@@ -47,6 +47,25 @@ struct Verification {
 // Walks the whole chain and reports the first problem.
 Verification verify(storage::Database& db);
 
+// The chain's head as audit_head records it: the last row's id and hash (0 and 64 zeros when empty).
+struct Head {
+  std::int64_t id = 0;
+  std::string hash;
+};
+Head head(storage::Database& db);
+
+// An anchor is a head written somewhere the database's writer cannot rewrite: the log, a file on
+// another volume, a chat channel ("audit head: row 1234 hash 9f2c..."). Anchors found in any text.
+std::vector<Head> parse_anchors(const std::string& text);
+// The line that anchors a head (what the log, the anchor file and the daily message carry).
+std::string anchor_line(const Head& head);
+
+// verify() plus: every anchor must be a row of the chain with that very hash (a row cut off the
+// end and the head rewound, or the chain rebuilt, is caught by any anchor past the cut), and the
+// approvals' state must agree with the chain (every decision and every closed request has its
+// audit rows). Problems are reported like verify()'s; the first one sets bad_row when it has one.
+Verification verify_with(storage::Database& db, const std::vector<Head>& anchors);
+
 // The hash a row must carry, from its fields (exposed for tests and tools).
 std::string row_hash(const std::string& prev_hash, std::int64_t id, UnixSeconds at, const std::string& actor,
                      const std::string& action, const std::string& subject, const std::string& details);

@@ -31,6 +31,10 @@ struct ChatAction {
   std::string response_url;  // Slack: answer or replace the message within 30 minutes
   std::string trigger_id;    // Slack: open a modal within 3 seconds
   std::string team_id;       // workspace / tenant
+  // Set when the actor acts for this person by an explicit grant (engine/auth may_act_for, checked
+  // by the surface before the action is handed on): the decision is theirs, audited with both names.
+  std::string acting_for;
+  std::string grant;         // which grant ("access.act_for")
 };
 
 // "approval:42" → {"approval", "42"}; a subject without a colon has an empty kind.

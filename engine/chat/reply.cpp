@@ -53,6 +53,13 @@ std::string Reply::summary() const {
   return "costbot";
 }
 
+Reply Reply::plain(std::string t) {
+  Reply r;
+  r.text(std::move(t));
+  r.fallback = r.summary();
+  return r;
+}
+
 SubjectParts split_subject(std::string_view subject) {
   auto colon = subject.find(':');
   if (colon == std::string_view::npos) return {"", std::string(subject)};

@@ -79,6 +79,9 @@ struct Reply {
   Reply& divider();
   // The fallback when none was set: the title, else the first text block.
   std::string summary() const;
+
+  // One text block, which is also the fallback: confirmations, notes, refusals.
+  static Reply plain(std::string text);
 };
 
 }  // namespace costbot::chat

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <set>
 
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/query/costs.hpp"
 #include "engine/util/strings.hpp"
 
@@ -203,9 +203,15 @@ void read_tiers(Reader& approvals, Config& config) {
       if (below <= 0) r.error("below", "must be a positive amount");
       tier.below = below;
     }
+    r.strings("kinds", tier.kinds);
     r.string("workflow", tier.workflow, true);
   });
+  // Tiers with kinds apply to those kinds first (in order); the tiers without kinds must cover
+  // every amount: increasing `below`, the last one without.
   const auto& tiers = config.approvals.tiers;
+  std::optional<std::size_t> previous, last_general;
+  for (std::size_t i = 0; i < tiers.size(); ++i)
+    if (tiers[i].kinds.empty()) last_general = i;
   for (std::size_t i = 0; i < tiers.size(); ++i) {
     std::string at = approvals.path_of("tiers") + "[" + std::to_string(i) + "]";
     if (!tiers[i].workflow.empty() && !config.find_workflow(tiers[i].workflow)) {
@@ -213,17 +219,21 @@ void read_tiers(Reader& approvals, Config& config) {
       for (const auto& w : config.workflows) names.push_back(w.name);
       approvals.issues().add(at + ".workflow", unknown_name("workflow", tiers[i].workflow, names));
     }
-    bool last = i + 1 == tiers.size();
+    if (!tiers[i].kinds.empty()) continue;
+    bool last = i == *last_general;
     if (!tiers[i].below && !last)
       approvals.issues().add(at + ".below", "only the last tier may leave out below (it takes every larger amount)");
     if (last && tiers[i].below)
       approvals.issues().add(at, "the last tier must leave out below, so every amount has a workflow");
-    if (i > 0 && tiers[i].below && tiers[i - 1].below && *tiers[i].below <= *tiers[i - 1].below)
+    if (previous && tiers[i].below && tiers[*previous].below && *tiers[i].below <= *tiers[*previous].below)
       approvals.issues().add(at + ".below", "tiers must be in increasing order of below");
+    previous = i;
   }
   if (tiers.empty() && config.workflows.size() > 1)
     approvals.issues().add(approvals.path_of("tiers"),
                            "missing: with several workflows, tiers choose one by dollar amount");
+  if (!tiers.empty() && !last_general)
+    approvals.issues().add(approvals.path_of("tiers"), "give at least one tier without kinds, so every request has a workflow");
 }
 
 void read_triggers(Reader& approvals, Config& config) {

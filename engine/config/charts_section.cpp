@@ -1,6 +1,6 @@
 #include <fmt/format.h>
 
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/render/chart.hpp"
 
 namespace costbot::config {

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/config/reader.hpp"
+#include "engine/config/issues.hpp"
 #include "engine/config/secret.hpp"
 
 namespace costbot::config {
@@ -151,6 +151,7 @@ struct WorkflowConfig {
 
 struct TierConfig {
   std::optional<double> below;  // amounts strictly below this (base currency); absent = no upper bound
+  std::vector<std::string> kinds;  // only requests of these finding kinds (globs); empty = any kind
   std::string workflow;
 };
 
@@ -196,9 +197,18 @@ struct ServerConfig {
   std::int64_t handler_timeout = 30;      // seconds before a request still being worked on gets 503
   std::int64_t shutdown_grace = 10;       // seconds in-flight requests and the outbox get on SIGTERM
   std::int64_t max_connections = 1024;
+  // Connections one client address may hold at once (0 = no cap); trusted proxies are exempt.
+  std::int64_t max_connections_per_client = 64;
+  // Reverse proxies whose Forwarded / X-Forwarded-* headers are believed (IP addresses or CIDR
+  // ranges: 127.0.0.1, 10.0.0.0/8, ::1). Headers from anyone else are ignored.
+  std::vector<std::string> trusted_proxies;
   int threads = 2;                        // I/O threads; handlers run on them and must be quick
   int work_threads = 2;                   // threads for slow work (queries that miss Slack's 3 s)
   bool access_log = true;
+  // TLS for deployments without a proxy: both set = serve HTTPS (PEM files, reloaded on SIGHUP).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::int64_t hsts_max_age = 31536000;   // seconds in Strict-Transport-Security when serving TLS (0 = none)
   bool public_url_derived = false;        // public_url was not configured: it follows `listen`
   std::string public_url_alias;           // set when the deprecated approvals.public_url gave it
 
@@ -255,23 +265,25 @@ struct SeverityThresholds {
 };
 
 struct AnomalyConfig {
-  std::vector<std::string> scopes{"team", "service", "account", "provider"};
+  std::vector<std::string> scopes{"team", "service", "account", "provider", "resource"};
   int history_days = 120;             // days of history read per series
   int report_days = 14;               // findings are written for days this close to the latest data
   double threshold = 4.0;             // robust z at which a day is anomalous (score 0.5)
   double min_daily_impact = 50;       // |actual - expected| per day below this never alerts
   double min_relative_change = 0.2;   // nor a change smaller than this fraction of expected
-  bool alert_on_decrease = false;     // drops in cost are findings too
+  double spike_min_change = 0.5;      // a one-day increase of at least this fraction is a spike
+  bool alert_on_decrease = false;     // drops in cost (and a flatline below the level) alert
   int season_weeks = 5;               // weeks per weekday in the seasonal median
   double level_alpha = 0.15;          // how fast the level follows the series (per day)
-  int shift_days = 3;                 // consecutive anomalous days that make a level shift
+  int shift_days = 3;                 // days a change must persist to be a level shift (or a drop)
+  int idle_days = 5;                  // days of a flatline (no weekly pattern, no noise) that alert; 0 = off
   int resolve_after_days = 2;         // normal days in a row that resolve an incident
   double drift_min_change = 0.25;     // weekly cost up this much over drift_weeks = drift
   int drift_weeks = 4;
   double runaway_weekly_growth = 0.1; // every week up this much for runaway_weeks = runaway growth
-  int runaway_weeks = 3;
+  int runaway_weeks = 2;
   int recurrence_months = 3;          // month-end / month-start bumps seen in this many past months ...
-  int recurrence_min_matches = 2;     // ... at least this often are a pattern, not an anomaly
+  int recurrence_min_matches = 1;     // ... at least this often are a pattern, not an anomaly
 };
 
 struct Holiday {
@@ -315,10 +327,20 @@ struct FeedbackConfig {
   double noise_floor_margin = 1.1; // "below my noise floor" sets min impact to impact x this
 };
 
+// One cost event, one incident (engine/detect/correlation.hpp).
+struct CorrelationConfig {
+  // Broadest first: a scope later in a chain is narrower than the ones before it.
+  std::vector<std::vector<std::string>> hierarchies{{"provider", "account", "service", "resource"},
+                                                    {"team", "service", "resource"}};
+  double explain_share = 0.6;  // narrower scopes carrying this share of a change explain it
+  int lookback_days = 7;       // a narrower open incident seen this recently still explains
+};
+
 struct DetectionConfig {
   SeverityThresholds severity;
   std::map<std::string, SeverityThresholds> team_severity;  // per-team overrides
   AnomalyConfig anomaly;
+  CorrelationConfig correlation;
   std::vector<Holiday> holidays;
   std::vector<PlannedEventConfig> planned_events;
   std::vector<RuleConfig> rules;
@@ -488,18 +510,41 @@ struct JiraConfig {
 };
 
 // The local web channel (GET / and /web/*, bot/web): a page with the alert feeds, incidents,
-// approvals with their buttons, and the ticket outbox. It has no accounts: whoever reaches it may
-// act as any approver, so by default only this machine may (loopback clients and host names).
-struct WebConfig {
-  std::string access = "local";  // local (loopback only), open (anyone who reaches the server), off
-  std::int64_t poll_ms = 3000;   // how often the page asks for news
+// approvals with their buttons, and the ticket outbox. Everyone signs in (web.providers: OpenID
+// Connect; with none, the local operator through a one-time link `serve` prints); the actor of
+// every click is the signed-in person.
+struct OidcProviderConfig {
+  std::string name;            // in URLs and sessions: /auth/login/NAME
+  std::string type = "oidc";   // slack, entra, oidc
+  std::string label;           // the button: "Sign in with Slack"
+  std::string issuer;          // https://slack.com, https://login.microsoftonline.com/TENANT/v2.0, any issuer URL
+  std::string client_id;
+  Secret client_secret;
+  std::vector<std::string> scopes{"openid", "profile", "email"};
+  std::string user_claim = "sub";      // the claim that is the approvals identity (slack: https://slack.com/user_id, entra: oid)
+  std::string groups_claim;            // a claim listing the person's groups (idp_group:NAME), "" = none
+  std::string discovery_url;           // default {issuer}/.well-known/openid-configuration
 };
 
-// One REST API bearer token (api.tokens[] or COSTBOT_API_TOKENS).
+struct WebConfig {
+  std::string access = "local";  // local (loopback clients only), open (anyone who reaches the server), off
+  std::int64_t poll_ms = 3000;   // how often the page asks for news
+  std::vector<std::string> allowed_hosts;  // Host names besides public_url's (and, always, localhost names)
+  std::int64_t session_lifetime = 12 * 3600;  // seconds a sign-in lasts
+  std::int64_t session_idle = 2 * 3600;       // seconds without a request that end it
+  std::string local_operator = "local-operator";  // who the one-time sign-in link signs in
+  std::int64_t sign_in_link_ttl = 3600;       // seconds a one-time link stays valid
+  std::vector<OidcProviderConfig> providers;
+};
+
+// One REST API bearer token (api.tokens[] or COSTBOT_API_TOKENS). Only the token's SHA-256 is
+// kept: the config may give the token (a secret) or just its digest (token_sha256).
 struct ApiToken {
   std::string name;                  // who uses it, for logs and the audit trail: "ci", "dashboard"
-  Secret token;
-  std::string actor;                 // decisions through this token count as this user; "" = the body's actor
+  std::string sha256;                // lower-case hex SHA-256 of the token
+  std::string actor;                 // the person the token acts as (their roles apply); "" = none
+  std::string role;                  // a role the token carries (without an actor), or caps the actor's
+  std::vector<std::string> act_for;  // explicit grant: people (or "*") it may name as actor / requester
   std::int64_t requests_per_minute = 0;  // 0 = api.requests_per_minute
   std::int64_t burst = 0;                // 0 = api.burst
 };
@@ -511,6 +556,28 @@ struct ApiConfig {
   std::int64_t burst = 30;                 // per token, requests allowed at once above the rate
   bool enabled() const { return !tokens.empty(); }
 };
+
+// The audit log's anchors (engine/audit): its head hash written where the database's writer cannot
+// rewrite it, so cutting rows off the end and rewinding the head is caught (`audit verify --anchors`).
+struct AuditConfig {
+  std::string anchor_file;     // each new head is appended here (another volume, append-only); "" = none
+  std::string anchor_channel;  // once a day the head is posted here: slack:CHANNEL, teams:CONVERSATION,
+                               // web:FEED; "" = none (every new head is also logged)
+};
+
+// Who may do what (engine/auth decides; engine/config/access_section.cpp reads it). Members of a
+// role: "*" (anyone authenticated), a user id (Slack user id, Entra object id, OIDC subject),
+// group:NAME (approvals.groups), role:NAME (approvals.roles and teams[].roles), idp_group:NAME (a
+// group the identity provider names at sign-in).
+struct AccessConfig {
+  std::map<std::string, std::vector<std::string>> roles{{"viewer", {"*"}}, {"requester", {"*"}}};
+  // Explicit grants to act for others: actor → the people it may act for ("*" = anyone). Such a
+  // decision counts as the other person's and is audited with both names.
+  std::map<std::string, std::vector<std::string>> act_for;
+};
+
+// The role names, lowest first.
+const std::vector<std::string>& role_names();
 
 struct Config {
   std::string source_path;  // the file this was loaded from
@@ -539,6 +606,8 @@ struct Config {
   JiraConfig jira;
   WebConfig web;
   ApiConfig api;
+  AccessConfig access;
+  AuditConfig audit;
 
   const TeamConfig* find_team(const std::string& name) const;
   const WorkflowConfig* find_workflow(const std::string& name) const;
@@ -555,23 +624,5 @@ Issues check_text(const std::string& yaml_text, Config* out = nullptr);
 
 // "127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080", ":8080" (all interfaces). False when malformed.
 bool parse_listen_address(std::string_view text, std::string& host, unsigned short& port);
-
-// Section parsers (one file each).
-void read_foundation_sections(Reader& root, Config& config);
-void read_ingest_section(Reader& root, Config& config);
-void read_charts_section(Reader& root, Config& config);
-// `approvals:` and `workflows:` (after teams, whose roles they refer to).
-void read_approvals_section(Reader& root, Config& config);
-void read_service_sections(Reader& root, Config& config);  // server, http_client, outbox, commands
-void read_slack_section(Reader& root, Config& config);
-void read_detection_section(Reader& root, Config& config);
-void read_schedules_section(Reader& root, Config& config);
-// `msteams:` (after teams and approvals, whose teams_conversation names it checks).
-void read_msteams_section(Reader& root, Config& config);
-void read_personas_section(Reader& root, Config& config);  // personas, alerts (after teams)
-void read_notify_section(Reader& root, Config& config);    // pagerduty, email
-void read_jira_section(Reader& root, Config& config);
-void read_web_section(Reader& root, Config& config);
-void read_api_section(Reader& root, Config& config);  // also COSTBOT_API_TOKENS
 
 }  // namespace costbot::config

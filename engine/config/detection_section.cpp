@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/detect/rules.hpp"
 #include "engine/query/costs.hpp"
 #include "engine/util/strings.hpp"
@@ -52,15 +52,18 @@ void read_anomaly(Reader& r, AnomalyConfig& a) {
   fraction(r, "threshold", a.threshold, 1, 100);
   fraction(r, "min_daily_impact", a.min_daily_impact, 0, 1e12);
   fraction(r, "min_relative_change", a.min_relative_change, 0, 100);
+  fraction(r, "spike_min_change", a.spike_min_change, 0, 100);
   r.boolean("alert_on_decrease", a.alert_on_decrease);
   positive_int(r, "season_weeks", a.season_weeks, 1, 16);
   fraction(r, "level_alpha", a.level_alpha, 0.001, 1);
-  positive_int(r, "shift_days", a.shift_days, 0, 60);
+  positive_int(r, "shift_days", a.shift_days, 1, 8);
+  positive_int(r, "idle_days", a.idle_days, 0, 16);
+  if (a.idle_days > 0 && a.idle_days < 3) r.error("idle_days", "must be 0 (off) or between 3 and 16");
   positive_int(r, "resolve_after_days", a.resolve_after_days, 1, 60);
   fraction(r, "drift_min_change", a.drift_min_change, 0.01, 100);
-  positive_int(r, "drift_weeks", a.drift_weeks, 2, 26);
+  positive_int(r, "drift_weeks", a.drift_weeks, 2, 8);
   fraction(r, "runaway_weekly_growth", a.runaway_weekly_growth, 0.01, 100);
-  positive_int(r, "runaway_weeks", a.runaway_weeks, 2, 26);
+  positive_int(r, "runaway_weeks", a.runaway_weeks, 1, 7);
   positive_int(r, "recurrence_months", a.recurrence_months, 0, 12);
   positive_int(r, "recurrence_min_matches", a.recurrence_min_matches, 1, 12);
 }
@@ -106,6 +109,31 @@ void read_detection_section(Reader& root, Config& config) {
     auto a = d.section("anomaly");
     read_anomaly(a, det.anomaly);
     a.finish();
+  }
+  {
+    auto c = d.section("correlation");
+    std::vector<std::string> chains;
+    if (c.strings("hierarchies", chains)) {
+      det.correlation.hierarchies.clear();
+      for (const auto& chain : chains) {
+        std::vector<std::string> dims;
+        for (const auto& part : text::split(chain, '>')) {
+          const auto name = text::trim(part);
+          const auto dim = query::parse_dimension(name);
+          if (!dim) {
+            c.error("hierarchies", "unknown dimension \"" + std::string(name) + "\" in \"" + chain +
+                                       "\" (valid: " + text::join(query::dimension_names(), ", ") + ")");
+            continue;
+          }
+          dims.emplace_back(query::name_of(*dim));
+        }
+        if (dims.size() < 2) c.error("hierarchies", "\"" + chain + "\": expected two or more dimensions, broadest first (a > b)");
+        else det.correlation.hierarchies.push_back(std::move(dims));
+      }
+    }
+    fraction(c, "explain_share", det.correlation.explain_share, 0.05, 1);
+    positive_int(c, "lookback_days", det.correlation.lookback_days, 0, 60);
+    c.finish();
   }
   {
     auto cal = d.section("calendar");

@@ -1,6 +1,6 @@
 #include <set>
 
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 
 namespace costbot::config {
 namespace {

@@ -2,7 +2,7 @@
 #include <regex>
 #include <set>
 
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/util/cron.hpp"
 #include "engine/util/strings.hpp"
 

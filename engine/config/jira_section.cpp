@@ -1,34 +1,19 @@
 // `jira:` — the Jira Cloud connection (tickets opened on final approval, comments, transitions,
 // the two-way webhook). Every value falls back to the environment names operators already use.
-#include <cstdlib>
-
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::config {
-namespace {
-
-// Config first, then the environment.
-bool string_or_env(Reader& r, const std::string& key, std::string& out, const char* env_name) {
-  if (r.string(key, out)) return true;
-  if (const char* env = std::getenv(env_name); env && *env) {
-    out = env;
-    return true;
-  }
-  return false;
-}
-
-}  // namespace
 
 void read_jira_section(Reader& root, Config& config) {
   auto& c = config.jira;
   auto r = root.section("jira");
-  string_or_env(r, "base_url", c.base_url, "JIRA_BASE_URL");
+  r.string_or_env("base_url", c.base_url, "JIRA_BASE_URL");
   while (!c.base_url.empty() && c.base_url.back() == '/') c.base_url.pop_back();
   if (!c.base_url.empty() && !text::starts_with_icase(c.base_url, "http://") &&
       !text::starts_with_icase(c.base_url, "https://"))
     r.error("base_url", "expected an http(s) URL such as https://your-site.atlassian.net, got \"" + c.base_url + "\"");
-  string_or_env(r, "email", c.email, "JIRA_EMAIL");
+  r.string_or_env("email", c.email, "JIRA_EMAIL");
   if (!c.email.empty() && c.email.find('@') == std::string::npos)
     r.error("email", "expected the email address of the account that owns the API token");
   r.secret("api_token", c.api_token, "JIRA_API_TOKEN");

@@ -1,7 +1,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/util/error.hpp"
 
 namespace costbot::config {
@@ -42,6 +42,8 @@ Issues check_text(const std::string& yaml_text, Config* out) {
     read_msteams_section(reader, config);
     read_web_section(reader, config);
     read_api_section(reader, config);
+    read_access_section(reader, config);
+    read_audit_section(reader, config);
     read_personas_section(reader, config);
     read_notify_section(reader, config);
     read_jira_section(reader, config);

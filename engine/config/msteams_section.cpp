@@ -1,6 +1,5 @@
-#include <cstdlib>
 
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/util/hash.hpp"
 #include "engine/util/strings.hpp"
 
@@ -9,12 +8,6 @@ namespace {
 
 bool is_http_url(std::string_view url) {
   return text::starts_with_icase(url, "http://") || text::starts_with_icase(url, "https://");
-}
-
-// Config first, then the environment variable people already use, then the default.
-void string_or_env(Reader& r, const std::string& key, std::string& out, const char* env) {
-  if (r.string(key, out)) return;
-  if (const char* value = std::getenv(env); value && *value) out = value;
 }
 
 // "smba.trafficmanager.net" or "*.teams.microsoft.com": a host name, optionally one leading wildcard label.
@@ -62,15 +55,15 @@ const TeamsIncomingWebhookConfig* MsTeamsConfig::find_incoming_webhook(const std
 void read_msteams_section(Reader& root, Config& config) {
   auto& c = config.msteams;
   auto r = root.section("msteams");
-  string_or_env(r, "app_id", c.app_id, "TEAMS_APP_ID");
+  r.string_or_env("app_id", c.app_id, "TEAMS_APP_ID");
   r.secret("app_password", c.app_password, "TEAMS_APP_PASSWORD");
   r.string("tenant_id", c.tenant_id);
-  string_or_env(r, "openid_metadata_url", c.openid_metadata_url, "TEAMS_OPENID_METADATA_URL");
+  r.string_or_env("openid_metadata_url", c.openid_metadata_url, "TEAMS_OPENID_METADATA_URL");
   if (!is_http_url(c.openid_metadata_url))
     r.error("openid_metadata_url", "expected an http(s) URL such as "
                                    "https://login.botframework.com/v1/.well-known/openidconfiguration");
   if (r.string("issuer", c.issuer) && c.issuer.empty()) r.error("issuer", "must not be empty");
-  string_or_env(r, "token_url", c.token_url, "TEAMS_TOKEN_URL");
+  r.string_or_env("token_url", c.token_url, "TEAMS_TOKEN_URL");
   if (!c.token_url.empty() && !is_http_url(c.token_url))
     r.error("token_url", "expected an http(s) URL such as https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token");
   r.string("token_scope", c.token_scope);

@@ -4,7 +4,7 @@
 // already use (PAGERDUTY_ROUTING_KEY, PAGERDUTY_EVENTS_URL, SMTP_URL, SMTP_USERNAME, SMTP_PASSWORD).
 #include <cstdlib>
 
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::config {

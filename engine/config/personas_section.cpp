@@ -8,7 +8,7 @@
 
 #include "engine/alerts/kinds.hpp"
 #include "engine/alerts/quiet_hours.hpp"
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::config {

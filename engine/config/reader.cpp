@@ -86,6 +86,15 @@ bool Reader::string(const std::string& key, std::string& out, bool required) {
   return true;
 }
 
+bool Reader::string_or_env(const std::string& key, std::string& out, const char* env_name) {
+  if (string(key, out)) return true;
+  if (const char* env = std::getenv(env_name); env && *env) {
+    out = env;
+    return true;
+  }
+  return false;
+}
+
 bool Reader::number(const std::string& key, double& out, bool required) {
   auto v = get(key, required);
   if (!v.IsDefined()) return false;

@@ -13,27 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "engine/config/issues.hpp"
 #include "engine/config/secret.hpp"
 
 namespace costbot::config {
-
-struct Issue {
-  std::string path;
-  std::string message;
-  std::string to_string() const { return path.empty() ? message : path + ": " + message; }
-};
-
-class Issues {
- public:
-  void add(std::string path, std::string message) { list_.push_back({std::move(path), std::move(message)}); }
-  bool empty() const { return list_.empty(); }
-  std::size_t size() const { return list_.size(); }
-  const std::vector<Issue>& all() const { return list_; }
-  std::string to_string() const;  // one issue per line
-
- private:
-  std::vector<Issue> list_;
-};
 
 class Reader {
  public:
@@ -49,6 +32,8 @@ class Reader {
   // Each setter leaves `out` unchanged when the key is absent or invalid; `required` records a
   // "missing required key" issue when absent. They return true when a valid value was read.
   bool string(const std::string& key, std::string& out, bool required = false);
+  // The string at `key`, else the environment variable `env_name` when set and not empty.
+  bool string_or_env(const std::string& key, std::string& out, const char* env_name);
   bool number(const std::string& key, double& out, bool required = false);
   bool integer(const std::string& key, std::int64_t& out, bool required = false);
   bool integer(const std::string& key, int& out, bool required = false);

@@ -3,7 +3,7 @@
 // the closest known one (by Reader::finish).
 #include <set>
 
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/util/cron.hpp"
 #include "engine/util/strings.hpp"
 
@@ -20,6 +20,8 @@ std::map<std::string, JobSchedule> default_job_schedules() {
       {"ticket_sync", {"*/10 * * * *", "detect", true, false}},  // tickets follow their incidents (after detect, and every 10 min)
       {"daily_digest", {"0 8 * * *", "", true, false}},      // the daily digest per persona
       {"weekly_digest", {"0 8 * * MON", "", true, false}},  // the weekly digest per persona
+      {"audit_anchor", {"* * * * *", "", true, true}},       // a new audit head to the log and audit.anchor_file
+      {"audit_anchor_daily", {"0 0 * * *", "", true, false}},  // the audit head to audit.anchor_channel
   };
 }
 

@@ -1,4 +1,6 @@
-#include "engine/config/config.hpp"
+#include <arpa/inet.h>
+
+#include "engine/config/sections.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::config {
@@ -25,6 +27,20 @@ std::string ServerConfig::url_for_listen(const std::string& listen) {
 }
 
 namespace {
+
+// "10.0.0.0/8", "127.0.0.1", "::1", "fd00::/8": an address with an optional prefix length.
+bool valid_address_range(const std::string& text) {
+  auto slash = text.find('/');
+  std::string address = text.substr(0, slash);
+  unsigned char buf[16];
+  int bits = 0;
+  if (inet_pton(AF_INET, address.c_str(), buf) == 1) bits = 32;
+  else if (inet_pton(AF_INET6, address.c_str(), buf) == 1) bits = 128;
+  else return false;
+  if (slash == std::string::npos) return true;
+  auto prefix = text::parse_int(std::string_view(text).substr(slash + 1));
+  return prefix && *prefix >= 0 && *prefix <= bits;
+}
 
 void positive(Reader& r, const std::string& key, std::int64_t value, std::int64_t minimum = 1) {
   if (value < minimum) r.error(key, "must be at least " + std::to_string(minimum));
@@ -63,6 +79,19 @@ void read_server(Reader& root, ServerConfig& c) {
   if (r.duration("handler_timeout", c.handler_timeout)) positive(r, "handler_timeout", c.handler_timeout);
   if (r.duration("shutdown_grace", c.shutdown_grace)) positive(r, "shutdown_grace", c.shutdown_grace, 0);
   if (r.integer("max_connections", c.max_connections)) positive(r, "max_connections", c.max_connections);
+  if (r.integer("max_connections_per_client", c.max_connections_per_client))
+    positive(r, "max_connections_per_client", c.max_connections_per_client, 0);
+  if (r.strings("trusted_proxies", c.trusted_proxies))
+    for (std::size_t i = 0; i < c.trusted_proxies.size(); ++i)
+      if (!valid_address_range(c.trusted_proxies[i]))
+        r.error("trusted_proxies[" + std::to_string(i) + "]",
+                "expected an IP address or CIDR range such as 10.0.0.0/8 or ::1, got \"" + c.trusted_proxies[i] + "\"");
+  r.string("tls_cert_file", c.tls_cert_file);
+  r.string("tls_key_file", c.tls_key_file);
+  if (c.tls_cert_file.empty() != c.tls_key_file.empty())
+    r.error(c.tls_cert_file.empty() ? "tls_cert_file" : "tls_key_file",
+            "give both tls_cert_file and tls_key_file (or neither)");
+  if (r.duration("hsts_max_age", c.hsts_max_age)) positive(r, "hsts_max_age", c.hsts_max_age, 0);
   if (r.integer("threads", c.threads) && (c.threads < 1 || c.threads > 64)) r.error("threads", "must be 1..64");
   if (r.integer("work_threads", c.work_threads) && (c.work_threads < 1 || c.work_threads > 64))
     r.error("work_threads", "must be 1..64");

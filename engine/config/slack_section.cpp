@@ -1,6 +1,6 @@
 #include <cstdlib>
 
-#include "engine/config/config.hpp"
+#include "engine/config/sections.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::config {

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "engine/detect/rule_support.hpp"
+#include "engine/detect/small_medians.hpp"
 #include "engine/detect/tuning.hpp"
 #include "engine/util/format.hpp"
 
@@ -13,12 +14,6 @@ namespace costbot::detect {
 namespace {
 
 using std::chrono::days;
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
 
 }  // namespace
 
@@ -30,13 +25,13 @@ MonthForecast forecast_month(const std::vector<double>& recent, Day as_of, doubl
   const int n = static_cast<int>(recent.size());
   std::vector<std::vector<double>> by_weekday(7);
   for (int i = 0; i < n; ++i) by_weekday[weekday(as_of - days{n - 1 - i})].push_back(recent[static_cast<std::size_t>(i)]);
-  std::vector<double> rate(7, median(recent));
+  std::vector<double> rate(7, medians::median_of_copy(recent));
   for (int w = 0; w < 7; ++w)
-    if (!by_weekday[w].empty()) rate[w] = median(by_weekday[w]);
+    if (!by_weekday[w].empty()) rate[w] = medians::median_of_copy(by_weekday[w]);
   std::vector<double> residuals;
   for (int i = 0; i < n; ++i)
     residuals.push_back(std::abs(recent[static_cast<std::size_t>(i)] - rate[weekday(as_of - days{n - 1 - i})]));
-  const double sigma = 1.4826 * median(residuals);
+  const double sigma = 1.4826 * medians::median_of_copy(residuals);
   double rest = 0;
   for (int k = 1; k <= remaining; ++k) rest += rate[weekday(as_of + days{k})];
   // Day-to-day noise adds up as sqrt(days); an error in the level itself adds up linearly.

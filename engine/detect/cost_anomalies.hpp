@@ -1,13 +1,13 @@
 #pragma once
-// Daily cost anomalies: the statistical detector (series_detector.hpp) applied to one daily cost
-// series, plus what makes a cost alert worth reading:
-//  - gates: a minimum dollar impact and a minimum relative change, so noise never alerts;
-//  - recurring patterns are not anomalies: weekly cycles (the seasonal baseline), month-end and
-//    month-start bumps seen in earlier months (the baseline is raised by them), holidays from the
-//    calendar (scored, never alerted, kept out of the baseline), planned events (learnt, never
-//    alerted);
-//  - classification: cost_spike (a day), level_shift (the series moved and stayed),
-//    drift (weekly cost creeping up), runaway_growth (compounding weekly growth).
+// Daily cost anomalies: the daily cost detector (daily_detector.hpp) run over one scope's daily
+// cost series with its calendar and its feedback tuning. `costbot detect` writes one finding per
+// flagged day from here; `costbot detect-series` on daily input runs the same detector with the
+// same options (daily_options below), so both flag the same days.
+//  - holidays from the calendar and planned events are scored, never alerted, and kept out of the
+//    baseline;
+//  - kinds: cost_spike, level_shift, cost_drop (a decrease that persists, its own kind: whether it
+//    alerts is alert_on_decrease), drift, runaway_growth, cost_flatline ("idle": the weekly pattern
+//    and the noise are gone).
 // Pure: the caller reads the series and the calendar; nothing here touches the database.
 #include <set>
 #include <span>
@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "engine/config/config.hpp"
-#include "engine/detect/series_detector.hpp"
+#include "engine/detect/daily_detector.hpp"
 #include "engine/util/time.hpp"
 
 namespace costbot::detect {
@@ -38,31 +38,43 @@ struct DayResult {
   Day day{};
   double actual = 0, expected = 0, lower = 0, upper = 0;
   double score = 0;
-  bool anomalous = false;  // part of a detection below
-  std::string note;        // holiday, planned, recurring month-end, below impact, ...
+  bool anomalous = false;  // flagged (is_anomaly), holidays and planned events never are
+  std::string note;        // holiday, planned, recurring month-end, ...
 };
 
 struct CostDetection {
-  std::string kind;  // cost_spike, level_shift, drift, runaway_growth
-  Day day{};         // when it was first visible
-  Day window_start{}, window_end{};
+  std::string kind;  // cost_spike, level_shift, cost_drop, drift, runaway_growth, cost_flatline
+  Day day{};         // the day it was flagged
+  Day window_start{}, window_end{};  // where the change began .. the flagged day
   double expected = 0, lower = 0, upper = 0, actual = 0;
-  double impact_per_day = 0;  // actual - expected
+  double impact_per_day = 0;  // actual - expected (the change per day)
   double percent_change = 0;  // impact / expected
   double score = 0;
+  bool decrease = false;      // a drop (alert_on_decrease decides whether it alerts)
   std::string note;
 };
 
 struct CostAnalysis {
   std::vector<DayResult> days;
-  std::vector<CostDetection> detections;
-  // The last `days` days were inside the interval and not part of a detection.
+  std::vector<CostDetection> detections;  // one per flagged day, in day order
+  // The last `days` days were inside the interval and not flagged.
   bool recent_days_normal(int days) const;
 };
 
-DetectorOptions daily_cost_options(const config::AnomalyConfig& config, double threshold_factor = 1);
+// The detector's options from the config (and a scope's feedback tuning).
+DailyDetectorOptions daily_options(const config::AnomalyConfig& config, const CostTuning& tuning = {});
+
+// The finding kind of a flagged day.
+std::string detection_kind(DayKind kind);
 
 CostAnalysis analyze_cost_series(Day first_day, std::span<const double> values, const config::AnomalyConfig& config,
                                  const CostCalendar& calendar = {}, const CostTuning& tuning = {});
+
+// Series that share their days, calendar and tuning, eight at a time through DailyBatchDetector:
+// the analyses analyze_cost_series gives one by one, bit for bit. Every series must have the
+// same length.
+std::vector<CostAnalysis> analyze_cost_batch(Day first_day, const std::vector<std::span<const double>>& series,
+                                             const config::AnomalyConfig& config, const CostCalendar& calendar = {},
+                                             const CostTuning& tuning = {});
 
 }  // namespace costbot::detect

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "engine/detect/budgets.hpp"
 #include "engine/detect/contributors.hpp"
+#include "engine/detect/correlation.hpp"
 #include "engine/detect/finding_store.hpp"
 #include "engine/detect/rule_support.hpp"
 #include "engine/detect/rules.hpp"
@@ -28,8 +30,23 @@ std::string scope_label(const std::string& dim, const std::string& value) {
 std::string kind_words(const std::string& kind, double change) {
   if (kind == kCostSpike) return change >= 0 ? "Cost spike" : "Cost drop";
   if (kind == kLevelShift) return change >= 0 ? "Cost level shift up" : "Cost level shift down";
-  if (kind == kDrift) return "Cost drift";
+  if (kind == kDrift) return change >= 0 ? "Cost drift" : "Cost drift down";
+  if (kind == kCostDrop) return "Cost drop";
+  if (kind == kCostFlatline) return "Cost gone flat";
   return "Runaway cost growth";
+}
+
+std::string anomaly_fingerprint(const CostDetection& d, const std::string& rule_id, const std::string& value) {
+  return d.kind + "|" + rule_id + "|" + value + "|" + format_day(d.day);
+}
+
+// "Also seen in team payments (+$1,390/day), account 1111 (+$1,402/day)": context, not added up.
+std::string related_sentence(const std::vector<RelatedScope>& related) {
+  std::string out = "The same change shows in ";
+  for (std::size_t i = 0; i < related.size(); ++i)
+    out += fmt::format("{}{} {}", i == 0 ? "" : i + 1 == related.size() ? " and " : ", ", related[i].dimension,
+                       related[i].value.empty() ? "(unallocated)" : related[i].value);
+  return out + " (one event: not alerted again, not added up).";
 }
 
 Finding anomaly_finding(storage::Database& db, const config::Config& config, const ScopeSeries& s, const CostDetection& d) {
@@ -37,7 +54,7 @@ Finding anomaly_finding(storage::Database& db, const config::Config& config, con
   Finding f;
   f.kind = d.kind;
   f.rule_id = anomaly_rule_id(s.dimension);
-  f.fingerprint = d.kind + "|" + f.rule_id + "|" + s.value + "|" + format_day(d.day);
+  f.fingerprint = anomaly_fingerprint(d, f.rule_id, s.value);
   f.scope_dimension = s.dimension;
   f.scope_value = s.value;
   f.day = d.day;
@@ -144,23 +161,77 @@ class Run {
     const auto& a = config_.detection.anomaly;
     const Day from = summary_.as_of - days{a.history_days - 1};
     const Day report_from = summary_.as_of - days{a.report_days - 1};
+    // Every scope's series on its own first ...
+    std::vector<ScopeDetection> detections;
     for (const auto& dim : a.scopes) {
-      const auto rule = anomaly_rule_id(dim);
       std::set<std::string> seen;
-      for (const auto& s : load_scope_series(db_, dim, from, summary_.as_of)) {
-        seen.insert(s.value);
-        auto analysis = analyze_scope(config_, s, events_, tuning_);
-        for (const auto& d : analysis.detections) {
-          if (d.window_end < report_from) continue;
-          auto f = anomaly_finding(db_, config_, s, d);
-          if (tuning_.suppressed(rule, dim, s.value, d.window_end)) f.status = "suppressed";
-          record(f);
+      const auto series = load_scope_series(db_, dim, from, summary_.as_of);
+      // Eight series at a time through the batch detector, a bounded chunk of analyses in memory.
+      constexpr std::size_t kChunk = 512;
+      for (std::size_t begin = 0; begin < series.size(); begin += kChunk) {
+        const auto chunk = std::span<const ScopeSeries>(series).subspan(begin, std::min(kChunk, series.size() - begin));
+        auto analyses = analyze_scopes(config_, chunk, events_, tuning_);
+        for (std::size_t i = 0; i < chunk.size(); ++i) {
+          const auto& s = chunk[i];
+          seen.insert(s.value);
+          for (auto& d : analyses[i].detections)
+            if (d.window_end >= report_from) detections.push_back({dim, s.value, std::move(d)});
+          resolve_if_back_to_baseline(dim, s, analyses[i]);
         }
-        resolve_if_back_to_baseline(dim, s, analysis);
       }
       for (const auto& incident : store_.incidents(FindingQuery::open().with_kind("cost_anomaly")))
         if (incident.scope_dimension == dim && !seen.count(incident.scope_value)) close(incident.id, "no cost in the window any more");
     }
+    // ... then one event, one incident: what a narrower scope explains is its context.
+    std::vector<OpenScope> open;
+    for (const auto& incident : store_.incidents(FindingQuery::open().with_kind("cost_anomaly")))
+      open.push_back({incident.id, incident.latest_finding_id, incident.scope_dimension, incident.scope_value, incident.first_day,
+                      incident.last_day});
+    const auto correlation = correlate(db_, config_.detection.correlation, detections, open);
+    std::vector<std::vector<RelatedScope>> context(detections.size());
+    std::map<std::size_t, std::vector<RelatedScope>> incident_context;
+    for (std::size_t i = 0; i < detections.size(); ++i) {
+      for (const auto& e : correlation.explained_by[i]) {
+        const auto& d = detections[i];
+        RelatedScope r{d.dimension, d.value, d.detection.kind, d.detection.day, d.detection.impact_per_day, d.detection.percent_change,
+                       e.share};
+        if (e.incident) incident_context[e.index].push_back(r);
+        else context[e.index].push_back(r);
+      }
+    }
+    for (std::size_t i = 0; i < detections.size(); ++i) {
+      const auto& [dim, value, d] = detections[i];
+      const auto rule = anomaly_rule_id(dim);
+      if (!correlation.explained_by[i].empty()) {
+        merge_into_root(anomaly_fingerprint(d, rule, value));
+        continue;
+      }
+      ScopeSeries s{dim, value, {}, {}};
+      auto f = anomaly_finding(db_, config_, s, d);
+      f.related = context[i];
+      if (!f.related.empty()) f.summary += " " + related_sentence(f.related);
+      if (tuning_.suppressed(rule, dim, value, d.window_end)) f.status = "suppressed";
+      // Drops are found and kept as their own kind; alerting on them is a config choice.
+      if (d.decrease && !a.alert_on_decrease) {
+        f.status = "suppressed";
+        f.summary += " Not alerted: detection.anomaly.alert_on_decrease is false.";
+      }
+      record(f);
+    }
+    for (const auto& [k, scopes] : incident_context)
+      if (open[k].finding_id) store_.add_related_scopes(open[k].finding_id, scopes, now_);
+  }
+
+  // A finding recorded on its own by an earlier run, now explained by a narrower scope: it is
+  // context now, and its incident closes when nothing else is open in it.
+  void merge_into_root(const std::string& fingerprint) {
+    auto existing = store_.finding_by_fingerprint(fingerprint);
+    if (!existing || existing->status != "open") return;
+    store_.set_finding_status(existing->id, "resolved", now_);
+    if (!existing->incident_id) return;
+    auto incident = store_.incident(existing->incident_id);
+    if (incident && incident->status == "open" && store_.findings(FindingQuery::open().in_incident(incident->id)).empty())
+      close(incident->id, "explained by a narrower scope as of " + format_day(summary_.as_of));
   }
 
   void resolve_if_back_to_baseline(const std::string& dim, const ScopeSeries& s, const CostAnalysis& analysis) {

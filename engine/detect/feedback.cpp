@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "engine/audit/audit.hpp"
 #include "engine/detect/finding_store.hpp"
 #include "engine/detect/rules.hpp"
 #include "engine/detect/tuning.hpp"
@@ -114,6 +115,18 @@ FeedbackResult record_feedback(storage::Database& db, const config::Config& conf
   result.rule_id = f.rule_id;
   result.scope_dimension = f.scope_dimension;
   result.scope_value = f.scope_value;
+  if (kind == FeedbackKind::not_anomaly || kind == FeedbackKind::noise_floor) {
+    // The retuning kinds count once per finding, decided inside this transaction: a double click
+    // (or two people at once) must not raise a threshold twice.
+    SQLite::Statement seen(db.sql(), "SELECT id FROM feedback WHERE finding_id = ? AND kind = ? ORDER BY id LIMIT 1");
+    seen.bind(1, static_cast<std::int64_t>(f.id));
+    seen.bind(2, std::string(to_string(kind)));
+    if (seen.executeStep()) {
+      result.feedback_id = seen.getColumn(0).getInt64();
+      result.already_recorded = true;
+      return result;  // the transaction rolls back: nothing to write
+    }
+  }
 
   auto scope_row = [&](const std::string& dim, const std::string& value) {
     Tuning t;
@@ -211,6 +224,14 @@ FeedbackResult record_feedback(storage::Database& db, const config::Config& conf
   q.bind(9, static_cast<std::int64_t>(now));
   q.exec();
   result.feedback_id = db.sql().getLastInsertRowid();
+  audit::append(db,
+                {actor, "feedback." + std::string(to_string(kind)), "finding:" + std::to_string(f.id),
+                 {{"feedback_id", result.feedback_id},
+                  {"rule_id", f.rule_id},
+                  {"scope", f.scope_dimension + "=" + f.scope_value},
+                  {"reason", reason},
+                  {"effect", result.effect}}},
+                now);
   tx.commit();
   return result;
 }
@@ -250,6 +271,7 @@ std::vector<RuleView> rule_views(storage::Database& db, const config::Config& co
     v.rule_id = anomaly_rule_id(dim);
     v.kind = "cost_anomaly";
     v.description = "statistical anomalies on daily cost per " + dim;
+    v.signals = "billing: daily effective cost";
     v.severity = "by impact";
     double factor = tuning.threshold_factor(v.rule_id, "", "");
     v.thresholds = {{"threshold", fmt::format("{:.3g}", a.threshold * factor)},
@@ -268,6 +290,7 @@ std::vector<RuleView> rule_views(storage::Database& db, const config::Config& co
     v.severity = rule.severity;
     v.enabled = rule.enabled;
     const auto* kind = find_rule_kind(rule.kind);
+    if (kind) v.signals = kind->signals;
     double factor = tuning.threshold_factor(rule.id, "", "");
     for (const auto& [key, value] : rule.thresholds) {
       double shown = value;
@@ -288,6 +311,7 @@ std::vector<RuleView> rule_views(storage::Database& db, const config::Config& co
     v.rule_id = budget_rule_id(name);
     v.kind = "budget";
     v.description = "monthly budget for " + scope;
+    v.signals = "billing: month-to-date effective cost";
     v.severity = "by threshold and overrun";
     v.thresholds.emplace_back("monthly", fmtx::money(b.monthly, 0, currency));
     std::vector<std::string> t;

@@ -36,10 +36,14 @@ struct FeedbackResult {
   std::string scope_dimension, scope_value;
   std::string effect;  // what changed, in words
   std::optional<Day> suppressed_until;
+  // The finding already had this feedback (a double click, two people at once): nothing changed.
+  // Checked inside the write transaction, so a retune never happens twice.
+  bool already_recorded = false;
 };
 
 // `subject`: a finding id ("42" or "F42") or an incident id ("I7"); an incident stands for its
-// latest finding. Throws Error(not_found) / Error(invalid_input) (planned needs `until`).
+// latest finding. Throws Error(not_found) / Error(invalid_input) (planned needs `until`). Audited
+// (feedback.<kind>) in the same transaction as the change.
 FeedbackResult record_feedback(storage::Database& db, const config::Config& config, const std::string& subject,
                                FeedbackKind kind, const std::string& actor, const std::string& reason,
                                std::optional<Day> until, UnixSeconds now);
@@ -55,6 +59,7 @@ std::vector<RulePrecision> rule_precision(storage::Database& db);
 // budgets), with every per-scope override and silence feedback has made.
 struct RuleView {
   std::string rule_id, kind, description, severity;
+  std::string signals;  // what the rule reads (billing, usage metrics, daily cost)
   bool enabled = true;
   std::vector<std::pair<std::string, std::string>> thresholds;  // name -> value as shown (effective)
   std::vector<std::string> overrides;  // "team=payments: threshold 5 (x1.25), min impact $300/day, silenced until 2024-10-02"

@@ -3,7 +3,8 @@
 namespace costbot::detect {
 
 bool is_cost_anomaly(std::string_view kind) {
-  return kind == kCostSpike || kind == kLevelShift || kind == kDrift || kind == kRunawayGrowth;
+  return kind == kCostSpike || kind == kLevelShift || kind == kDrift || kind == kRunawayGrowth || kind == kCostDrop ||
+         kind == kCostFlatline;
 }
 
 std::string incident_family(std::string_view kind) {
@@ -35,6 +36,19 @@ boost::json::value day_or_null(const std::optional<Day>& d) {
 }
 }  // namespace
 
+boost::json::array related_scopes_json(const std::vector<RelatedScope>& scopes) {
+  boost::json::array out;
+  for (const auto& r : scopes)
+    out.push_back({{"dimension", r.dimension},
+                   {"value", r.value},
+                   {"kind", r.kind},
+                   {"day", format_day(r.day)},
+                   {"impact_per_day", r.impact_per_day},
+                   {"percent_change", r.percent_change},
+                   {"share", r.share}});
+  return out;
+}
+
 boost::json::object to_json(const Finding& f) {
   boost::json::array contributors;
   for (const auto& c : f.contributors)
@@ -65,6 +79,7 @@ boost::json::object to_json(const Finding& f) {
           {"percent_change", f.percent_change},
           {"score", f.score},
           {"contributors", contributors},
+          {"related_scopes", related_scopes_json(f.related)},
           {"remediation", {{"text", f.remediation.text}, {"command", f.remediation.command}}},
           {"status", f.status},
           {"incident_id", f.incident_id},

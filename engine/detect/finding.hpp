@@ -22,6 +22,8 @@ inline constexpr std::string_view kCostSpike = "cost_spike";
 inline constexpr std::string_view kLevelShift = "level_shift";
 inline constexpr std::string_view kDrift = "drift";
 inline constexpr std::string_view kRunawayGrowth = "runaway_growth";
+inline constexpr std::string_view kCostDrop = "cost_drop";          // a decrease that persists (a pipeline stopped?)
+inline constexpr std::string_view kCostFlatline = "cost_flatline";  // weekly pattern and noise gone: idle
 // Waste rules:
 inline constexpr std::string_view kIdleCompute = "idle_compute";
 inline constexpr std::string_view kUnattachedStorage = "unattached_storage";
@@ -29,6 +31,7 @@ inline constexpr std::string_view kOversizedInstance = "oversized_instance";
 inline constexpr std::string_view kUnusedCommitment = "unused_commitment";
 inline constexpr std::string_view kUntaggedSpend = "untagged_spend";
 inline constexpr std::string_view kOffHoursNonprod = "off_hours_nonprod";
+inline constexpr std::string_view kIdleResource = "idle_resource";
 // Budgets:
 inline constexpr std::string_view kBudgetActual = "budget_actual";
 inline constexpr std::string_view kBudgetForecast = "budget_forecast";
@@ -49,6 +52,16 @@ struct Contributor {
   std::string value;
   double delta = 0;       // change per day, base currency
   double share = 0;       // delta / total change (0..1 for contributors in the change's direction)
+};
+
+// Another scope that saw the same change (correlation.hpp): context, never added up.
+struct RelatedScope {
+  std::string dimension, value;
+  std::string kind;
+  Day day{};
+  double impact_per_day = 0;
+  double percent_change = 0;
+  double share = 0;  // of that scope's change carried by this finding's scope
 };
 
 struct Remediation {
@@ -76,6 +89,7 @@ struct Finding {
   double percent_change = 0;     // (actual - expected) / expected, as a fraction
   double score = 0;              // confidence 0..1
   std::vector<Contributor> contributors;
+  std::vector<RelatedScope> related;  // the same event seen at broader scopes
   Remediation remediation;
   std::string status = "open";   // open | resolved | dismissed | suppressed
   std::int64_t incident_id = 0;
@@ -101,6 +115,7 @@ struct Incident {
   UnixSeconds opened_at = 0, updated_at = 0, resolved_at = 0;
 };
 
+boost::json::array related_scopes_json(const std::vector<RelatedScope>& scopes);
 boost::json::object to_json(const Finding& f);
 boost::json::object to_json(const Incident& i);
 

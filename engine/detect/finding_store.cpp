@@ -11,7 +11,7 @@ constexpr const char* kFindingColumns =
     "id, fingerprint, kind, rule_id, scope_dimension, scope_value, team, provider, account, service, region, "
     "resource, sku, severity, title, summary, day, window_start, window_end, expected, lower, upper, actual, "
     "impact_per_day, impact_per_month, percent_change, score, contributors, remediation, remediation_command, "
-    "status, incident_id, created_at, updated_at";
+    "status, incident_id, created_at, updated_at, related_scopes";
 
 constexpr const char* kIncidentColumns =
     "id, family, kind, scope_dimension, scope_value, team, status, severity, title, first_day, last_day, baseline, "
@@ -44,6 +44,35 @@ std::vector<Contributor> parse_contributors(const std::string& text) {
     if (auto* p = o.if_contains("delta"); p && p->is_number()) c.delta = p->to_number<double>();
     if (auto* p = o.if_contains("share"); p && p->is_number()) c.share = p->to_number<double>();
     out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::vector<RelatedScope> parse_related_scopes(const std::string& text) {
+  std::vector<RelatedScope> out;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const auto& item : v.as_array()) {
+    if (!item.is_object()) continue;
+    const auto& o = item.as_object();
+    RelatedScope r;
+    auto text_of = [&](const char* key) {
+      auto* p = o.if_contains(key);
+      return p && p->is_string() ? std::string(p->as_string()) : std::string();
+    };
+    auto number_of = [&](const char* key) {
+      auto* p = o.if_contains(key);
+      return p && p->is_number() ? p->to_number<double>() : 0.0;
+    };
+    r.dimension = text_of("dimension");
+    r.value = text_of("value");
+    r.kind = text_of("kind");
+    r.day = day_from(text_of("day"));
+    r.impact_per_day = number_of("impact_per_day");
+    r.percent_change = number_of("percent_change");
+    r.share = number_of("share");
+    out.push_back(std::move(r));
   }
   return out;
 }
@@ -86,6 +115,7 @@ Finding read_finding(SQLite::Statement& q) {
   ++i;
   f.created_at = q.getColumn(i++).getInt64();
   f.updated_at = q.getColumn(i++).getInt64();
+  f.related = parse_related_scopes(q.getColumn(i++).getString());
   return f;
 }
 
@@ -209,6 +239,23 @@ std::optional<Incident> FindingStore::open_incident(const std::string& family, c
   return read_incident(q);
 }
 
+void FindingStore::add_related_scopes(std::int64_t finding_id, const std::vector<RelatedScope>& scopes, UnixSeconds now) {
+  auto f = finding(finding_id);
+  if (!f || scopes.empty()) return;
+  for (const auto& r : scopes) {
+    auto same = std::find_if(f->related.begin(), f->related.end(), [&](const RelatedScope& x) {
+      return x.dimension == r.dimension && x.value == r.value && x.day == r.day;
+    });
+    if (same != f->related.end()) *same = r;
+    else f->related.push_back(r);
+  }
+  SQLite::Statement q(db_.sql(), "UPDATE findings SET related_scopes = ?, updated_at = ? WHERE id = ?");
+  q.bind(1, boost::json::serialize(related_scopes_json(f->related)));
+  q.bind(2, static_cast<std::int64_t>(now));
+  q.bind(3, static_cast<std::int64_t>(finding_id));
+  q.exec();
+}
+
 FindingStore::Upsert FindingStore::upsert(Finding& f, UnixSeconds now) {
   auto existing = finding_by_fingerprint(f.fingerprint);
   if (existing) {
@@ -226,8 +273,8 @@ FindingStore::Upsert FindingStore::upsert(Finding& f, UnixSeconds now) {
                       "INSERT INTO findings(fingerprint, kind, rule_id, scope_dimension, scope_value, team, provider, account, "
                       "service, region, resource, sku, severity, title, summary, day, window_start, window_end, expected, lower, "
                       "upper, actual, impact_per_day, impact_per_month, percent_change, score, contributors, remediation, "
-                      "remediation_command, status, incident_id, created_at, updated_at) "
-                      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                      "remediation_command, status, incident_id, created_at, updated_at, related_scopes) "
+                      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                       "ON CONFLICT(fingerprint) DO UPDATE SET kind=excluded.kind, rule_id=excluded.rule_id, "
                       "team=excluded.team, provider=excluded.provider, account=excluded.account, service=excluded.service, "
                       "region=excluded.region, resource=excluded.resource, sku=excluded.sku, severity=excluded.severity, "
@@ -237,7 +284,7 @@ FindingStore::Upsert FindingStore::upsert(Finding& f, UnixSeconds now) {
                       "impact_per_month=excluded.impact_per_month, percent_change=excluded.percent_change, "
                       "score=excluded.score, contributors=excluded.contributors, remediation=excluded.remediation, "
                       "remediation_command=excluded.remediation_command, status=excluded.status, "
-                      "incident_id=excluded.incident_id, updated_at=excluded.updated_at");
+                      "incident_id=excluded.incident_id, updated_at=excluded.updated_at, related_scopes=excluded.related_scopes");
   int i = 1;
   q.bind(i++, f.fingerprint);
   q.bind(i++, f.kind);
@@ -273,6 +320,7 @@ FindingStore::Upsert FindingStore::upsert(Finding& f, UnixSeconds now) {
   else q.bind(i++);
   q.bind(i++, static_cast<std::int64_t>(f.created_at));
   q.bind(i++, static_cast<std::int64_t>(f.updated_at));
+  q.bind(i++, boost::json::serialize(related_scopes_json(f.related)));
   q.exec();
   if (!existing) f.id = db_.sql().getLastInsertRowid();
   return existing ? Upsert::updated : Upsert::inserted;

@@ -54,6 +54,8 @@ class FindingStore {
   void close_incident(std::int64_t incident_id, const std::string& status, const std::string& resolution,
                       UnixSeconds now);
   void set_finding_status(std::int64_t finding_id, const std::string& status, UnixSeconds now);
+  // Adds (or refreshes, by scope and day) context scopes of a finding.
+  void add_related_scopes(std::int64_t finding_id, const std::vector<RelatedScope>& scopes, UnixSeconds now);
 
  private:
   storage::Database& db_;

@@ -78,6 +78,31 @@ std::map<std::string, double> average_daily_cost(storage::Database& db, Day as_o
   return out;
 }
 
+std::map<std::string, BilledUsage> billed_usage(storage::Database& db, Day from, Day to) {
+  SQLite::Statement q(db.sql(),
+                      "SELECT resource_id, COUNT(*), MIN(cost), MAX(cost), SUM(cost), SUM(quantity), SUM(hours), MAX(has_unit) FROM "
+                      "(SELECT resource_id, day, SUM(effective_cost) AS cost, SUM(consumed_quantity) AS quantity, "
+                      " SUM(CASE WHEN lower(consumed_unit) IN ('hrs', 'hr', 'hours', 'hour', 'instance hours') THEN consumed_quantity "
+                      "     ELSE 0 END) AS hours, MAX(consumed_unit != '') AS has_unit "
+                      " FROM cost_daily WHERE day >= ? AND day <= ? AND resource_id != '' GROUP BY resource_id, day "
+                      " HAVING SUM(effective_cost) != 0 OR SUM(consumed_quantity) != 0) "
+                      "GROUP BY resource_id");
+  q.bind(1, format_day(from));
+  q.bind(2, format_day(to));
+  std::map<std::string, BilledUsage> out;
+  while (q.executeStep()) {
+    BilledUsage& u = out[q.getColumn(0).getString()];
+    u.days_billed = q.getColumn(1).getInt();
+    u.min_daily = q.getColumn(2).getDouble();
+    u.max_daily = q.getColumn(3).getDouble();
+    u.total = q.getColumn(4).getDouble();
+    u.consumed = q.getColumn(5).getDouble();
+    u.hours = q.getColumn(6).getDouble();
+    u.reports_usage = q.getColumn(7).getInt() != 0;
+  }
+  return out;
+}
+
 std::map<std::string, std::map<Day, double>> daily_metric_means(storage::Database& db, const std::string& metric,
                                                                 Day from, Day to) {
   SQLite::Statement q(db.sql(),

@@ -22,6 +22,16 @@ std::map<std::string, std::string> parse_tags(const std::string& json);
 // Average daily effective cost of each resource over the `days` days ending with `as_of`.
 std::map<std::string, double> average_daily_cost(storage::Database& db, Day as_of, int days);
 
+// What the bill says about each resource over [from, to] (inclusive days), from cost_daily alone.
+struct BilledUsage {
+  int days_billed = 0;               // days with any cost
+  double min_daily = 0, max_daily = 0, total = 0;
+  double consumed = 0;               // ConsumedQuantity, every unit
+  double hours = 0;                  // ConsumedQuantity in hours (Hrs, Hours, ...)
+  bool reports_usage = false;        // some row names a consumed unit
+};
+std::map<std::string, BilledUsage> billed_usage(storage::Database& db, Day from, Day to);
+
 // Daily mean of a metric for every resource that has it, over [from, to] (inclusive days).
 std::map<std::string, std::map<Day, double>> daily_metric_means(storage::Database& db, const std::string& metric,
                                                                 Day from, Day to);

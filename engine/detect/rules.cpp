@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "engine/config/reader.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::detect {
@@ -11,7 +12,8 @@ namespace costbot::detect {
 const std::vector<RuleKind>& rule_kinds() {
   static const std::vector<RuleKind> kinds = {idle_compute_kind(),      unattached_storage_kind(),
                                               oversized_instance_kind(), unused_commitment_kind(),
-                                              untagged_spend_kind(),     off_hours_nonprod_kind()};
+                                              untagged_spend_kind(),     off_hours_nonprod_kind(),
+                                              idle_resource_kind()};
   return kinds;
 }
 

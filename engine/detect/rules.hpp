@@ -12,6 +12,10 @@
 #include "engine/detect/finding.hpp"
 #include "engine/storage/database.hpp"
 
+namespace costbot::config {
+class Reader;
+}
+
 namespace costbot::detect {
 
 struct ThresholdSpec {
@@ -42,6 +46,9 @@ using EvaluateFn = std::function<std::vector<Finding>(const config::RuleConfig&,
 struct RuleKind {
   std::string name;          // the `kind` in config, and the kind of its findings
   std::string summary;
+  // What it reads: "usage metric <name>", "billing: ..." (cost_daily columns), or both in the
+  // order tried. Shown by `costbot rules`.
+  std::string signals;
   std::vector<ThresholdSpec> thresholds;
   std::vector<OptionSpec> options;
   std::string default_remediation;
@@ -69,5 +76,6 @@ RuleKind oversized_instance_kind();
 RuleKind unused_commitment_kind();
 RuleKind untagged_spend_kind();
 RuleKind off_hours_nonprod_kind();
+RuleKind idle_resource_kind();
 
 }  // namespace costbot::detect

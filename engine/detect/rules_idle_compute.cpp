@@ -10,6 +10,7 @@ RuleKind idle_compute_kind() {
   RuleKind k;
   k.name = std::string(kIdleCompute);
   k.summary = "compute whose daily mean CPU stayed below max_cpu_percent on each of the last min_days days";
+  k.signals = "usage metric (option metric, CPU %) from the usage CSV; nothing in a bill says CPU";
   k.thresholds = {{"max_cpu_percent", 5, 0, 100, "daily mean CPU % below which a day counts as idle"},
                   {"min_days", 7, 1, 90, "idle days in a row, ending with the latest day"}};
   k.options = {{"metric", {"cpu_utilization"}, {}, "usage_metrics metric holding CPU %"}};

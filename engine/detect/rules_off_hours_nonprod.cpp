@@ -18,6 +18,7 @@ RuleKind off_hours_nonprod_kind() {
   RuleKind k;
   k.name = std::string(kOffHoursNonprod);
   k.summary = "non-production resources running in more than min_off_hours_fraction of the hours outside business hours";
+  k.signals = "usage metric (hourly samples) from the usage CSV; a daily bill has no hours of the day";
   k.thresholds = {{"business_start_hour", 8, 0, 23, "business hours start (local hour)"},
                   {"business_end_hour", 19, 1, 24, "business hours end (local hour, exclusive)"},
                   {"utc_offset_hours", 0, -12, 14, "local time = UTC + this"},

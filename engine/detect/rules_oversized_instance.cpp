@@ -10,6 +10,7 @@ RuleKind oversized_instance_kind() {
   RuleKind k;
   k.name = std::string(kOversizedInstance);
   k.summary = "compute averaging below max_avg_percent utilization over `days` days (and above min_avg_percent)";
+  k.signals = "usage metric (option metric, CPU %) from the usage CSV";
   k.thresholds = {{"max_avg_percent", 40, 0, 100, "average utilization % below which it is oversized"},
                   {"min_avg_percent", 5, 0, 100, "below this it is idle, not oversized (see idle_compute)"},
                   {"days", 30, 7, 365, "days averaged"},

@@ -14,6 +14,7 @@ RuleKind untagged_spend_kind() {
   RuleKind k;
   k.name = std::string(kUntaggedSpend);
   k.summary = "daily spend on resources missing a required tag, per group_by value, above min_daily_cost";
+  k.signals = "billing: effective cost and resource tags";
   k.thresholds = {{"min_daily_cost", 100, 0, 1e12, "average untagged spend per day that is worth a finding"},
                   {"days", 7, 1, 90, "days averaged"}};
   k.options = {{"required_tags", {"team"}, {}, "tags every resource must carry"},

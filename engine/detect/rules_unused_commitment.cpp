@@ -11,6 +11,7 @@ RuleKind unused_commitment_kind() {
   RuleKind k;
   k.name = std::string(kUnusedCommitment);
   k.summary = "reservations / savings plans averaging below max_utilization_percent over `days` days";
+  k.signals = "usage metric (option metric) if collected, else billing: the amortized export's unused-commitment rows";
   k.thresholds = {{"max_utilization_percent", 10, 0, 100, "average utilization % below which it is unused"},
                   {"days", 7, 1, 90, "days averaged"}};
   k.options = {{"metric", {"utilization"}, {}, "usage_metrics metric holding the commitment's utilization %; without it, utilization comes from the amortized export's unused-commitment rows"}};

@@ -1,5 +1,7 @@
 #include "engine/detect/scope_analysis.hpp"
 
+#include <algorithm>
+
 #include "engine/query/costs.hpp"
 #include "engine/util/error.hpp"
 
@@ -55,6 +57,40 @@ CostAnalysis analyze_scope(const config::Config& config, const ScopeSeries& s, c
                            const TuningTable& tuning) {
   return analyze_cost_series(s.first_day, s.values, config.detection.anomaly, calendar_for(config, events, s.dimension, s.value),
                              tuning_for(tuning, s.dimension, s.value));
+}
+
+std::vector<CostAnalysis> analyze_scopes(const config::Config& config, std::span<const ScopeSeries> series,
+                                         const std::vector<PlannedEvent>& events, const TuningTable& tuning) {
+  std::vector<CostAnalysis> out(series.size());
+  struct Group {
+    Day first_day{};
+    std::size_t length = 0;
+    CostCalendar calendar;
+    CostTuning tuning;
+    std::vector<std::size_t> members;
+  };
+  std::vector<Group> groups;
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    const auto& s = series[i];
+    auto calendar = calendar_for(config, events, s.dimension, s.value);
+    auto t = tuning_for(tuning, s.dimension, s.value);
+    auto same = std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
+      return g.first_day == s.first_day && g.length == s.values.size() && g.calendar.planned == calendar.planned &&
+             g.tuning.threshold_factor == t.threshold_factor && g.tuning.min_daily_impact == t.min_daily_impact;
+    });
+    if (same == groups.end()) {
+      groups.push_back({s.first_day, s.values.size(), std::move(calendar), t, {}});
+      same = groups.end() - 1;
+    }
+    same->members.push_back(i);
+  }
+  for (const auto& g : groups) {
+    std::vector<std::span<const double>> spans;
+    for (std::size_t i : g.members) spans.emplace_back(series[i].values);
+    auto analyses = analyze_cost_batch(g.first_day, spans, config.detection.anomaly, g.calendar, g.tuning);
+    for (std::size_t k = 0; k < g.members.size(); ++k) out[g.members[k]] = std::move(analyses[k]);
+  }
+  return out;
 }
 
 }  // namespace costbot::detect

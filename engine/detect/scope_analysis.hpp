@@ -2,6 +2,7 @@
 // One scope's daily cost series (team=payments, service=..., ...) read from the store and run
 // through the cost anomaly layer with its calendar (holidays, planned events) and its feedback
 // tuning. Shared by the detection run and by the chart series of a finding.
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,9 @@ CostTuning tuning_for(const TuningTable& tuning, const std::string& dimension, c
 
 CostAnalysis analyze_scope(const config::Config& config, const ScopeSeries& series,
                            const std::vector<PlannedEvent>& events, const TuningTable& tuning);
+// Every series, in order: those that share their days, calendar and tuning (most of them) go
+// through the eight-lane batch detector together; the same results as analyze_scope one by one.
+std::vector<CostAnalysis> analyze_scopes(const config::Config& config, std::span<const ScopeSeries> series,
+                                         const std::vector<PlannedEvent>& events, const TuningTable& tuning);
 
 }  // namespace costbot::detect

@@ -15,6 +15,8 @@ inline double median_of(std::vector<double>& v) {
   if (v.size() % 2 == 0) m = (m + *std::max_element(v.begin(), mid)) / 2;
   return m;
 }
+// The same on a copy, for callers that keep their values' order.
+inline double median_of_copy(std::vector<double> v) { return median_of(v); }
 
 // Median of a handful of values (up to 16) without allocating. Sorted by odd-even transposition:
 // every step is a min and a max, no branch that depends on the values (an insertion sort of noisy

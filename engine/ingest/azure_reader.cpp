@@ -7,7 +7,7 @@
 namespace costbot::ingest {
 namespace {
 
-std::string_view charge_category(std::string_view type) {
+std::string_view azure_charge_category(std::string_view type) {
   if (type == "Usage" || type == "UnusedReservation" || type == "UnusedSavingsPlan") return "Usage";
   if (type == "Purchase") return "Purchase";
   if (type == "Refund") return "Credit";
@@ -66,7 +66,7 @@ class AzureReader final : public CsvRows {
     if (present(payg_cost_)) r.list_cost = payg_cost;
     else if (present(payg_price_)) r.list_cost = payg_price * r.consumed_quantity;
     else r.list_cost = r.billed_cost;
-    r.charge_category = charge_category(text(charge_type_));
+    r.charge_category = azure_charge_category(text(charge_type_));
     r.sub_account_id = text(subscription_);
     r.sub_account_name = text(subscription_name_);
     r.service_name = text(meter_category_);

@@ -39,7 +39,7 @@ const AwsService* find_service(std::string_view code) {
   return nullptr;
 }
 
-std::string_view charge_category(std::string_view type) {
+std::string_view cur_charge_category(std::string_view type) {
   if (type == "Usage" || type == "DiscountedUsage" || type == "SavingsPlanCoveredUsage" ||
       type == "SavingsPlanNegation")
     return "Usage";
@@ -128,7 +128,7 @@ class CurReader final : public CsvRows {
     } else {
       r.effective_cost = r.billed_cost;
     }
-    r.charge_category = charge_category(type);
+    r.charge_category = cur_charge_category(type);
 
     std::string_view code = present(servicecode_) ? text(servicecode_) : text(product_code_);
     if (const auto* s = find_service(code)) {

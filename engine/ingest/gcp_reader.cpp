@@ -26,7 +26,7 @@ std::optional<Day> parse_invoice_month(std::string_view s) {
   return parse_day(iso);
 }
 
-std::string_view charge_category(std::string_view cost_type) {
+std::string_view gcp_charge_category(std::string_view cost_type) {
   if (cost_type.empty() || cost_type == "regular") return "Usage";
   if (cost_type == "tax") return "Tax";
   return "Adjustment";  // adjustment, rounding_error
@@ -115,7 +115,7 @@ class GcpCsvReader final : public CsvRows {
     r.billed_cost = r.effective_cost = cost + credits;
     r.contracted_cost = cost;
     if (!present(cost_at_list_)) r.list_cost = cost;
-    r.charge_category = charge_category(text(cost_type_));
+    r.charge_category = gcp_charge_category(text(cost_type_));
     r.service_name = text(service_);
     r.sku_id = text(sku_);
     r.usage_type = text(sku_description_);
@@ -246,7 +246,7 @@ class GcpJsonReader final : public RecordReader {
     r.billed_cost = r.effective_cost = cost + credits;
     r.contracted_cost = cost;
     if (!at("/cost_at_list") || at("/cost_at_list")->is_null()) r.list_cost = cost;
-    r.charge_category = charge_category(str("/cost_type"));
+    r.charge_category = gcp_charge_category(str("/cost_type"));
     r.service_name = str("/service/description");
     r.sku_id = str("/sku/id");
     r.usage_type = str("/sku/description");

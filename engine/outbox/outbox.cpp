@@ -4,13 +4,15 @@ namespace costbot::outbox {
 
 std::int64_t enqueue(storage::Database& db, const Effect& effect, UnixSeconds now) {
   SQLite::Statement ins(db.sql(),
-                        "INSERT INTO outbox(kind, idempotency_key, payload, next_attempt_at, created_at) "
-                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING");
+                        "INSERT INTO outbox(kind, idempotency_key, payload, next_attempt_at, created_at, after_key) "
+                        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING");
   ins.bind(1, effect.kind);
   ins.bind(2, effect.idempotency_key);
   ins.bind(3, boost::json::serialize(effect.payload));
   ins.bind(4, static_cast<std::int64_t>(std::max(now, effect.not_before)));
   ins.bind(5, static_cast<std::int64_t>(now));
+  if (effect.after.empty()) ins.bind(6);
+  else ins.bind(6, effect.after);
   ins.exec();
   SQLite::Statement q(db.sql(), "SELECT id FROM outbox WHERE idempotency_key = ?");
   q.bind(1, effect.idempotency_key);
@@ -23,7 +25,9 @@ std::optional<Item> claim(storage::Database& db, UnixSeconds now, std::int64_t l
   auto tx = db.begin_write();
   std::string sql =
       "SELECT id, kind, idempotency_key, payload, attempts, created_at FROM outbox "
-      "WHERE ((status = 'pending' AND next_attempt_at <= ?1) OR (status = 'in_flight' AND lease_until <= ?1))";
+      "WHERE ((status = 'pending' AND next_attempt_at <= ?1) OR (status = 'in_flight' AND lease_until <= ?1)) "
+      "AND (after_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbox prior WHERE prior.idempotency_key = outbox.after_key "
+      "AND prior.status IN ('pending', 'in_flight')))";
   if (!kinds.empty()) {
     sql += " AND kind IN (";
     for (std::size_t i = 0; i < kinds.size(); ++i) sql += (i ? ",?" : "?") + std::to_string(i + 2);
@@ -108,6 +112,32 @@ std::optional<std::string> status_of(storage::Database& db, const std::string& k
   q.bind(1, key);
   if (!q.executeStep()) return std::nullopt;
   return q.getColumn(0).getString();
+}
+
+std::int64_t last_id(storage::Database& db) {
+  return db.sql().execAndGet("SELECT COALESCE(MAX(id), 0) FROM outbox").getInt64();
+}
+
+std::vector<Item> queued_after(storage::Database& db, std::int64_t after_id, const std::string& kind) {
+  SQLite::Statement q(db.sql(),
+                      "SELECT id, kind, idempotency_key, payload, attempts, created_at FROM outbox WHERE id > ? AND kind = ? "
+                      "ORDER BY id DESC");
+  q.bind(1, after_id);
+  q.bind(2, kind);
+  std::vector<Item> out;
+  while (q.executeStep()) {
+    Item item;
+    item.id = q.getColumn(0).getInt64();
+    item.kind = q.getColumn(1).getString();
+    item.idempotency_key = q.getColumn(2).getString();
+    boost::system::error_code ec;
+    auto parsed = boost::json::parse(q.getColumn(3).getString(), ec);
+    if (!ec && parsed.is_object()) item.payload = parsed.as_object();
+    item.attempts = q.getColumn(4).getInt();
+    item.created_at = q.getColumn(5).getInt64();
+    out.push_back(std::move(item));
+  }
+  return out;
 }
 
 }  // namespace costbot::outbox

@@ -3,16 +3,12 @@
 #include "engine/detect/feedback.hpp"
 #include "engine/detect/finding_store.hpp"
 #include "engine/util/error.hpp"
+#include "engine/util/json_fields.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::tickets {
 namespace json = boost::json;
 namespace {
-
-std::string str(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 bool has_feedback(storage::Database& db, std::int64_t finding, const std::string& kind, const std::string& actor,
                   const std::string& reason) {
@@ -51,23 +47,23 @@ json::object apply_rejection_feedback(storage::Database& db, const config::Confi
                                       UnixSeconds now) {
   if (auto* automatic = payload.if_contains("automatic"); automatic && automatic->is_bool() && automatic->as_bool())
     return skipped("an automatic (SLA) rejection says nothing about the finding");
-  auto finding = detection_finding_id(str(payload, "finding_id"));
-  if (!finding) return skipped("\"" + str(payload, "finding_id") + "\" is not a detection finding");
+  auto finding = detection_finding_id(json_string(payload, "finding_id"));
+  if (!finding) return skipped("\"" + json_string(payload, "finding_id") + "\" is not a detection finding");
   if (!detect::FindingStore(db).finding(*finding)) return skipped("no finding F" + std::to_string(*finding));
-  std::string actor = str(payload, "actor");
+  std::string actor = json_string(payload, "actor");
   if (actor.empty()) actor = "approvals";
-  std::string reason = str(payload, "reason");
+  std::string reason = json_string(payload, "reason");
   if (reason.empty()) reason = "approval request rejected";
   return reject_finding(db, config, *finding, actor, reason, now);
 }
 
 json::object apply_ticket_outcome(storage::Database& db, const config::Config& config, const json::object& payload,
                                   UnixSeconds now) {
-  auto finding = detection_finding_id(str(payload, "finding_id"));
-  if (!finding) return skipped("\"" + str(payload, "finding_id") + "\" is not a detection finding");
-  const std::string outcome = str(payload, "outcome");
-  const std::string key = str(payload, "ticket_key");
-  const std::string status = str(payload, "ticket_status");
+  auto finding = detection_finding_id(json_string(payload, "finding_id"));
+  if (!finding) return skipped("\"" + json_string(payload, "finding_id") + "\" is not a detection finding");
+  const std::string outcome = json_string(payload, "outcome");
+  const std::string key = json_string(payload, "ticket_key");
+  const std::string status = json_string(payload, "ticket_status");
   if (outcome == "wont_do") {
     if (!detect::FindingStore(db).finding(*finding)) return skipped("no finding F" + std::to_string(*finding));
     return reject_finding(db, config, *finding, "jira", "ticket " + key + " closed as " + status, now);

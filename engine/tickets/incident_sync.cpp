@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "engine/detect/finding_store.hpp"
-#include "engine/outbox/outbox.hpp"
+#include "engine/messages/message.hpp"
 #include "engine/tickets/detection_effects.hpp"
 #include "engine/util/format.hpp"
 #include "engine/util/hash.hpp"
@@ -134,25 +134,17 @@ SyncReport sync_ticket_incidents(storage::Database& db, const config::Config& co
                         {"ref", key_base + state_hash}};
       if (!incident->resolution.empty()) view["resolution"] = incident->resolution;
       auto body = templates.render_json(kIncidentCommentTemplate, view);
-      outbox::enqueue(db,
-                      {"jira.add_comment", key_base + "comment:" + state_hash,
-                       {{"ticket_key", w.key},
-                        {"request_id", w.request_id},
-                        {"ref", key_base + state_hash},
-                        {"body", body}},
-                       0},
-                      now);
+      messages::enqueue(db, key_base + "comment:" + state_hash,
+                        messages::TicketComment{w.key, key_base + state_hash, "approval:" + std::to_string(w.request_id),
+                                                body.is_object() ? body.as_object() : json::object{}},
+                        now);
       ++report.comments;
     }
     if (transition) {
-      outbox::enqueue(db,
-                      {"jira.transition", key_base + "transition:done",
-                       {{"ticket_key", w.key},
-                        {"request_id", w.request_id},
-                        {"transition", jira.done_transition},
-                        {"reason", "incident " + incident_ref + " resolved"}},
-                       0},
-                      now);
+      messages::enqueue(db, key_base + "transition:done",
+                        messages::TicketTransition{w.key, jira.done_transition, "approval:" + std::to_string(w.request_id),
+                                                   "incident " + incident_ref + " resolved"},
+                        now);
       ++report.transitions;
     }
     save();

@@ -1,19 +1,16 @@
 #include "engine/tickets/local_tickets.hpp"
 
 #include "engine/util/error.hpp"
+#include "engine/util/json_fields.hpp"
 
 namespace costbot::tickets {
 namespace json = boost::json;
 namespace {
 
-std::string str(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 // {"name": "Task"} / {"key": "FIN"} → "Task" / "FIN".
 std::string named(const json::object& fields, std::string_view key, std::string_view inner) {
   auto* v = fields.if_contains(key);
-  return v && v->is_object() ? str(v->as_object(), inner) : std::string();
+  return v && v->is_object() ? json_string(v->as_object(), inner) : std::string();
 }
 
 json::value parse_or(const std::string& text, json::value fallback) {
@@ -82,7 +79,7 @@ LocalTicket create_local_ticket(storage::Database& db, const std::string& key_pr
   }
   json::object fields;
   if (auto* f = create_body.if_contains("fields"); f && f->is_object()) fields = f->as_object();
-  std::string summary = str(fields, "summary");
+  std::string summary = json_string(fields, "summary");
   if (summary.empty()) throw invalid_input("the ticket has no summary (fields.summary)");
   json::array labels;
   if (auto* l = fields.if_contains("labels"); l && l->is_array()) labels = l->as_array();

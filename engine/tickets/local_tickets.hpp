@@ -1,5 +1,5 @@
 #pragma once
-// The local ticket outbox: where the jira.create_issue effect lands when no Jira is configured, so
+// The local ticket outbox: where the ticket.create effect lands when no Jira is configured, so
 // the whole approval flow completes with no account. A local ticket has a Jira-like key (LOCAL-1),
 // the complete create body Jira would have received (ADF description included), a status that
 // comments and transitions move like Jira's, and its history.

@@ -25,6 +25,10 @@ std::string money(double amount, int decimals, const std::string& currency) {
   return (negative ? "-" : "") + number + " " + currency;
 }
 
+std::string money_rounded(double amount, const std::string& currency) {
+  return money(amount, std::fabs(amount) < 100 ? 2 : 0, currency);
+}
+
 std::string money_short(double amount, const std::string& currency) {
   double a = std::fabs(amount);
   std::string sign = amount < 0 && a >= 0.005 ? "-" : "";

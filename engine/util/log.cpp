@@ -12,6 +12,7 @@
 
 #include "engine/util/error.hpp"
 #include "engine/util/time.hpp"
+#include "engine/util/utf8.hpp"
 
 namespace costbot::log {
 namespace {
@@ -36,8 +37,13 @@ class RedactingFormatter final : public spdlog::formatter {
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     std::string line;
     if (format_ == Format::text) {
+      // One event, one line: control characters and invalid UTF-8 in the message (client text
+      // quoted in it) are escaped, so nobody can forge a log line.
+      std::string payload = text::loggable(std::string_view(msg.payload.data(), msg.payload.size()));
+      spdlog::details::log_msg safe(msg);
+      safe.payload = payload;
       spdlog::memory_buf_t buf;
-      text_.format(msg, buf);
+      text_.format(safe, buf);
       line.assign(buf.data(), buf.size());
       if (!line.empty() && line.back() == '\n') line.pop_back();
       if (!request_id.empty()) line += " [req=" + request_id + "]";
@@ -47,7 +53,7 @@ class RedactingFormatter final : public spdlog::formatter {
       ts.insert(ts.size() - 1, fmt::format(".{:03d}", secs % 1000));
       line = fmt::format("{{\"ts\":\"{}\",\"level\":\"{}\",\"msg\":{}", ts,
                          spdlog::level::to_string_view(msg.level),
-                         json_escape(std::string_view(msg.payload.data(), msg.payload.size())));
+                         json_escape(text::valid_utf8(std::string_view(msg.payload.data(), msg.payload.size()))));
       if (!request_id.empty()) line += ",\"request_id\":" + json_escape(request_id);
       line += "}";
     }
@@ -98,14 +104,50 @@ void forget_secret(const std::string& value) {
   all.erase(std::remove(all.begin(), all.end(), value), all.end());
 }
 
+namespace {
+
+int log_hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The length of `secret` written at line[pos] with any of its characters percent-encoded (a URL a
+// client sent: ?token=abc%2Ddef), or 0 when it is not there.
+std::size_t encoded_match(std::string_view line, std::size_t pos, std::string_view secret) {
+  std::size_t i = pos;
+  for (char want : secret) {
+    if (i < line.size() && line[i] == want) {
+      ++i;
+    } else if (i + 2 < line.size() && line[i] == '%' && log_hex_digit(line[i + 1]) >= 0 && log_hex_digit(line[i + 2]) >= 0 &&
+               static_cast<char>(log_hex_digit(line[i + 1]) * 16 + log_hex_digit(line[i + 2])) == want) {
+      i += 3;
+    } else if (want == ' ' && i < line.size() && line[i] == '+') {
+      ++i;
+    } else {
+      return 0;
+    }
+  }
+  return i - pos;
+}
+
+}  // namespace
+
 std::string redact(std::string_view line) {
   std::string out(line);
   std::shared_lock lock(secrets_mutex);
+  const bool encoded = out.find('%') != std::string::npos;
   for (const auto& secret : secrets()) {
     std::size_t pos = 0;
     while ((pos = out.find(secret, pos)) != std::string::npos) {
       out.replace(pos, secret.size(), "[redacted]");
       pos += 10;
+    }
+    if (!encoded) continue;
+    for (std::size_t at = 0; at < out.size(); ++at) {
+      if (out[at] != secret.front() && out[at] != '%') continue;
+      if (auto n = encoded_match(out, at, secret)) out.replace(at, n, "[redacted]");
     }
   }
   return out;

@@ -13,4 +13,13 @@ inline std::string clip_utf8(std::string_view s, std::size_t max) {
   return std::string(s.substr(0, end)) + "\xE2\x80\xA6";
 }
 
+// Valid UTF-8: every byte that does not start a well-formed sequence (stray continuation bytes,
+// overlong forms, surrogates, code points above U+10FFFF, truncated sequences) becomes U+FFFD.
+// For text a client sent that goes back out in JSON or into a log line.
+std::string valid_utf8(std::string_view s);
+
+// For one log line: valid UTF-8 (as above) with every control character (newlines included)
+// written as \n, \r, \t or \xHH, so client-chosen text cannot forge a log line.
+std::string loggable(std::string_view s);
+
 }  // namespace costbot::text

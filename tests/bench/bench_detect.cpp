@@ -1,12 +1,13 @@
-// Benchmark: N daily cost series x D days through the statistical detector (the options the daily
-// cost detector uses), from a binary file of float64 rows that the Python baseline reads too.
+// Benchmark: N daily cost series x D days through the daily cost detector (the detector and
+// options `costbot detect` runs on every scope), from a binary file of float64 rows that the
+// Python baselines read too.
 //   bench_detect generate FILE [N] [D]     write the data set (deterministic)
 //   bench_detect run FILE [N] [D] [THREADS] [--single|--full]
-//       default:  SeriesBatchDetector, eight series per SIMD pass
-//       --single: SeriesDetector, one series at a time (the same results, bit for bit)
-//       --full:   the whole cost layer (gates, month-end recurrence, classification) per series
-// Prints series/s (wall clock), series per CPU second, flagged points and peak RSS as one JSON line. `flagged` counts the
-// points over the threshold: the default and --single must print the same number.
+//       default:  DailyBatchDetector, eight series per pass
+//       --single: DailyCostDetector, one series at a time (the same results, bit for bit)
+//       --full:   the cost layer (analyze_cost_series: calendar, detections) per series
+// Prints series/s (wall clock), series per CPU second, flagged days and peak RSS as one JSON line.
+// `flagged` counts the anomalous days: the default and --single must print the same number.
 #include <sys/resource.h>
 
 #include <atomic>
@@ -22,8 +23,7 @@
 #include <vector>
 
 #include "engine/detect/cost_anomalies.hpp"
-#include "engine/detect/series_batch.hpp"
-#include "engine/detect/series_detector.hpp"
+#include "engine/detect/daily_detector.hpp"
 
 using namespace costbot;
 
@@ -84,7 +84,7 @@ enum class Mode { batch, single, full };
 
 int run(const std::string& path, long n, int d, int threads, Mode mode) {
   config::AnomalyConfig anomaly;
-  const auto options = detect::daily_cost_options(anomaly);
+  const auto options = detect::daily_options(anomaly);  // what `costbot detect` runs per scope
   std::atomic<long> next_chunk{0}, flagged{0};
   const long chunk = 1000;
   auto start = std::chrono::steady_clock::now();
@@ -92,10 +92,10 @@ int run(const std::string& path, long n, int d, int threads, Mode mode) {
   auto worker = [&] {
     std::ifstream in(path, std::ios::binary);
     std::vector<double> rows(static_cast<std::size_t>(chunk * d));
-    detect::SeriesDetector detector(options);
-    detect::SeriesBatchDetector batch(options);
-    detect::SeriesBatchDetector::Step step;
-    constexpr int kLanes = detect::SeriesBatchDetector::kLanes;
+    detect::DailyCostDetector detector(options);
+    detect::DailyBatchDetector batch(options);
+    constexpr int kLanes = detect::DailyBatchDetector::kLanes;
+    detect::DayVerdict step[kLanes];
     double values[kLanes];
     long local = 0;
     const Day first = Day(std::chrono::year(2024) / 1 / 1);
@@ -109,8 +109,8 @@ int run(const std::string& path, long n, int d, int threads, Mode mode) {
           batch.reset();
           for (int i = 0; i < d; ++i) {
             for (int l = 0; l < kLanes; ++l) values[l] = l < lanes ? rows[static_cast<std::size_t>((s + l) * d + i)] : 0.0;
-            batch.push(values, true, step);
-            for (int l = 0; l < lanes; ++l) local += step.over_threshold[l];
+            batch.push(first + std::chrono::days{i}, values, true, step);
+            for (int l = 0; l < lanes; ++l) local += step[l].is_anomaly;
           }
         }
         continue;
@@ -122,7 +122,7 @@ int run(const std::string& path, long n, int d, int threads, Mode mode) {
           for (const auto& day : a.days) local += day.anomalous;
         } else {
           detector.reset();
-          for (int i = 0; i < d; ++i) local += detector.push(v[i]).over_threshold;
+          for (int i = 0; i < d; ++i) local += detector.push(first + std::chrono::days{i}, v[i]).is_anomaly;
         }
       }
     }
@@ -137,8 +137,8 @@ int run(const std::string& path, long n, int d, int threads, Mode mode) {
               "\"series_per_s\": %.0f, \"points_per_s\": %.0f, \"cpu_seconds\": %.3f, \"series_per_cpu_s\": %.0f, "
               "\"flagged\": %ld, \"peak_rss_mb\": %.1f}\n",
               mode == Mode::full     ? "cost layer (analyze_cost_series), one series at a time"
-              : mode == Mode::single ? "detector, one series at a time (SeriesDetector)"
-                                     : "detector, 8 series per SIMD pass (SeriesBatchDetector)",
+              : mode == Mode::single ? "daily cost detector, one series at a time (DailyCostDetector)"
+                                     : "daily cost detector, 8 series per pass (DailyBatchDetector)",
               threads,
               threads == 1 ? "" : "s", n, d, seconds, n / seconds, n * static_cast<double>(d) / seconds, cpu, n / cpu,
               flagged.load(), peak_rss_kb() / 1024.0);

@@ -1,6 +1,9 @@
 // The approvals and audit commands, run as the real binary against a real database file.
 #include <catch2/catch.hpp>
 
+#include "engine/audit/audit.hpp"
+#include "engine/storage/database.hpp"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <boost/json.hpp>
 
@@ -11,7 +14,7 @@ using testing::run_costbot;
 
 namespace {
 
-struct Cli {
+struct ApprovalsCli {
   testing::TempDir dir;
   std::string db = dir.file("costbot.db");
   // COSTBOT_NOW pins "now" so SLAs and delegations are reproducible.
@@ -31,7 +34,7 @@ void tamper(const std::string& db, const std::string& sql) {
 }  // namespace
 
 TEST_CASE("a request goes through its workflow from the command line", "[approvals][cli]") {
-  Cli cli;
+  ApprovalsCli cli;
   auto opened = cli({"approvals", "request", "--title", "Stop idle instances", "--team", "payments", "--amount", "4200",
                      "--requester", "U0ENG1", "--severity", "high", "--finding", "F-1"});
   REQUIRE(opened.exit_code == 0);
@@ -91,7 +94,7 @@ TEST_CASE("a request goes through its workflow from the command line", "[approva
 }
 
 TEST_CASE("costbot audit verify reports the first edited or deleted row and fails", "[audit][cli]") {
-  Cli cli;
+  ApprovalsCli cli;
   REQUIRE(cli({"approvals", "request", "--title", "Resize db", "--team", "platform", "--amount", "300", "--requester",
                "U0ENG2"}).exit_code == 0);
   REQUIRE(cli({"approvals", "decide", "1", "--actor", "U0NOBODY", "--reject"}).exit_code != 0);  // audited attempt
@@ -119,8 +122,45 @@ TEST_CASE("costbot audit verify reports the first edited or deleted row and fail
   }
 }
 
+TEST_CASE("audit verify catches a cut-off end with a rewound head (anchors) and approvals the chain does not record", "[audit][cli][security]") {
+  // Issue 15 finding 11: deleting the newest row and rewinding audit_head passed `audit verify`,
+  // and verify never compared the approvals with the chain.
+  ApprovalsCli cli;
+  REQUIRE(cli({"approvals", "request", "--title", "Resize db", "--team", "platform", "--amount", "300", "--requester",
+               "U0ENG2"}).exit_code == 0);
+  REQUIRE(cli({"approvals", "decide", "1", "--actor", "U0PLATLEAD", "--approve"}).exit_code == 0);
+  testing::TempDir dir;
+  std::string anchors;
+  {
+    auto db = storage::open_migrated(cli.db);
+    anchors = "some log line\n" + audit::anchor_line(audit::head(db)) + "\nanother line\n";
+  }
+  auto anchor_file = dir.write("anchors.log", anchors);
+  CHECK(cli({"audit", "verify", "--anchors", anchor_file}).exit_code == 0);
+  SECTION("the last row cut off and the head rewound: only the anchor tells") {
+    tamper(cli.db, "DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)");
+    tamper(cli.db, "UPDATE audit_head SET last_id = (SELECT MAX(id) FROM audit_log), "
+                   "last_hash = (SELECT hash FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log))");
+    tamper(cli.db, "DELETE FROM approval_decisions");
+    tamper(cli.db, "UPDATE approval_requests SET status = 'open', current_stage = 0");
+    CHECK(cli({"audit", "verify"}).exit_code == 0);  // the chain alone looks whole
+    auto v = cli({"audit", "verify", "--anchors", anchor_file});
+    CHECK(v.exit_code == 1);
+    CHECK_THAT(v.out, Catch::Contains("was anchored") && Catch::Contains("cut off the end"));
+  }
+  SECTION("a decision written straight into the tables") {
+    tamper(cli.db, "INSERT INTO approval_requests(id, title, team, amount, severity, requester, finding_id, facts, "
+                   "workflow, ticket_settings, status, version, created_at, updated_at) SELECT 2, title, team, amount, "
+                   "severity, requester, NULL, facts, workflow, ticket_settings, 'approved', 1, created_at, updated_at "
+                   "FROM approval_requests WHERE id = 1");
+    auto v = cli({"audit", "verify"});
+    CHECK(v.exit_code == 1);
+    CHECK_THAT(v.out, Catch::Contains("approval request #2"));
+  }
+}
+
 TEST_CASE("approvals commands explain bad input", "[approvals][cli]") {
-  Cli cli;
+  ApprovalsCli cli;
   auto no_team = cli({"approvals", "request", "--title", "x", "--team", "paymnts", "--amount", "5", "--requester", "U1"});
   CHECK(no_team.exit_code == 2);
   CHECK_THAT(no_team.err, Catch::Contains("did you mean \"payments\""));

@@ -9,6 +9,8 @@
 
 #include "engine/audit/audit.hpp"
 #include "engine/detect/finding_store.hpp"
+#include "engine/messages/copies.hpp"
+#include "engine/messages/publish.hpp"
 #include "engine/outbox/outbox.hpp"
 #include "tests/support/approvals_service.hpp"
 #include "tests/support/eventually.hpp"
@@ -21,9 +23,9 @@ using testing::eventually;
 namespace {
 
 // The service, checked for protocol mistakes (Slack, Jira) once it has stopped.
-struct Flow : testing::ApprovalsService {
+struct ApprovalsHttpFlow : testing::ApprovalsService {
   using ApprovalsService::ApprovalsService;
-  ~Flow() {
+  ~ApprovalsHttpFlow() {
     harness.reset();
     CHECK(violations().empty());
   }
@@ -38,7 +40,7 @@ std::string value(std::int64_t id, int stage) { return "approval:" + std::to_str
 }  // namespace
 
 TEST_CASE("a Slack click approves, refusals are ephemeral, and the ticket shows on the message", "[approvals][http]") {
-  Flow f;
+  ApprovalsHttpFlow f;
   auto id = f.open_request(400);  // workflow small: the team lead decides
   REQUIRE(f.slack.wait_for_calls("chat.postMessage", 1));
   auto post = f.slack.calls("chat.postMessage").at(0);
@@ -84,12 +86,12 @@ TEST_CASE("a Slack click approves, refusals are ephemeral, and the ticket shows 
   CHECK_THAT(f.last_note(), Catch::Contains("already decided"));
   CHECK(f.decisions(id) == 1);
   CHECK(f.jira.create_calls() == 1);
-  CHECK(f.count("SELECT COUNT(*) FROM outbox WHERE kind = 'jira.create_issue'") == 1);
+  CHECK(f.count("SELECT COUNT(*) FROM outbox WHERE kind = 'ticket.create'") == 1);
   CHECK(audit::verify(f.db()).ok);
 }
 
 TEST_CASE("two approvers clicking at the same moment decide the stage once", "[approvals][http]") {
-  Flow f;
+  ApprovalsHttpFlow f;
   for (int round = 0; round < 4; ++round) {
     auto id = f.open_request(500, "U_REQ", "", "either");  // any one FinOps analyst, no ticket
     std::string a, b;
@@ -112,11 +114,11 @@ TEST_CASE("two approvers clicking at the same moment decide the stage once", "[a
   }
   CHECK(approved == 4);
   CHECK(refused == 4);
-  CHECK(f.count("SELECT COUNT(*) FROM outbox WHERE kind = 'jira.create_issue'") == 0);
+  CHECK(f.count("SELECT COUNT(*) FROM outbox WHERE kind = 'ticket.create'") == 0);
 }
 
 TEST_CASE("Reject asks why in a modal, and the reason is on every copy and feeds detection", "[approvals][http]") {
-  Flow f;
+  ApprovalsHttpFlow f;
   auto finding = testing::seed_finding(f.db(), {}, f.clock.now());
   // Opened from chat: request ticket F<id> by the engineer who saw it.
   auto opened = f.command("request ticket " + std::to_string(finding.id), "U_REQ");
@@ -148,11 +150,11 @@ TEST_CASE("Reject asks why in a modal, and the reason is on every copy and feeds
     return f.count("SELECT COUNT(*) FROM feedback WHERE kind = 'rejected' AND reason = 'The batch job runs until Friday'") == 1;
   }));
   CHECK(detect::FindingStore(f.db()).finding(finding.id)->status == "dismissed");
-  CHECK(f.count("SELECT COUNT(*) FROM outbox WHERE kind = 'jira.create_issue'") == 0);
+  CHECK(f.count("SELECT COUNT(*) FROM outbox WHERE kind = 'ticket.create'") == 0);
 }
 
 TEST_CASE("chat commands list, approve and reject through the same engine", "[approvals][http]") {
-  Flow f;
+  ApprovalsHttpFlow f;
   auto small = f.open_request(400);          // lead decides
   auto mid = f.open_request(4000, "U_F3");   // lead, then two FinOps analysts
   auto all = f.command("approvals", "U_NOBODY");
@@ -178,7 +180,7 @@ TEST_CASE("chat commands list, approve and reject through the same engine", "[ap
 }
 
 TEST_CASE("an SLA that runs out auto-rejects and every copy says so", "[approvals][http]") {
-  Flow f;
+  ApprovalsHttpFlow f;
   auto id = f.open_request(400);  // small: remind at the SLA (24h), notify +12h, auto-reject +24h
   auto ts = f.posted_ts(id);
   REQUIRE_FALSE(ts.empty());
@@ -204,7 +206,7 @@ TEST_CASE("an SLA that runs out auto-rejects and every copy says so", "[approval
 }
 
 TEST_CASE("a delegate's click counts for the approver it stands in for", "[approvals][http]") {
-  Flow f;
+  ApprovalsHttpFlow f;
   f.engine->delegate(f.db(), {"U_LEAD", "U_DEPUTY", f.clock.now() - 60, f.clock.now() + 7 * 86400, "on leave", "U_LEAD"},
                      f.clock.now());
   auto id = f.open_request(400);
@@ -225,31 +227,40 @@ TEST_CASE("a delegate's click counts for the approver it stands in for", "[appro
 }
 
 TEST_CASE("Not an anomaly on a finding is detection feedback and redraws the alert", "[approvals][http][detect]") {
-  Flow f;
+  ApprovalsHttpFlow f;
   auto finding = testing::seed_finding(f.db(), {}, f.clock.now());
   const std::string subject = "finding:" + std::to_string(finding.id);
   // An alert for the finding, posted through the outbox as the alert producer does.
   {
     auto& db = f.db();
     auto tx = db.begin_write();
-    outbox::enqueue(db,
-                    {"slack.post_message", "alert:" + subject,
-                     {{"channel", "C0ALERTS"}, {"text", "Idle instance i-0abc"}, {"subject", subject}}, 0},
-                    f.clock.now());
+    chat::Reply alert;
+    alert.text("Idle instance i-0abc");
+    messages::post(db, {"slack", "C0ALERTS"}, messages::reply_message(subject, alert, 1), "alert:" + subject, f.clock.now());
     tx.commit();
     f.wake();
   }
-  REQUIRE(eventually([&] { return f.count("SELECT COUNT(*) FROM posted_messages WHERE subject = '" + subject + "'") == 1; }));
+  REQUIRE(eventually([&] {
+    auto copy = messages::CopyStore(f.db()).find(subject, {"slack", "C0ALERTS"});
+    return copy && copy->landed();
+  }));
+  // Issue 15 finding 7: anyone in the channel could silence and retune detection. Not any more:
+  // it needs finops_admin, and the refusal is audited.
+  CHECK(f.click("not_anomaly", subject, "U_STRANGER", "na0").status == 200);
+  REQUIRE(f.slack.wait_for_response_url_posts(1));
+  CHECK_THAT(f.last_note(), Catch::Contains("finops_admin"));
+  CHECK(f.count("SELECT COUNT(*) FROM feedback") == 0);
+  CHECK(f.count("SELECT COUNT(*) FROM audit_log WHERE action = 'access.denied' AND actor = 'U_STRANGER'") == 1);
   CHECK(f.click("not_anomaly", subject, "U_ENG", "na").status == 200);
   REQUIRE(eventually([&] { return f.count("SELECT COUNT(*) FROM feedback WHERE kind = 'not_anomaly' AND actor = 'U_ENG'") == 1; }));
   CHECK(detect::FindingStore(f.db()).finding(finding.id)->status == "dismissed");
   REQUIRE(f.slack.wait_for_calls("chat.update", 1));
   CHECK_THAT(json::serialize(f.slack.calls("chat.update").at(0)), Catch::Contains("Marked as not an anomaly by user-U_ENG"));
-  REQUIRE(f.slack.wait_for_response_url_posts(1));
+  REQUIRE(f.slack.wait_for_response_url_posts(2));
   CHECK_THAT(f.last_note(), Catch::Contains("is marked as not an anomaly"));
   // Twice is once.
   CHECK(f.click("not_anomaly", subject, "U_ENG2", "na2").status == 200);
-  REQUIRE(f.slack.wait_for_response_url_posts(2));
+  REQUIRE(f.slack.wait_for_response_url_posts(3));
   CHECK_THAT(f.last_note(), Catch::Contains("already marked"));
   CHECK(f.count("SELECT COUNT(*) FROM feedback") == 1);
   // Acknowledge is not approvals' business: the handler before it still records it.
@@ -258,7 +269,7 @@ TEST_CASE("Not an anomaly on a finding is detection feedback and redraws the ale
 }
 
 TEST_CASE("a decision made while the first post is still queued reaches that post once it lands", "[approvals][http]") {
-  Flow f;
+  ApprovalsHttpFlow f;
   f.slack.rate_limit_next("chat.postMessage", 30);  // Slack holds the first post back
   auto id = f.open_request(4000);                     // mid: the lead, then two FinOps analysts
   REQUIRE(f.slack.wait_for_calls("chat.postMessage", 1));
@@ -272,8 +283,10 @@ TEST_CASE("a decision made while the first post is still queued reaches that pos
   auto shown = f.wait_for_update("FinOps");
   REQUIRE(shown);
   CHECK_THAT(f.text_of(*shown), Catch::Contains("approval:" + std::to_string(id) + ":1"));  // buttons for stage 2
+  CHECK(f.slack.calls("chat.postMessage").size() == 2);  // one refused with 429, then the one post
   // The copy's version is recorded after Slack answered the update, in the outbox worker's transaction.
   CHECK(eventually([&] {
-    return f.count("SELECT rendered_version FROM posted_messages WHERE subject = 'approval:" + std::to_string(id) + "'") == 2;
+    auto copy = messages::CopyStore(f.db()).find("approval:" + std::to_string(id), {"slack", testing::kApprovalsChannel});
+    return copy && copy->shown_version == 2;
   }));
 }

@@ -16,7 +16,7 @@ namespace json = boost::json;
 
 namespace {
 
-const std::string kChannel = "19:approvals@thread.tacv2";
+const std::string kApprovalsTeamsChannel = "19:approvals@thread.tacv2";
 const std::string kLeadAad = "aad-lead";  // the payments team lead as Teams names them
 
 struct TeamsApprovals {
@@ -41,7 +41,7 @@ struct TeamsApprovals {
       m.openid_metadata_url = teams.metadata_url();
       m.token_url = teams.token_url();
       m.allowed_service_url_hosts = {"127.0.0.1"};
-      m.conversations.push_back({"approvals", kChannel, teams.service_url(), "tenant-1"});
+      m.conversations.push_back({"approvals", kApprovalsTeamsChannel, teams.service_url(), "tenant-1"});
     };
     return o;
   }
@@ -55,7 +55,7 @@ struct TeamsApprovals {
         {"channelId", "msteams"},
         {"from", {{"id", "29:" + user_aad}, {"name", "Pat Lead"}, {"aadObjectId", user_aad}}},
         {"recipient", {{"id", "28:" + teams.app_id()}, {"name", "costbot"}}},
-        {"conversation", {{"id", kChannel}, {"conversationType", "channel"}, {"tenantId", "tenant-1"}}},
+        {"conversation", {{"id", kApprovalsTeamsChannel}, {"conversationType", "channel"}, {"tenantId", "tenant-1"}}},
         {"replyToId", card_id},
         {"value", std::move(data)}};
     testing::Headers headers{{"Content-Type", "application/json"},
@@ -75,7 +75,7 @@ TEST_CASE("an approval request posted to Teams is decided from its card, and the
   f.svc.wake();
   REQUIRE(f.teams.wait_for_connector_calls("POST", 1));
   auto post = f.teams.connector_calls("POST").front();
-  CHECK(post.conversation_id == kChannel);
+  CHECK(post.conversation_id == kApprovalsTeamsChannel);
   auto card = json::serialize(post.body);
   CHECK_THAT(card, Catch::Contains("application/vnd.microsoft.card.adaptive") && Catch::Contains("approval.approve"));
   const std::string card_id = post.returned_id;

@@ -22,10 +22,10 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr UnixSeconds kNow = 1718000000;  // 2024-06-10
+constexpr UnixSeconds kAzureNow = 1718000000;  // 2024-06-10
 
 struct QueryFixture {
-  testing::TestClock clock{kNow};
+  testing::TestClock clock{kAzureNow};
   testing::FakeEntra entra{clock};
   testing::FakeHttpServer arm;
   http::Client http;
@@ -39,7 +39,7 @@ struct QueryFixture {
     testing::EntraApp app;
     app.tenant_id = "contoso";
     app.client_id = "cost-reader";
-    app.secrets = {{"cost-reader-secret", kNow + 86400}};
+    app.secrets = {{"cost-reader-secret", kAzureNow + 86400}};
     entra.add_app(app);
     credential = std::make_unique<identity::EntraCredential>(
         http, identity::resolve_entra_options(entra_options(), [](const std::string&) { return std::string(); }), clock);

@@ -18,7 +18,7 @@ using testing::BillingRow;
 
 namespace {
 
-constexpr UnixSeconds kJune10 = 1717977600;  // 2024-06-10T00:00:00Z
+constexpr UnixSeconds kSyncJune10 = 1717977600;  // 2024-06-10T00:00:00Z
 
 BillingRow usage(const std::string& day, const std::string& exported, double cost, double credits = 0) {
   BillingRow r;
@@ -41,7 +41,7 @@ struct GcpSyncFixture {
   http::Client http;
 
   GcpSyncFixture() {
-    f.clock.set(kJune10);
+    f.clock.set(kSyncJune10);
     auth.add_service_account(account);
     bq.grant(account.email, true, true);
     key_file = f.dir.write("sa.json", auth.key_file_json(account, "acme-billing"));
@@ -89,7 +89,7 @@ TEST_CASE("BigQuery billing export synced: months land, later runs scan only new
 
   // A late credit for May arrives with June 10th's usage: May is restated, June grows.
   x.bq.add_rows({usage("2024-05-31", "2024-06-11", 0.0, -50.0), usage("2024-06-10", "2024-06-11", 20.0)});
-  x.f.clock.set(kJune10 + 86400);
+  x.f.clock.set(kSyncJune10 + 86400);
   auto next = x.sync();
   REQUIRE(next.size() == 2);
   CHECK(next[0].status == RunStatus::succeeded);
@@ -103,7 +103,7 @@ TEST_CASE("BigQuery billing export synced: a refused query fails the run by name
   REQUIRE(x.sync().at(0).status == RunStatus::succeeded);
   const auto before = testing::snapshot(x.f.db);
   x.bq.add_rows({usage("2024-06-02", "2024-06-11", 7.0)});
-  x.f.clock.set(kJune10 + 86400);
+  x.f.clock.set(kSyncJune10 + 86400);
   // The identity lost BigQuery Job User: the next scan is refused.
   x.bq.server().script("POST", "/bigquery/v2/projects/acme-billing/queries",
                        testing::ScriptedResponse::json(403, R"({"error":{"code":403,"message":"Access Denied: Project acme-billing: User does not have bigquery.jobs.create permission in project acme-billing.","errors":[{"reason":"accessDenied"}]}})"));

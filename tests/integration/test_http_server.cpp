@@ -7,6 +7,7 @@
 #include "bot/server/server.hpp"
 #include "engine/util/error.hpp"
 #include "tests/support/http_test_client.hpp"
+#include "tests/support/approvals_support.hpp"
 #include "tests/support/service_harness.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -94,6 +95,24 @@ TEST_CASE("readiness fails when the database is not migrated", "[server]") {
   auto ready = harness.get("/readyz");
   CHECK(ready.status == 503);
   CHECK(ready.body.find("migrations") != std::string::npos);
+}
+
+TEST_CASE("readiness fails, with the reason, when the database refuses writes", "[server][security]") {
+  // Issue 15 finding 11: /readyz stayed 200 on a read-only or corrupt database. It now writes (and
+  // rolls back) a probe row; a database that refuses the write is not ready.
+  testing::TempDir dir;
+  testing::HarnessOptions options;
+  options.database_path = dir.file("h.db");
+  options.slack = false;
+  testing::ServiceHarness harness(options);
+  harness.start();
+  CHECK(harness.get("/readyz").status == 200);
+  CHECK(testing::count_rows(harness.db(), "SELECT COUNT(*) FROM readiness_probe") == 0);  // rolled back
+  harness.db().sql().exec("CREATE TRIGGER refuse_writes BEFORE INSERT ON readiness_probe "
+                          "BEGIN SELECT RAISE(ABORT, 'attempt to write a readonly database'); END");
+  auto ready = harness.get("/readyz");
+  CHECK(ready.status == 503);
+  CHECK_THAT(ready.body, Catch::Contains("cannot be written") && Catch::Contains("readonly"));
 }
 
 TEST_CASE("one keep-alive connection serves several requests, each with its own request id", "[server]") {

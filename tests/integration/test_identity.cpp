@@ -26,7 +26,7 @@ using testing::TestClock;
 
 namespace {
 
-constexpr UnixSeconds kNow = 1717200000;  // 2024-06-01T00:00:00Z
+constexpr UnixSeconds kIdentityNow = 1717200000;  // 2024-06-01T00:00:00Z
 const char* kStorage = "https://storage.azure.com/.default";
 const char* kManagement = "https://management.azure.com/.default";
 
@@ -68,7 +68,7 @@ std::string code_of(F&& f) {
 }
 
 struct EntraFixture {
-  TestClock clock{kNow};
+  TestClock clock{kIdentityNow};
   FakeEntra entra{clock};
   http::Client client{quick_client()};
   TempDir dir;
@@ -79,7 +79,7 @@ struct EntraFixture {
     EntraApp app;
     app.tenant_id = "contoso";
     app.client_id = "11111111-2222-3333-4444-555555555555";
-    app.secrets = {{"good-secret-value-1", kNow + 86400}, {"expired-secret-value", kNow - 60}};
+    app.secrets = {{"good-secret-value-1", kIdentityNow + 86400}, {"expired-secret-value", kIdentityNow - 60}};
     app.certificates_pem = {cert_pem};
     entra.add_app(app);
   }
@@ -214,7 +214,7 @@ TEST_CASE("Entra client certificate: a PS256 assertion the token endpoint verifi
   }
   SECTION("this machine's clock 20 minutes behind: clock skew, in words") {
     o.certificate_path = pem_path;
-    TestClock slow(kNow - 1200);
+    TestClock slow(kIdentityNow - 1200);
     EntraCredential cred(f.client, resolve_entra_options(o, env_of({})), slow);
     auto message = failure_of([&] { cred.token(kManagement); });
     CHECK(message.find("clock skew") != std::string::npos);
@@ -234,10 +234,10 @@ TEST_CASE("Entra workload identity: the federated token file is re-read at every
     return testing::sign_rs256(issuer_key, boost::json::object{{"iss", "https://oidc.aks.example/issuer"},
                                                               {"sub", "system:serviceaccount:finops:costbot"},
                                                               {"aud", audience},
-                                                              {"iat", kNow},
+                                                              {"iat", kIdentityNow},
                                                               {"exp", exp}});
   };
-  auto token_file = f.dir.write("token", federated("api://AzureADTokenExchange", kNow + 3600));
+  auto token_file = f.dir.write("token", federated("api://AzureADTokenExchange", kIdentityNow + 3600));
   auto env = env_of({{"AZURE_TENANT_ID", "contoso"},
                      {"AZURE_CLIENT_ID", "aaaaaaaa-0000-0000-0000-000000000001"},
                      {"AZURE_FEDERATED_TOKEN_FILE", token_file},
@@ -248,7 +248,7 @@ TEST_CASE("Entra workload identity: the federated token file is re-read at every
   CHECK(f.entra.check_bearer("Bearer " + cred.token(kStorage), kStorage));
 
   // The platform rotates the file; a token with the wrong audience now sits there.
-  f.dir.write("token", federated("api://something-else", kNow + 7200));
+  f.dir.write("token", federated("api://something-else", kIdentityNow + 7200));
   f.clock.advance(3590);  // the cached token has 10 s left: too little to keep using it
   auto message = failure_of([&] { cred.token(kStorage); });
   CHECK(message.find("audience") != std::string::npos);
@@ -355,7 +355,7 @@ TEST_CASE("A token that cannot be renewed is used while it is still valid", "[id
 namespace {
 
 struct GoogleFixture {
-  TestClock clock{kNow};
+  TestClock clock{kIdentityNow};
   FakeGoogleAuth google{clock};
   http::Client client{quick_client()};
   TempDir dir;
@@ -365,7 +365,7 @@ struct GoogleFixture {
   GoogleFixture() { google.add_service_account(account); }
 };
 
-const char* kBigQueryScope = "https://www.googleapis.com/auth/bigquery.readonly";
+const char* kIdentityTestBigQueryScope = "https://www.googleapis.com/auth/bigquery.readonly";
 
 }  // namespace
 
@@ -373,12 +373,12 @@ TEST_CASE("Google service-account key: an RS256 JWT bearer grant the token endpo
   GoogleFixture f;
   auto key_path = f.dir.write("sa.json", f.google.key_file_json(f.account, "acme-finops"));
   GoogleOptions o;
-  o.scopes = {kBigQueryScope};
+  o.scopes = {kIdentityTestBigQueryScope};
   auto resolved = resolve_google_options(o, env_of({{"GOOGLE_APPLICATION_CREDENTIALS", key_path}}));
   CHECK(resolved.method == GoogleMethod::key_file);
   GoogleCredential cred(f.client, resolved, f.clock);
   auto token = cred.token();
-  auto check = f.google.check_bearer("Bearer " + token, kBigQueryScope);
+  auto check = f.google.check_bearer("Bearer " + token, kIdentityTestBigQueryScope);
   REQUIRE(check);
   CHECK(check.token->issued_to == f.account.email);
   CHECK(check.token->method == "jwt_bearer");
@@ -408,7 +408,7 @@ TEST_CASE("Google token failures are explained: deleted key, clock skew, missing
   SECTION("this machine's clock two hours ahead") {
     GoogleOptions o;
     o.credentials_file = f.dir.write("sa.json", f.google.key_file_json(f.account, "acme-finops"));
-    TestClock fast(kNow + 7200);
+    TestClock fast(kIdentityNow + 7200);
     GoogleCredential cred(f.client, resolve_google_options(o, env_of({})), fast);
     CHECK(failure_of([&] { cred.token(); }).find("clock skew") != std::string::npos);
   }

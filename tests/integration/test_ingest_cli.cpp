@@ -57,7 +57,7 @@ std::vector<std::string> cost_fingerprint(const std::string& db_path) {
   return out;
 }
 
-std::string query(const std::string& db_path, const std::string& sql) {
+std::string sql_value(const std::string& db_path, const std::string& sql) {
   storage::Database db(db_path);
   return db.sql().execAndGet(sql).getString();
 }
@@ -132,7 +132,7 @@ TEST_CASE("costbot ingest without paths runs the configured sources", "[ingest][
   CHECK_THAT(r.out, Catch::Contains(dir.file("exports/a.csv.gz") + ": 1 rows read, 1 accepted"));
   auto again = testing::run_costbot({"--config", config, "--db", db, "ingest"});
   CHECK_THAT(again.out, Catch::Contains("skipped, unchanged since run 1"));
-  CHECK(query(db, "SELECT COUNT(*) FROM ingest_runs") == "2");
+  CHECK(sql_value(db, "SELECT COUNT(*) FROM ingest_runs") == "2");
 }
 
 TEST_CASE("a SIGKILLed ingest leaves the state before it or the complete run, never a part", "[ingest][cli][crash]") {
@@ -177,17 +177,17 @@ TEST_CASE("a SIGKILLed ingest leaves the state before it or the complete run, ne
   // Restart: a new connection recovers the database from the WAL.
   auto after_kill = cost_fingerprint(db);
   CHECK(after_kill == before);
-  CHECK(query(db, "SELECT COUNT(*) FROM ingest_runs") == "1");  // the killed run left no trace
-  CHECK(query(db, "PRAGMA integrity_check") == "ok");
+  CHECK(sql_value(db, "SELECT COUNT(*) FROM ingest_runs") == "1");  // the killed run left no trace
+  CHECK(sql_value(db, "PRAGMA integrity_check") == "ok");
 
   auto rerun = testing::run_costbot({"--config", config, "--db", db, "ingest", "--source", "focus", big});
   INFO(rerun.err);
   REQUIRE(rerun.exit_code == 0);
   CHECK(cost_fingerprint(db) == complete);
   // And the run's own scopes hold exactly what the generator wrote.
-  auto run_billed = std::stod(query(db, "SELECT SUM(billed_cost) FROM cost_daily c JOIN billing_scopes s ON s.id = c.scope_id "
+  auto run_billed = std::stod(sql_value(db, "SELECT SUM(billed_cost) FROM cost_daily c JOIN billing_scopes s ON s.id = c.scope_id "
                                         "WHERE s.run_id = (SELECT MAX(id) FROM ingest_runs)"));
   CHECK(std::abs(run_billed - generated.billed) < 0.01);
-  CHECK(query(db, "SELECT SUM(row_count) FROM cost_daily c JOIN billing_scopes s ON s.id = c.scope_id "
+  CHECK(sql_value(db, "SELECT SUM(row_count) FROM cost_daily c JOIN billing_scopes s ON s.id = c.scope_id "
                   "WHERE s.run_id = (SELECT MAX(id) FROM ingest_runs)") == std::to_string(generated.rows));
 }

@@ -23,13 +23,13 @@ using Mode = testing::FakeJira::CreateMode;
 
 namespace {
 
-struct Flow : testing::ApprovalsService {
+struct JiraHttpFlow : testing::ApprovalsService {
   using ApprovalsService::ApprovalsService;
-  ~Flow() {
+  ~JiraHttpFlow() {
     harness.reset();
     CHECK(violations().empty());
   }
-  // A small request approved by the lead: the jira.create_issue effect is queued.
+  // A small request approved by the lead: the ticket.create effect is queued.
   std::int64_t approved_request(const std::string& finding = "") {
     auto id = open_request(400, "U_REQ", finding);
     auto ts = posted_ts(id);
@@ -45,7 +45,7 @@ struct Flow : testing::ApprovalsService {
 
 TEST_CASE("whatever the Jira create does, exactly one ticket is made and shown", "[jira][http]") {
   SECTION("500, then success") {
-    Flow f;
+    JiraHttpFlow f;
     f.jira.next_create(Mode::fail_500);
     auto id = f.approved_request();
     REQUIRE(f.jira.wait_for_creates(1));
@@ -55,14 +55,14 @@ TEST_CASE("whatever the Jira create does, exactly one ticket is made and shown",
     CHECK(f.wait_for_update("FIN-1"));
   }
   SECTION("429 with Retry-After: rescheduled to Jira's time, not before") {
-    Flow f;
+    JiraHttpFlow f;
     f.jira.next_create(Mode::rate_limit, 120);
     auto id = f.approved_request();
     REQUIRE(f.jira.wait_for_creates(1));
     REQUIRE(eventually([&] {
-      return f.count("SELECT COUNT(*) FROM outbox WHERE kind = 'jira.create_issue' AND attempts = 1 AND status = 'pending'") == 1;
+      return f.count("SELECT COUNT(*) FROM outbox WHERE kind = 'ticket.create' AND attempts = 1 AND status = 'pending'") == 1;
     }));
-    auto due = f.count("SELECT next_attempt_at FROM outbox WHERE kind = 'jira.create_issue'");
+    auto due = f.count("SELECT next_attempt_at FROM outbox WHERE kind = 'ticket.create'");
     CHECK(due == f.clock.now() + 120);
     f.clock.advance(100);
     f.wake();
@@ -75,7 +75,7 @@ TEST_CASE("whatever the Jira create does, exactly one ticket is made and shown",
   SECTION("a hang past the timeout, then success") {
     testing::ApprovalsServiceOptions o;
     o.http_request_timeout = std::chrono::milliseconds(300);
-    Flow f(o);
+    JiraHttpFlow f(o);
     f.jira.next_create(Mode::hang);
     auto id = f.approved_request();
     REQUIRE(f.jira.wait_for_creates(1));
@@ -84,7 +84,7 @@ TEST_CASE("whatever the Jira create does, exactly one ticket is made and shown",
     CHECK(f.tickets() == 1);
   }
   SECTION("Jira creates it but the answer is lost: found by its label, never created twice") {
-    Flow f;
+    JiraHttpFlow f;
     f.jira.next_create(Mode::create_then_drop);
     auto id = f.approved_request();
     REQUIRE(f.jira.wait_for_creates(1));
@@ -92,14 +92,14 @@ TEST_CASE("whatever the Jira create does, exactly one ticket is made and shown",
     CHECK(f.jira.create_calls() == 1);
     CHECK(f.jira.issues().size() == 1);
     CHECK(f.jira.search_calls() >= 2);
-    auto result = json::parse(f.db().sql().execAndGet("SELECT result FROM outbox WHERE kind = 'jira.create_issue'").getString());
+    auto result = json::parse(f.db().sql().execAndGet("SELECT result FROM outbox WHERE kind = 'ticket.create'").getString());
     CHECK(result.at("found_by_label").as_bool());
     CHECK(f.wait_for_update("FIN-1"));
   }
   SECTION("the answer is lost and search lags: wait for it to settle rather than create again") {
     testing::ApprovalsServiceOptions o;
     o.search_settle = 60;
-    Flow f(o);
+    JiraHttpFlow f(o);
     f.jira.next_create(Mode::create_then_drop);
     f.jira.lag_search(2);  // the first look, and the first retry's, do not see the new issue
     auto id = f.approved_request();
@@ -107,7 +107,7 @@ TEST_CASE("whatever the Jira create does, exactly one ticket is made and shown",
     // The retry inside the settle window searches, finds nothing, and waits instead of creating.
     REQUIRE(f.advance_until([&] { return f.jira.search_calls() >= 2; }, 5));
     REQUIRE(eventually([&] {
-      return f.count("SELECT COUNT(*) FROM outbox WHERE kind = 'jira.create_issue' AND last_error LIKE '%answer was lost%'") == 1;
+      return f.count("SELECT COUNT(*) FROM outbox WHERE kind = 'ticket.create' AND last_error LIKE '%answer was lost%'") == 1;
     }));
     CHECK(f.jira.create_calls() == 1);
     REQUIRE(f.advance_until([&] { return f.ticket_done(id); }, 10));
@@ -115,12 +115,12 @@ TEST_CASE("whatever the Jira create does, exactly one ticket is made and shown",
     CHECK(f.jira.issues().size() == 1);
   }
   SECTION("a permanent refusal fails the effect with Jira's reason and creates nothing") {
-    Flow f;
+    JiraHttpFlow f;
     f.jira.fail_next("POST", "/rest/api/3/issue",
                      testing::ScriptedResponse::json(400, R"({"errorMessages":[],"errors":{"components":"Component name 'Cloud Cost' is not valid"}})"));
     auto id = f.approved_request();
     REQUIRE(eventually([&] { return f.outbox_status(f.create_key(id)) == std::optional<std::string>("failed"); }));
-    auto error = f.db().sql().execAndGet("SELECT last_error FROM outbox WHERE kind = 'jira.create_issue'").getString();
+    auto error = f.db().sql().execAndGet("SELECT last_error FROM outbox WHERE kind = 'ticket.create'").getString();
     CHECK_THAT(error, Catch::Contains("Component name 'Cloud Cost' is not valid"));
     CHECK(f.jira.issues().empty());
     CHECK(f.tickets() == 0);
@@ -131,7 +131,7 @@ TEST_CASE("without Jira the ticket goes to the local ticket outbox and the flow 
   testing::ApprovalsServiceOptions o;
   o.jira = false;
   o.webhook_secret = "";
-  Flow f(o);
+  JiraHttpFlow f(o);
   auto id = f.approved_request();
   auto shown = f.wait_for_update("LOCAL-1");
   REQUIRE(shown);
@@ -151,7 +151,7 @@ TEST_CASE("without Jira the ticket goes to the local ticket outbox and the flow 
 
 TEST_CASE("POST /jira/webhook moves the ticket on every copy and the incident, and bad input changes nothing",
           "[jira][http][webhook]") {
-  Flow f;
+  JiraHttpFlow f;
   auto finding = testing::seed_finding(f.db(), {}, f.clock.now());
   auto id = f.approved_request("F" + std::to_string(finding.id));
   REQUIRE(eventually([&] { return f.ticket_done(id); }));
@@ -217,7 +217,7 @@ TEST_CASE("POST /jira/webhook moves the ticket on every copy and the incident, a
 }
 
 TEST_CASE("a ticket follows its incident: a Jira comment on change, moved to done on resolve", "[jira][http][tickets]") {
-  Flow f;
+  JiraHttpFlow f;
   auto finding = testing::seed_finding(f.db(), {}, f.clock.now());
   auto id = f.approved_request("F" + std::to_string(finding.id));
   REQUIRE(eventually([&] { return f.ticket_done(id); }));

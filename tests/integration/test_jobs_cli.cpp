@@ -13,7 +13,7 @@ namespace json = boost::json;
 
 namespace {
 
-struct Cli {
+struct JobsCli {
   testing::TempDir dir;
   std::string db = dir.file("costbot.db");
   std::string config;  // empty: the example config
@@ -30,12 +30,12 @@ json::array parse_array(const std::string& text) {
   return v.as_array();
 }
 
-std::string str(const json::value& v, const char* key) { return std::string(v.at(key).as_string()); }
+std::string field_text(const json::value& v, const char* key) { return std::string(v.at(key).as_string()); }
 
 }  // namespace
 
 TEST_CASE("costbot jobs lists runs with duration and outcome, jobs run runs one now", "[jobs][cli]") {
-  Cli cli;
+  JobsCli cli;
   cli.config = cli.dir.write("costbot.yaml", "ingest:\n  sources:\n    - name: focus-sample\n      type: focus\n      paths: [\"" +
                                                  testing::source_path("tests/fixtures/focus/*.csv") + "\"]\n");
   auto empty = cli({"jobs"});
@@ -61,15 +61,15 @@ TEST_CASE("costbot jobs lists runs with duration and outcome, jobs run runs one 
   // Newest first: the SLA run, the unchanged ingest, the detection the first ingest triggered
   // (it landed data), the first ingest.
   REQUIRE(runs.size() == 4);
-  CHECK(str(runs[0], "job") == "approvals_sla");
-  CHECK(str(runs[1], "job") == "ingest");
-  CHECK(str(runs[2], "job") == "detect");
-  CHECK(str(runs[2], "trigger") == "after:ingest");
-  CHECK(str(runs[3], "job") == "ingest");
+  CHECK(field_text(runs[0], "job") == "approvals_sla");
+  CHECK(field_text(runs[1], "job") == "ingest");
+  CHECK(field_text(runs[2], "job") == "detect");
+  CHECK(field_text(runs[2], "trigger") == "after:ingest");
+  CHECK(field_text(runs[3], "job") == "ingest");
   for (const auto& r : runs) {
-    CHECK(str(r, "outcome") == "succeeded");
-    if (str(r, "job") != "detect") CHECK(str(r, "trigger") == "manual");
-    CHECK(str(r, "started_at") == "2024-09-18T10:07:00Z");
+    CHECK(field_text(r, "outcome") == "succeeded");
+    if (field_text(r, "job") != "detect") CHECK(field_text(r, "trigger") == "manual");
+    CHECK(field_text(r, "started_at") == "2024-09-18T10:07:00Z");
     CHECK(r.at("duration_ms").as_int64() >= 0);
   }
   CHECK(runs[3].at("changed_data").as_bool());
@@ -89,7 +89,7 @@ TEST_CASE("costbot jobs lists runs with duration and outcome, jobs run runs one 
 }
 
 TEST_CASE("a failing job exits non-zero, says why and is listed as failed", "[jobs][cli]") {
-  Cli cli;
+  JobsCli cli;
   cli.config = cli.dir.write("costbot.yaml", R"(
 ingest:
   sources:
@@ -104,12 +104,12 @@ ingest:
   auto listed = cli({"jobs", "--format", "json"});
   auto runs = parse_array(listed.out);
   REQUIRE(runs.size() == 1);
-  CHECK(str(runs[0], "outcome") == "failed");
-  CHECK_THAT(str(runs[0], "message"), Catch::Contains("no file matches"));
+  CHECK(field_text(runs[0], "outcome") == "failed");
+  CHECK_THAT(field_text(runs[0], "message"), Catch::Contains("no file matches"));
 }
 
 TEST_CASE("jobs run names an unknown job and one this build does not have", "[jobs][cli]") {
-  Cli cli;
+  JobsCli cli;
   auto typo = cli({"jobs", "run", "ingset"});
   CHECK(typo.exit_code == 2);
   CHECK_THAT(typo.err, Catch::Contains("no job named \"ingset\" (did you mean \"ingest\"?)"));
@@ -117,16 +117,16 @@ TEST_CASE("jobs run names an unknown job and one this build does not have", "[jo
   auto schedule = cli({"jobs", "schedule", "--format", "json"});
   REQUIRE(schedule.exit_code == 0);
   for (const auto& job : parse_array(schedule.out)) {
-    if (str(job, "state") != "not in this build") continue;
+    if (field_text(job, "state") != "not in this build") continue;
     // Configured (detect, digests) but not built yet: a clear error, not a silent success.
-    auto missing = cli({"jobs", "run", str(job, "job")});
+    auto missing = cli({"jobs", "run", field_text(job, "job")});
     CHECK(missing.exit_code == 2);
     CHECK_THAT(missing.err, Catch::Contains("is configured in schedules but not part of this build yet"));
   }
 }
 
 TEST_CASE("jobs schedule shows each job's trigger, next run and state", "[jobs][cli]") {
-  Cli cli;
+  JobsCli cli;
   cli.config = cli.dir.write("costbot.yaml", R"(
 schedules:
   ingest:
@@ -138,16 +138,16 @@ schedules:
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   std::map<std::string, json::value> by_name;
-  for (const auto& j : parse_array(r.out)) by_name[str(j, "job")] = j;
+  for (const auto& j : parse_array(r.out)) by_name[field_text(j, "job")] = j;
   REQUIRE(by_name.count("ingest"));
-  CHECK(str(by_name["ingest"], "schedule") == "0 */6 * * *");
-  CHECK(str(by_name["ingest"], "next_run") == "2024-09-18T12:00:00Z");
-  CHECK(str(by_name["ingest"], "state") == "enabled");
+  CHECK(field_text(by_name["ingest"], "schedule") == "0 */6 * * *");
+  CHECK(field_text(by_name["ingest"], "next_run") == "2024-09-18T12:00:00Z");
+  CHECK(field_text(by_name["ingest"], "state") == "enabled");
   REQUIRE(by_name.count("approvals_sla"));
-  CHECK(str(by_name["approvals_sla"], "state") == "disabled");
-  CHECK(str(by_name["approvals_sla"], "next_run") == "-");
+  CHECK(field_text(by_name["approvals_sla"], "state") == "disabled");
+  CHECK(field_text(by_name["approvals_sla"], "next_run") == "-");
   REQUIRE(by_name.count("detect"));
-  CHECK_THAT(str(by_name["detect"], "schedule"), Catch::Contains("after ingest"));
+  CHECK_THAT(field_text(by_name["detect"], "schedule"), Catch::Contains("after ingest"));
 
   auto table = cli({"jobs", "schedule"});
   REQUIRE(table.exit_code == 0);
@@ -155,7 +155,7 @@ schedules:
 }
 
 TEST_CASE("a bad schedule in the config is reported with its key path", "[jobs][cli]") {
-  Cli cli;
+  JobsCli cli;
   cli.config = cli.dir.write("costbot.yaml", "schedules:\n  ingest:\n    cron: \"*/90 * * * *\"\n");
   for (auto args : {std::vector<std::string>{"jobs", "schedule"}, std::vector<std::string>{"jobs", "run", "ingest"}}) {
     auto r = cli(args);

@@ -7,10 +7,12 @@
 #include "bot/alerts/alerts_app.hpp"
 #include "engine/alerts/alert_store.hpp"
 #include "engine/alerts/delivery.hpp"
+#include "engine/messages/copies.hpp"
 #include "engine/alerts/digest.hpp"
 #include "engine/alerts/escalation.hpp"
 #include "engine/detect/finding_store.hpp"
 #include "engine/outbox/outbox.hpp"
+#include "engine/util/json_fields.hpp"
 #include "tests/support/alerts_support.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/fake_http_server.hpp"
@@ -26,16 +28,12 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr UnixSeconds kT0 = 1726660800;  // 2024-09-18T12:00:00Z
+constexpr UnixSeconds kAlertsT0 = 1726660800;  // 2024-09-18T12:00:00Z
 
-std::string str(const json::object& o, const char* key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 // The real service with Slack and the persona-alert parts, sharing the world's database file.
 struct AlertService {
-  testing::TestClock clock{kT0};
+  testing::TestClock clock{kAlertsT0};
   std::unique_ptr<testing::ServiceHarness> harness;
 
   AlertService(testing::AlertsWorld& w, const std::string& slack_api_url, const std::string& token,
@@ -64,7 +62,7 @@ struct AlertService {
   std::string status(storage::Database& db, const std::string& key) { return outbox::status_of(db, key).value_or("none"); }
 };
 
-std::string block_action(const std::string& action_id, const std::string& value, const std::string& channel,
+std::string alert_block_action(const std::string& action_id, const std::string& value, const std::string& channel,
                          const std::string& ts) {
   json::object payload{
       {"type", "block_actions"},
@@ -113,15 +111,17 @@ TEST_CASE("over HTTP: an incident update edits the Slack message in place, and A
   svc.wake();
   REQUIRE(slack.wait_for_calls("chat.postMessage", 1));
   auto post = slack.calls("chat.postMessage")[0];
-  CHECK(str(post, "channel") == "#finops");
+  CHECK(json_string(post, "channel") == "#finops");
   CHECK_THAT(json::serialize(post.at("blocks")), Contains("costbot.ack:" + subject));
-  CHECK_THAT(str(post, "text"), Contains("$1,500"));
+  CHECK_THAT(json_string(post, "text"), Contains("$1,500"));
   // The worker recorded the copy (channel id and ts Slack answered) under the incident.
+  std::optional<messages::Copy> copy;
   REQUIRE(testing::eventually([&] {
-    return w.db().sql().execAndGet("SELECT COUNT(*) FROM posted_messages WHERE subject = '" + subject + "'").getInt() == 1;
+    copy = messages::CopyStore(w.db()).find(subject, {"slack", "#finops"});
+    return copy && copy->landed();
   }));
-  const std::string channel = w.db().sql().execAndGet("SELECT channel FROM posted_messages WHERE subject = '" + subject + "'").getString();
-  const std::string ts = w.db().sql().execAndGet("SELECT message_id FROM posted_messages WHERE subject = '" + subject + "'").getString();
+  const std::string channel = copy->conversation;
+  const std::string ts = copy->message_id;
   REQUIRE(testing::eventually([&] { return svc.status(w.db(), alerts::messages_about(w.db(), subject)[0].post_key) == "done"; }));
 
   // Detection finds more: the same message is edited, not posted again.
@@ -133,17 +133,17 @@ TEST_CASE("over HTTP: an incident update edits the Slack message in place, and A
   svc.wake();
   REQUIRE(slack.wait_for_calls("chat.update", 1));
   auto update = slack.calls("chat.update")[0];
-  CHECK(str(update, "channel") == channel);
-  CHECK(str(update, "ts") == ts);
-  CHECK_THAT(str(update, "text"), Contains("$2,500"));
+  CHECK(json_string(update, "channel") == channel);
+  CHECK(json_string(update, "ts") == ts);
+  CHECK_THAT(json_string(update, "text"), Contains("$2,500"));
   CHECK(slack.calls("chat.postMessage").size() == 1);
 
   // Someone clicks Acknowledge in Slack: recorded, the message shows it, escalation never comes.
-  auto r = svc.harness->post_slack("/slack/interactions", block_action("costbot.ack:" + subject, subject, channel, ts));
+  auto r = svc.harness->post_slack("/slack/interactions", alert_block_action("costbot.ack:" + subject, subject, channel, ts));
   REQUIRE(r.status == 200);
   REQUIRE(slack.wait_for_calls("chat.update", 2));
   auto acked = slack.calls("chat.update")[1];
-  CHECK(str(acked, "ts") == ts);
+  CHECK(json_string(acked, "ts") == ts);
   CHECK_THAT(json::serialize(acked), Contains("Acknowledged by dana"));
   CHECK_THAT(json::serialize(acked), !Contains("costbot.ack:"));
   REQUIRE(alerts::ack_for(w.db(), subject));
@@ -195,17 +195,17 @@ TEST_CASE("PagerDuty: trigger for a critical incident and resolve when it resolv
     auto v = json::parse(req.body, ec);
     if (ec || !v.is_object()) return complain("not JSON");
     const auto& e = v.as_object();
-    if (str(e, "routing_key") != key) return complain("routing_key");
-    const auto action = str(e, "event_action");
+    if (json_string(e, "routing_key") != key) return complain("routing_key");
+    const auto action = json_string(e, "event_action");
     if (action != "trigger" && action != "resolve" && action != "acknowledge") return complain("event_action");
-    if (str(e, "dedup_key").empty()) return complain("dedup_key");
+    if (json_string(e, "dedup_key").empty()) return complain("dedup_key");
     if (action == "trigger") {
       const auto& p = e.at("payload").as_object();
-      if (str(p, "summary").empty() || str(p, "source").empty()) return complain("payload summary/source");
-      if (str(p, "severity") != "critical") return complain("payload.severity");
+      if (json_string(p, "summary").empty() || json_string(p, "source").empty()) return complain("payload summary/source");
+      if (json_string(p, "severity") != "critical") return complain("payload.severity");
     }
     return testing::ScriptedResponse::json(
-        202, json::serialize(json::object{{"status", "success"}, {"message", "Event processed"}, {"dedup_key", str(e, "dedup_key")}}));
+        202, json::serialize(json::object{{"status", "success"}, {"message", "Event processed"}, {"dedup_key", json_string(e, "dedup_key")}}));
   });
   testing::AlertsWorld w(R"(
 personas:
@@ -228,9 +228,9 @@ pagerduty:
   svc.wake();
   REQUIRE(pd.wait_for_requests("POST", "/v2/enqueue", 1));
   auto trigger = json::parse(pd.requests("POST", "/v2/enqueue")[0].body).as_object();
-  CHECK(str(trigger, "event_action") == "trigger");
-  CHECK(str(trigger, "dedup_key") == dedup);
-  CHECK_THAT(str(trigger.at("payload").as_object(), "summary"), Contains("payments"));
+  CHECK(json_string(trigger, "event_action") == "trigger");
+  CHECK(json_string(trigger, "dedup_key") == dedup);
+  CHECK_THAT(json_string(trigger.at("payload").as_object(), "summary"), Contains("payments"));
   CHECK(trigger.at("links").as_array().size() == 1);
   CHECK(trigger.at("images").as_array().size() == 1);  // the cost chart
   REQUIRE(testing::eventually([&] { return svc.status(w.db(), "pagerduty:" + dedup + ":trigger") == "done"; }));
@@ -241,8 +241,8 @@ pagerduty:
   svc.wake();
   REQUIRE(pd.wait_for_requests("POST", "/v2/enqueue", 2));
   auto resolve = json::parse(pd.requests("POST", "/v2/enqueue")[1].body).as_object();
-  CHECK(str(resolve, "event_action") == "resolve");
-  CHECK(str(resolve, "dedup_key") == dedup);
+  CHECK(json_string(resolve, "event_action") == "resolve");
+  CHECK(json_string(resolve, "dedup_key") == dedup);
   REQUIRE(testing::eventually([&] { return svc.status(w.db(), "pagerduty:" + dedup + ":resolve") == "done"; }));
   std::lock_guard lock(problems_mutex);
   CHECK(problems.empty());
@@ -334,8 +334,8 @@ server:
     f.remediation = {"Scale the GPU group back.", "aws autoscaling set-desired-capacity --desired-capacity 1"};
     auto tx = handle.begin_write();
     detect::FindingStore store(handle);
-    store.upsert(f, kT0);
-    store.attach_to_incident(f, kT0);
+    store.upsert(f, kAlertsT0);
+    store.attach_to_incident(f, kAlertsT0);
     tx.commit();
   }
   auto route = testing::run_costbot({"--config", config_path, "--db", db, "route", "--finding", "I1"}, {"COSTBOT_NOW=2024-09-18T12:00:00Z"});

@@ -5,6 +5,8 @@
 #include "adapters/teams/adaptive_card.hpp"
 #include "adapters/teams/outgoing_webhook.hpp"
 #include "bot/actions/buttons.hpp"
+#include "engine/messages/copies.hpp"
+#include "engine/messages/publish.hpp"
 #include "engine/outbox/outbox.hpp"
 #include "tests/support/cost_data.hpp"
 #include "tests/support/eventually.hpp"
@@ -18,9 +20,9 @@ namespace json = boost::json;
 namespace {
 
 // A channel, and a thread in it as Teams names the conversation of a message in that thread.
-const std::string kChannel = "19:abc@thread.tacv2";
-const std::string kConversation = kChannel + ";messageid=1726650000000";
-const std::string kWebhookToken = "vqF0En+Z0ucuRTM/01o2GuhMH3hKKk/N2bOmlM31zaA=";
+const std::string kTeamsChannel = "19:abc@thread.tacv2";
+const std::string kConversation = kTeamsChannel + ";messageid=1726650000000";
+const std::string kTeamsWebhookToken = "vqF0En+Z0ucuRTM/01o2GuhMH3hKKk/N2bOmlM31zaA=";
 
 struct TeamsFixture {
   testing::TempDir dir;
@@ -44,9 +46,9 @@ struct TeamsFixture {
       t.openid_metadata_url = teams.metadata_url();
       t.token_url = teams.token_url();
       t.allowed_service_url_hosts = {"127.0.0.1", "smba.trafficmanager.net"};
-      t.outgoing_webhook_secret = config::Secret(kWebhookToken, "test");
+      t.outgoing_webhook_secret = config::Secret(kTeamsWebhookToken, "test");
       t.incoming_webhooks.push_back({"finops", config::Secret(webhook_sink.url() + "/workflows/finops", "test")});
-      t.conversations.push_back({"costs", kChannel, teams.service_url(), "tenant-1"});
+      t.conversations.push_back({"costs", kTeamsChannel, teams.service_url(), "tenant-1"});
       if (tweak) tweak(t);
     };
     harness = std::make_unique<testing::ServiceHarness>(options);
@@ -85,16 +87,14 @@ struct TeamsFixture {
     auto before = teams.connector_calls("POST").size();
     auto& db = harness->db();
     auto tx = db.begin_write();
-    outbox::enqueue(db,
-                    {"teams.send_activity", "test:" + subject,
-                     {{"conversation", "costs"}, {"subject", subject}, {"activity", teams::render_activity(reply)}}, 0},
-                    now());
+    messages::post(db, {"teams", "costs"}, messages::reply_message(subject, reply, 1), "test:" + subject, now());
     tx.commit();
     harness->service().wake_outbox();
     REQUIRE(teams.wait_for_connector_calls("POST", before + 1));
     // The copy is recorded after the connector answered, in the outbox worker's own transaction.
     REQUIRE(testing::eventually([&] {
-      return count("SELECT COUNT(*) FROM posted_messages WHERE channel_kind = 'teams' AND subject = '" + subject + "'") > 0;
+      auto copy = messages::CopyStore(harness->db()).find(subject, {"teams", "costs"});
+      return copy && copy->landed();
     }));
     return teams.connector_calls("POST").back().returned_id;
   }
@@ -191,7 +191,7 @@ TEST_CASE("a Teams message gets its answer as an Adaptive Card through the conne
   {
     SQLite::Statement q(f.harness->db().sql(),
                         "SELECT service_url, tenant_id, conversation_type, name, team_name FROM teams_conversations WHERE conversation_id = ?");
-    q.bind(1, kChannel);  // one reference per channel, whatever thread the message was in
+    q.bind(1, kTeamsChannel);  // one reference per channel, whatever thread the message was in
     REQUIRE(q.executeStep());
     CHECK(q.getColumn(0).getString() == f.teams.service_url());
     CHECK(q.getColumn(1).getString() == "tenant-1");
@@ -214,12 +214,11 @@ TEST_CASE("an Approve click on a Teams card runs the action handler and refreshe
   TeamsFixture f;
   auto card_id = f.post_card("approval:42", approval_card());
   {
-    SQLite::Statement copy(f.harness->db().sql(),
-                           "SELECT message_id, service_url FROM posted_messages WHERE subject = 'approval:42' AND channel_kind = 'teams'");
-    REQUIRE(copy.executeStep());
-    CHECK(copy.getColumn(0).getString() == card_id);
-    CHECK(copy.getColumn(1).getString() == f.teams.service_url());
-  }  // the statement's read snapshot ends here
+    auto copy = messages::CopyStore(f.harness->db()).find("approval:42", {"teams", "costs"});
+    REQUIRE(copy);
+    CHECK(copy->message_id == card_id);
+    CHECK(copy->service_url == f.teams.service_url());
+  }
 
   auto r = f.post(f.activity(click("approve", "approval:42", card_id)));
   REQUIRE(r.status == 200);
@@ -236,7 +235,7 @@ TEST_CASE("an Approve click on a Teams card runs the action handler and refreshe
   // Everyone else sees it too: the message is edited through the connector.
   REQUIRE(f.teams.wait_for_connector_calls("PUT", 1));
   auto put = f.teams.connector_calls("PUT").front();
-  CHECK(put.conversation_id == kChannel);  // the copy as posted; the click came from inside its thread
+  CHECK(put.conversation_id == kTeamsChannel);  // the copy as posted; the click came from inside its thread
   CHECK(put.activity_id == card_id);
   CHECK(json::serialize(put.body).find("Approved") != std::string::npos);
 
@@ -303,11 +302,12 @@ TEST_CASE("proactive Teams posts and edits go through the connector with a cache
   alert.title = "Budget: data-platform is on pace for $9,800 of $8,000";
   alert.text("Month-end forecast exceeds the budget by 22%.");
   auto id = f.post_card("budget:data-platform:2024-09", alert);
+  CHECK_FALSE(id.empty());
   // Rescheduled by the outbox for Retry-After (whole seconds from the last full second: 1-2 s later).
   CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(900));
   CHECK(f.count("SELECT attempts FROM outbox WHERE idempotency_key = 'test:budget:data-platform:2024-09'") == 2);
   auto posted = f.teams.connector_calls("POST").back();
-  CHECK(posted.conversation_id == kChannel);  // "costs" resolved through msteams.conversations
+  CHECK(posted.conversation_id == kTeamsChannel);  // "costs" resolved through msteams.conversations
   CHECK(posted.activity_id.empty());              // a new message, not a reply
 
   // Edit it (newer version), then an older edit arrives late: it is skipped.
@@ -316,12 +316,9 @@ TEST_CASE("proactive Teams posts and edits go through the connector with a cache
     chat::Reply r;
     r.title = text;
     auto tx = db.begin_write();
-    outbox::enqueue(db,
-                    {"teams.update_activity", "test:update:v" + std::to_string(version),
-                     {{"conversation", kChannel}, {"activity_id", id}, {"version", version},
-                      {"activity", teams::render_activity(r)}},
-                     0},
-                    f.now());
+    messages::enqueue(db, "test:update:v" + std::to_string(version),
+                      messages::ChatUpdate{{"teams", "costs"}, messages::reply_message("budget:data-platform:2024-09", r, version)},
+                      f.now());
     tx.commit();
     f.harness->service().wake_outbox();
   };
@@ -335,9 +332,8 @@ TEST_CASE("proactive Teams posts and edits go through the connector with a cache
 
   // A Workflows webhook destination: posted without bot-only buttons, never edited.
   auto tx = db.begin_write();
-  outbox::enqueue(db, {"teams.send_activity", "test:webhook",
-                       {{"conversation", "webhook:finops"}, {"activity", teams::render_activity(approval_card())}}, 0},
-                  f.now());
+  messages::post(db, {"teams", "webhook:finops"}, messages::reply_message("approval:43", approval_card(), 1), "test:webhook",
+                 f.now());
   tx.commit();
   f.harness->service().wake_outbox();
   REQUIRE(f.webhook_sink.wait_for_requests("POST", "/workflows/finops", 1));
@@ -381,7 +377,7 @@ TEST_CASE("Teams outgoing webhooks: HMAC checked, commands answered inside the r
     if (auth) headers.emplace_back("Authorization", *auth);
     return testing::http_request("127.0.0.1", f.harness->port(), "POST", "/teams/webhook", headers, body);
   };
-  auto good = send(teams::outgoing_webhook_authorization(kWebhookToken, body));
+  auto good = send(teams::outgoing_webhook_authorization(kTeamsWebhookToken, body));
   REQUIRE(good.status == 200);
   auto reply = json::parse(good.body).as_object();
   CHECK(reply.at("type") == "message");
@@ -396,7 +392,7 @@ TEST_CASE("Teams outgoing webhooks: HMAC checked, commands answered inside the r
   CHECK(missing.body.find("missing Authorization") != std::string::npos);
   // The smallest body Teams documents (no serviceUrl, no conversation) is answered too.
   body = R"({"type":"message","text":"<at>Bot</at> help"})";
-  auto minimal = send(teams::outgoing_webhook_authorization(kWebhookToken, body));
+  auto minimal = send(teams::outgoing_webhook_authorization(kTeamsWebhookToken, body));
   CHECK(minimal.status == 200);
   CHECK(minimal.body.find("top") != std::string::npos);
 }

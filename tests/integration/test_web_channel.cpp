@@ -8,12 +8,16 @@
 
 #include "bot/metrics/service_metrics.hpp"
 #include "bot/scheduler/job_runs.hpp"
+#include "bot/web/web_channel.hpp"
 #include "engine/approvals/approvals.hpp"
+#include "engine/audit/audit.hpp"
+#include "engine/auth/sessions.hpp"
 #include "engine/demo/demo_history.hpp"
 #include "engine/detect/detection_run.hpp"
 #include "engine/detect/finding_store.hpp"
 #include "engine/ingest/ingest.hpp"
 #include "engine/outbox/outbox.hpp"
+#include "engine/util/hash.hpp"
 #include "tests/support/approvals_support.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/http_test_client.hpp"
@@ -47,10 +51,50 @@ struct Web {
   testing::TempDir dir;
   testing::ServiceHarness harness;
 
-  explicit Web(std::function<void(config::Config&)> configure = example_config(), bool demo_data = false)
+  std::string cookie;  // the signed-in session's Cookie header ("" = anonymous)
+
+  explicit Web(std::function<void(config::Config&)> configure = example_config(), bool demo_data = false,
+               bool signed_in = true)
       : harness(options(dir, std::move(configure))) {
     if (demo_data) seed_demo();
     harness.start();
+    if (signed_in && harness.service().config().web.access != "off") cookie = sign_in_with_link();
+  }
+
+  // The local operator's way in: a one-time link (as `costbot serve` prints), exchanged for a
+  // session cookie. Returns the Cookie header value.
+  std::string sign_in() { return sign_in_with_link(); }
+  std::string sign_in_with_link() {
+    auto token = auth::create_sign_in_link(harness.db(), 3600, "test", harness.service().clock().now());
+    auto r = testing::http_request("127.0.0.1", harness.port(), "GET", "/auth/local?token=" + token, {});
+    REQUIRE(r.status == 303);
+    REQUIRE(r.header("Location") == "/");
+    return session_cookie(r);
+  }
+
+  // A session for anyone (as an identity provider's sign-in would make).
+  std::string sign_in_as(const std::string& user, const std::string& provider = "test-idp") {
+    auth::Session s;
+    s.user_id = user;
+    s.name = user;
+    s.provider = provider;
+    auto value = auth::start_session(harness.db(), s, {}, harness.service().clock().now());
+    return "costbot_session=" + value;
+  }
+
+  static std::string session_cookie(const testing::TestResponse& r) {
+    auto set = r.header("Set-Cookie");
+    REQUIRE_THAT(set, Catch::StartsWith("costbot_session="));
+    CHECK_THAT(set, Catch::Contains("HttpOnly"));
+    CHECK_THAT(set, Catch::Contains("SameSite=Lax"));
+    return set.substr(0, set.find(';'));
+  }
+
+  Headers with_cookie(Headers headers) const {
+    bool has = false;
+    for (const auto& [k, v] : headers) has = has || k == "Cookie";
+    if (!has && !cookie.empty()) headers.emplace_back("Cookie", cookie);
+    return headers;
   }
 
   static testing::HarnessOptions options(testing::TempDir& dir, std::function<void(config::Config&)> configure) {
@@ -81,14 +125,22 @@ struct Web {
   }
 
   testing::TestResponse get(const std::string& path, const Headers& headers = {}) {
-    return testing::http_request("127.0.0.1", harness.port(), "GET", path, headers);
+    return testing::http_request("127.0.0.1", harness.port(), "GET", path, with_cookie(headers));
   }
   testing::TestResponse post(const std::string& path, const std::string& body, const Headers& headers) {
+    return testing::http_request("127.0.0.1", harness.port(), "POST", path, with_cookie(headers), body);
+  }
+  // A client without a session, from this machine's address (as every client of a reverse proxy
+  // on the same host looks).
+  testing::TestResponse anonymous_get(const std::string& path, const Headers& headers = {}) {
+    return testing::http_request("127.0.0.1", harness.port(), "GET", path, headers);
+  }
+  testing::TestResponse anonymous_post(const std::string& path, const std::string& body, const Headers& headers) {
     return testing::http_request("127.0.0.1", harness.port(), "POST", path, headers, body);
   }
 
-  std::string csrf_token() {
-    auto page = get("/");
+  std::string csrf_token(const Headers& headers = {}) {
+    auto page = get("/", headers);
     std::smatch m;
     std::regex re(R"re(name="csrf-token" content="([0-9a-f]+)")re");
     REQUIRE(std::regex_search(page.body, m, re));
@@ -167,8 +219,9 @@ TEST_CASE("approval requests reach the web feed, and the page's buttons decide t
 
   auto token = web.csrf_token();
   Headers good{{"Content-Type", "application/json"}, {"X-CSRF-Token", token}};
-  auto body = [&](const std::string& verb, const std::string& actor, const std::string& reason = "") {
-    json::object o{{"verb", verb}, {"subject", target}, {"actor", actor}, {"feed", "approvals"}};
+  // The local operator acts for the approver by the example's grant (access.act_for).
+  auto body = [&](const std::string& verb, const std::string& acting_for, const std::string& reason = "") {
+    json::object o{{"verb", verb}, {"subject", target}, {"acting_for", acting_for}, {"feed", "approvals"}};
     if (!reason.empty()) o["reason"] = reason;
     return json::serialize(o);
   };
@@ -189,6 +242,13 @@ TEST_CASE("approval requests reach the web feed, and the page's buttons decide t
     CHECK(updated.at("version").as_int64() > 1);
     CHECK(updated.at("view").at("stages").at(0).at("status").as_string() == "approved");
     CHECK(testing::count_rows(web.harness.db(), "SELECT COUNT(*) FROM web_posts WHERE subject = '" + subject + "'") == 1);
+    // The decision is the approver's, given by the signed-in operator under a grant: both names.
+    auto record = approvals::load_request(web.harness.db(), id);
+    REQUIRE(record);
+    REQUIRE(record->decisions.size() == 1);
+    CHECK(record->decisions[0].principal == approver);
+    CHECK(record->decisions[0].actor == "local-operator");
+    CHECK_THAT(record->decisions[0].source, Catch::Contains("access.act_for"));
   }
   SECTION("reject needs a reason, and shows it") {
     auto no_reason = web.post("/web/actions", body("reject", approver), good);
@@ -236,12 +296,218 @@ TEST_CASE("approval requests reach the web feed, and the page's buttons decide t
   }
 }
 
-TEST_CASE("web.access off serves no page, open serves every client", "[web]") {
+TEST_CASE("the web channel trusts no address: without the printed sign-in link nothing is read or decided", "[web][approvals][security]") {
+  // Issue 15, finding 1: behind a reverse proxy on the same host every client connects from
+  // 127.0.0.1 with the public Host. Such a client, without the link `serve` printed, reads the page
+  // but no CSRF token, no feed, and decides nothing.
+  Web web;
+  auto id = open_request(web.harness, 450);  // the example's team-lead tier: one stage
+  std::string approver;
+  {
+    SQLite::Statement q(web.harness.db().sql(),
+                        "SELECT json_extract(approvers, '$[0]') FROM approval_stages WHERE request_id = ? AND idx = 0");
+    q.bind(1, id);
+    REQUIRE(q.executeStep());
+    approver = q.getColumn(0).getString();
+  }
+  REQUIRE_FALSE(approver.empty());
+  const std::string target = "approval:" + std::to_string(id) + ":0";
+  const std::string count_decisions = "SELECT COUNT(*) FROM audit_log WHERE action = 'decision.approve'";
+  const std::string decision =
+      json::serialize(json::object{{"verb", "approve"}, {"subject", target}, {"acting_for", approver}, {"feed", "approvals"}});
+  const auto signed_in_token = web.csrf_token();
+
+  auto page = web.anonymous_get("/");
+  REQUIRE(page.status == 200);
+  CHECK_THAT(page.body, Catch::Contains("data-testid=\"sign-in\"") && !Catch::Contains("csrf-token"));
+  CHECK_THAT(page.body, !Catch::Contains(signed_in_token));
+  for (const char* path : {"/web/feeds", "/web/feed?feed=approvals", "/web/findings", "/web/incidents", "/web/tickets"}) {
+    INFO(path);
+    auto r = web.anonymous_get(path);
+    CHECK(r.status == 401);
+    CHECK_THAT(r.body, Catch::Contains("sign in first"));
+  }
+  // Even with a real CSRF token (stolen from a signed-in page), no session = no decision.
+  auto anonymous = web.anonymous_post("/web/actions", decision,
+                                      {{"Content-Type", "application/json"}, {"X-CSRF-Token", signed_in_token}});
+  CHECK(anonymous.status == 401);
+  // A wrong or missing sign-in token gives no cookie.
+  for (const char* path : {"/auth/local", "/auth/local?token=", "/auth/local?token=0123456789abcdef"}) {
+    INFO(path);
+    auto r = web.anonymous_get(path);
+    CHECK(r.status == 403);
+    CHECK(r.header("Set-Cookie").empty());
+  }
+  // A made-up cookie is no session.
+  CHECK(web.anonymous_get("/web/feeds", {{"Cookie", "costbot_session=" + std::string(64, 'a')}}).status == 401);
+  // The CSRF token belongs to its session: another browser's token does not work with this cookie.
+  const auto other_cookie = web.sign_in();
+  const auto other_token = web.csrf_token({{"Cookie", other_cookie}});
+  CHECK(other_token != signed_in_token);
+  auto crossed = web.anonymous_post("/web/actions", decision,
+                                    {{"Content-Type", "application/json"}, {"X-CSRF-Token", other_token}, {"Cookie", web.cookie}});
+  CHECK(crossed.status == 403);
+  CHECK(testing::count_rows(web.harness.db(), "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'decision.%'") == 0);
+
+  // The signed-in operator decides, with the session's own token.
+  auto decided = web.post("/web/actions", decision, {{"Content-Type", "application/json"}, {"X-CSRF-Token", signed_in_token}});
+  INFO(decided.body);
+  REQUIRE(decided.status == 200);
+  CHECK(testing::count_rows(web.harness.db(), count_decisions) == 1);
+  CHECK(testing::count_rows(web.harness.db(), "SELECT COUNT(*) FROM approval_requests WHERE id = " + std::to_string(id) +
+                                                  " AND status = 'approved'") == 1);
+}
+
+TEST_CASE("web.access off serves no page, open serves every client that names this service", "[web][security]") {
   Web off(example_config([](config::Config& c) { c.web.access = "off"; }));
   CHECK(off.get("/").status == 404);
   CHECK(off.get("/web/feeds").status == 404);
-  Web open(example_config([](config::Config& c) { c.web.access = "open"; }));
+  Web open(example_config([](config::Config& c) {
+    c.web.access = "open";
+    c.web.allowed_hosts = {"costbot.internal.example"};
+  }));
   CHECK(open.get("/", {{"Host", "costbot.internal.example"}}).status == 200);
+  CHECK(open.get("/", {{"Host", "costbot.internal.example:8443"}}).status == 200);
+  // Issue 15 finding 2: open mode had no Host check, so a DNS-rebound page could act.
+  auto rebound = open.get("/web/feeds", {{"Host", "rebind.attacker.example"}});
+  CHECK(rebound.status == 403);
+  CHECK_THAT(rebound.body, Catch::Contains("rebind.attacker.example"));
+  auto token = open.csrf_token();
+  CHECK(open.post("/web/actions", R"({"verb":"details","subject":"approval:1"})",
+                  {{"Content-Type", "application/json"}, {"X-CSRF-Token", token}, {"Host", "rebind.attacker.example"}})
+            .status == 403);
+}
+
+TEST_CASE("nobody acts on the web channel without signing in, whatever the peer address or the body says", "[web][security]") {
+  // Issue 15 finding 1: every loopback peer (the clients of a same-host proxy) was trusted, and
+  // the actor came from the body: one anonymous client approved all three stages of a $42k request.
+  Web web;
+  auto id = open_request(web.harness, 450);
+  const std::string target = "approval:" + std::to_string(id) + ":0";
+  Headers anonymous{{"Cookie", ""}};
+  auto page = web.get("/", anonymous);
+  CHECK(page.status == 200);
+  CHECK_THAT(page.body, Catch::Contains("data-testid=\"sign-in\""));
+  CHECK_THAT(page.body, !Catch::Contains("csrf-token"));
+  CHECK_THAT(page.body, Catch::Contains("costbot web sign-in-link"));
+  CHECK(web.get("/web/feeds", anonymous).status == 401);
+  CHECK(web.get("/web/feed?feed=approvals", anonymous).status == 401);
+  CHECK(web.get("/auth/me", anonymous).status == 401);
+  // The old attack: loopback peer, no session, the CFO named in the body.
+  auto forged = web.post("/web/actions",
+                         R"({"verb":"approve","subject":")" + target + R"(","actor":"U0PAYLEAD","feed":"approvals"})",
+                         {{"Cookie", ""}, {"Content-Type", "application/json"}, {"X-CSRF-Token", web.csrf_token()}});
+  CHECK(forged.status == 401);
+  // Signed in, the body still cannot choose the actor.
+  auto named = web.post("/web/actions", R"({"verb":"approve","subject":")" + target + R"(","actor":"U0PAYLEAD"})",
+                        {{"Content-Type", "application/json"}, {"X-CSRF-Token", web.csrf_token()}});
+  CHECK(named.status == 400);
+  CHECK_THAT(named.body, Catch::Contains("signed-in person"));
+  auto record = approvals::load_request(web.harness.db(), id);
+  REQUIRE(record);
+  CHECK(record->status == "open");
+  CHECK(record->decisions.empty());
+}
+
+TEST_CASE("a signed-in approver decides as themselves, acting for another needs a grant", "[web][security]") {
+  Web web;
+  auto id = open_request(web.harness, 450);  // payments: its team lead U0PAYLEAD decides
+  const std::string target = "approval:" + std::to_string(id) + ":0";
+  Headers lead{{"Cookie", web.sign_in_as("U0PAYLEAD")}};
+  Headers finops{{"Cookie", web.sign_in_as("U0FINOPS1")}};
+  auto post_as = [&](const Headers& who, const std::string& body) {
+    Headers h = who;
+    h.emplace_back("Content-Type", "application/json");
+    h.emplace_back("X-CSRF-Token", web.csrf_token(who));
+    return web.post("/web/actions", body, h);
+  };
+  // No grant: U0FINOPS1 may not act for the lead ...
+  auto for_lead = post_as(finops, R"({"verb":"approve","subject":")" + target + R"(","acting_for":"U0PAYLEAD"})");
+  CHECK(for_lead.status == 403);
+  CHECK_THAT(for_lead.body, Catch::Contains("no grant to act for U0PAYLEAD"));
+  // ... and as themselves is not an approver of this stage.
+  auto own = post_as(finops, R"({"verb":"approve","subject":")" + target + R"("})");
+  CHECK(own.status == 200);
+  CHECK_THAT(own.body, Catch::Contains("not an approver"));
+  // The page of someone without a grant offers no "act for" choice.
+  auto page = web.get("/", lead);
+  CHECK_THAT(page.body, Catch::Contains(R"(<meta name="acts-for-others" content="false">)"));
+  CHECK_THAT(page.body, Catch::Contains(R"(<meta name="user-id" content="U0PAYLEAD">)"));
+  auto me = json::parse(web.get("/auth/me", lead).body).as_object();
+  CHECK(me.at("user_id").as_string() == "U0PAYLEAD");
+  CHECK_THAT(json::serialize(me.at("roles")), Catch::Contains("approver"));
+  // The lead approves as themselves.
+  auto approved = post_as(lead, R"({"verb":"approve","subject":")" + target + R"("})");
+  REQUIRE(approved.status == 200);
+  auto record = approvals::load_request(web.harness.db(), id);
+  REQUIRE(record);
+  CHECK(record->status == "approved");
+  REQUIRE(record->decisions.size() == 1);
+  CHECK(record->decisions[0].actor == "U0PAYLEAD");
+  CHECK(record->decisions[0].principal == "U0PAYLEAD");
+}
+
+TEST_CASE("sessions: one-time links, CSRF bound to the session, logout, feedback needs finops_admin", "[web][security]") {
+  Web web(example_config(), false, false);
+  auto token = auth::create_sign_in_link(web.harness.db(), 3600, "test", web.harness.service().clock().now());
+  auto first = web.get("/auth/local?token=" + token);
+  REQUIRE(first.status == 303);
+  auto cookie = Web::session_cookie(first);
+  CHECK(web.get("/auth/local?token=" + token).status == 403);  // used up
+  CHECK(web.get("/auth/local?token=not-a-token").status == 403);
+  Headers operator_session{{"Cookie", cookie}};
+  auto me = json::parse(web.get("/auth/me", operator_session).body).as_object();
+  CHECK(me.at("user_id").as_string() == "local-operator");
+  CHECK(me.at("provider").as_string() == "local");
+  CHECK(me.at("acts_for_others").as_bool());
+
+  // Another session's CSRF token does not work with this cookie.
+  Headers other{{"Cookie", web.sign_in_as("U0CFO")}};
+  auto foreign_token = web.csrf_token(other);
+  auto mixed = web.post("/web/actions", R"({"verb":"details","subject":"approval:1"})",
+                        {{"Cookie", cookie}, {"Content-Type", "application/json"}, {"X-CSRF-Token", foreign_token}});
+  CHECK(mixed.status == 403);
+  CHECK_THAT(mixed.body, Catch::Contains("X-CSRF-Token"));
+
+  // Feedback that silences detection needs finops_admin: U0CFO has none, the analysts do.
+  auto not_anomaly = [&](const Headers& who) {
+    Headers h = who;
+    h.emplace_back("Content-Type", "application/json");
+    h.emplace_back("X-CSRF-Token", web.csrf_token(who));
+    return web.post("/web/actions", R"({"verb":"not_anomaly","subject":"finding:424242"})", h);
+  };
+  auto refused = not_anomaly(other);
+  CHECK(refused.status == 403);
+  CHECK_THAT(refused.body, Catch::Contains("finops_admin"));
+  CHECK(testing::count_rows(web.harness.db(), "SELECT COUNT(*) FROM audit_log WHERE action = 'access.denied' AND actor = 'U0CFO'") == 1);
+  auto analyst = not_anomaly({{"Cookie", web.sign_in_as("U0FINOPS1")}});
+  CHECK(analyst.status != 403);  // allowed (the finding does not exist: that is another answer)
+
+  // Logout ends the session for good.
+  auto csrf = web.csrf_token(operator_session);
+  auto out = web.post("/auth/logout", "{}", {{"Cookie", cookie}, {"Content-Type", "application/json"}, {"X-CSRF-Token", csrf}});
+  CHECK(out.status == 200);
+  CHECK_THAT(out.header("Set-Cookie"), Catch::Contains("Max-Age=0"));
+  CHECK(web.get("/web/feeds", operator_session).status == 401);
+  CHECK(audit::verify(web.harness.db()).ok);
+  CHECK(testing::count_rows(web.harness.db(), "SELECT COUNT(*) FROM audit_log WHERE action = 'session.end'") == 1);
+}
+
+TEST_CASE("behind a trusted proxy the client is the forwarded one, from anyone else the headers mean nothing", "[web][security]") {
+  Web web(example_config([](config::Config& c) { c.server.trusted_proxies = {"127.0.0.1"}; }));
+  // The proxy (127.0.0.1, trusted) forwards a remote client: web.access local refuses it.
+  auto remote = web.get("/web/feeds", {{"X-Forwarded-For", "203.0.113.9"}});
+  CHECK(remote.status == 403);
+  CHECK_THAT(remote.body, Catch::Contains("only on this machine"));
+  CHECK(web.get("/web/feeds", {{"Forwarded", "for=203.0.113.9;proto=https"}}).status == 403);
+  // A client on this machine through the proxy is fine; so is a chain ending in trusted hops.
+  CHECK(web.get("/web/feeds", {{"X-Forwarded-For", "127.0.0.1"}}).status == 200);
+  // The proxy's X-Forwarded-Host is the name checked against DNS rebinding.
+  CHECK(web.get("/web/feeds", {{"X-Forwarded-Host", "evil.example"}}).status == 403);
+
+  Web direct;  // no trusted proxies: the same headers are ignored
+  CHECK(direct.get("/web/feeds", {{"X-Forwarded-For", "203.0.113.9"}}).status == 200);
+  CHECK(direct.get("/web/feeds", {{"X-Forwarded-Host", "evil.example"}}).status == 200);
 }
 
 TEST_CASE("the page's views: findings, incidents with charts, tickets, charts are PNGs, cached", "[web][charts]") {
@@ -285,6 +551,38 @@ TEST_CASE("the page's views: findings, incidents with charts, tickets, charts ar
   CHECK(web.get("/charts/chart.png").status == 404);
 }
 
+TEST_CASE("links in messages open the page: /incidents/N, /findings/N, /approvals/N, or 404 when there is no such thing",
+          "[web][links]") {
+  Web web(example_config(), true);
+  auto request_id = open_request(web.harness, 450);
+  detect::FindingStore store(web.harness.db());
+  auto open = store.findings(detect::FindingQuery::open());
+  REQUIRE_FALSE(open.empty());
+  const auto& finding = open.front();
+  auto page = web.get("/findings/" + std::to_string(finding.id));
+  CHECK(page.status == 200);
+  CHECK(page.header("Content-Type") == "text/html; charset=utf-8");
+  CHECK_THAT(page.body, Catch::Contains("/web/app.js"));
+  CHECK(web.get("/findings/F" + std::to_string(finding.id)).status == 200);
+  REQUIRE(finding.incident_id > 0);
+  CHECK(web.get("/incidents/" + std::to_string(finding.incident_id)).status == 200);
+  CHECK(web.get("/approvals/" + std::to_string(request_id)).status == 200);
+
+  auto missing = web.get("/incidents/987654");
+  CHECK(missing.status == 404);
+  CHECK_THAT(missing.body, Catch::Contains("no incident 987654 here"));
+  CHECK(web.get("/findings/nonsense").status == 404);
+  CHECK(web.get("/approvals/987654").status == 404);
+
+  // Signed out: the sign-in page, for an id that exists and one that does not alike.
+  for (const std::string& path : {"/incidents/" + std::to_string(finding.incident_id), std::string("/incidents/987654")}) {
+    auto anonymous = web.anonymous_get(path);
+    CHECK(anonymous.status == 200);
+    CHECK_THAT(anonymous.body, Catch::Contains("data-testid=\"sign-in\"") && !Catch::Contains("/web/app.js") &&
+                                   !Catch::Contains("987654"));
+  }
+}
+
 TEST_CASE("GET /metrics counts requests by route pattern, method and status", "[web][metrics]") {
   Web web;
   auto count = [&](const std::string& series) {
@@ -318,7 +616,11 @@ TEST_CASE("the REST API answers 503 while no token is configured, 401 without a 
   CHECK(r.status == 503);
   CHECK_THAT(r.body, Catch::Contains("COSTBOT_API_TOKENS"));
   Web on(example_config([](config::Config& c) {
-    c.api.tokens.push_back({"ci", config::Secret("ci-token-0123456789abcdef", "test"), "", 0, 0});
+    config::ApiToken token;
+    token.name = "ci";
+    token.sha256 = hash::sha256_hex("ci-token-0123456789abcdef");
+    token.role = "viewer";
+    c.api.tokens.push_back(token);
   }));
   auto none = on.get("/api/v1/findings");
   CHECK(none.status == 401);

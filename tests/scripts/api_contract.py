@@ -10,6 +10,7 @@ OpenAPI 3.1 shape whose $refs all resolve and whose schemas are valid JSON Schem
 
   api_contract.py --repo DIR --binary PATH
 """
+import hashlib
 import argparse
 import os
 import re
@@ -24,6 +25,7 @@ from live_service import LiveService  # noqa: E402
 TOKEN = "ci-token-0123456789abcdef"
 LIMITED = "limited-token-0123456789abcdef"
 BOUND = "bound-token-0123456789abcdef"
+READER = "reader-token-0123456789abcdef"
 
 
 class Contract:
@@ -125,6 +127,51 @@ def check_document(spec, c):
                 c.expect("description" in c.resolve(response), f"{method.upper()} {template} {status}: no description")
 
 
+def parameter_limits(spec, c, svc):
+    """Each query parameter's schema against the service: the edges a schema states (maximum,
+    minimum, enum, pattern, boolean, date) are accepted on their side and answered 400 beyond."""
+    from urllib.parse import quote
+    for template, item in spec["paths"].items():
+        op = item.get("get")
+        if not op or "{" in template or op.get("security") == []:
+            continue
+        for param in (c.resolve(p) for p in op.get("parameters", [])):
+            if param.get("in") != "query":
+                continue
+            name, schema = param["name"], c.resolve(param.get("schema", {}))
+            items = c.resolve(schema.get("items", {})) if schema.get("type") == "array" else None
+            one = items or schema
+            good, bad = [], []
+            if one.get("type") == "integer":
+                if "maximum" in one:
+                    good.append(one["maximum"])
+                    bad.append(one["maximum"] + 1)
+                if "minimum" in one:
+                    good.append(one["minimum"])
+                    bad.append(one["minimum"] - 1)
+                bad.append("ten")
+            elif one.get("type") == "boolean":
+                good += ["true", "false"]
+                bad.append("maybe")
+            elif "enum" in one:
+                good.append(one["enum"][-1])
+                bad.append("not_a_" + name)
+            elif one.get("format") == "date":
+                good.append("2024-09-18")
+                bad += ["2024-13-01", "yesterday"]
+            elif "pattern" in one:
+                examples = param.get("example")
+                examples = examples if isinstance(examples, list) else [examples] if examples else []
+                good += examples
+                for value in ("no-such-" + name, "team"):
+                    c.expect(not re.search(one["pattern"], value), f"{name}: the pattern accepts {value!r}")
+                    bad.append(value)
+            for value in good:
+                c.check(svc, "GET", f"{template}?{name}={quote(str(value), safe='=')}", 200)
+            for value in bad:
+                c.check(svc, "GET", f"{template}?{name}={quote(str(value), safe='=')}", 400)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repo", required=True)
@@ -136,17 +183,25 @@ def main():
     c = Contract(spec)
     check_document(spec, c)
 
+    # Every token carries an actor or a role (issue 15): "ci" relays for others by an explicit
+    # grant (act_for), "bound" is one person's, "reader" (from the environment, no role given)
+    # may only read; "limited" is stored as its digest only.
     config = {"api": {"requests_per_minute": 600, "burst": 200, "tokens": [
-        {"name": "limited", "token": {"env": "COSTBOT_TEST_LIMITED_TOKEN"}, "requests_per_minute": 1, "burst": 2},
+        {"name": "ci", "token": {"env": "COSTBOT_TEST_CI_TOKEN"}, "role": "requester", "act_for": ["*"]},
+        {"name": "limited", "token_sha256": hashlib.sha256(LIMITED.encode()).hexdigest(), "role": "viewer",
+         "requests_per_minute": 1, "burst": 2},
         {"name": "bound", "token": {"env": "COSTBOT_TEST_BOUND_TOKEN"}, "actor": "U_BOUND"},
     ]}}
-    env = {"COSTBOT_API_TOKENS": f"ci:{TOKEN}", "COSTBOT_TEST_LIMITED_TOKEN": LIMITED, "COSTBOT_TEST_BOUND_TOKEN": BOUND}
+    env = {"COSTBOT_API_TOKENS": f"reader:{READER}", "COSTBOT_TEST_CI_TOKEN": TOKEN, "COSTBOT_TEST_BOUND_TOKEN": BOUND}
     with LiveService(args.binary, args.repo, config_changes=config, env=env) as svc:
         # The service's routes are exactly the document's operations.
         served = {r for r in svc.routes() if " /api/v1/" in r}
         documented = {f"{m.upper()} {p}" for p, item in spec["paths"].items() for m in item}
         c.expect(served == documented, f"routes differ: served only {sorted(served - documented)}, "
                                        f"documented only {sorted(documented - served)}")
+
+        # Every query parameter's limits, as the document states them.
+        parameter_limits(spec, c, svc)
 
         # Costs
         _, _, costs = c.check(svc, "GET", "/api/v1/costs?by=team&period=30d", 200)
@@ -157,6 +212,11 @@ def main():
         c.check(svc, "GET", "/api/v1/costs?by=planet", 400)
         c.check(svc, "GET", "/api/v1/costs?period=someday", 400)
         c.check(svc, "GET", "/api/v1/costs?period=7d&from=2024-01-01", 400)
+        c.check(svc, "GET", "/api/v1/costs?period=2024-09-10..2024-09-01", 400)  # reversed
+        c.check(svc, "GET", "/api/v1/costs?period=2024-09-01..2024-09-10", 200)
+        c.check(svc, "GET", "/api/v1/costs?where=planet=mars", 400)
+        c.check(svc, "GET", "/api/v1/costs?limit=10000", 200)
+        c.check(svc, "GET", "/api/v1/costs?limit=10001", 400)
 
         # Findings and incidents
         _, _, found = c.check(svc, "GET", "/api/v1/findings", 200)
@@ -188,6 +248,7 @@ def main():
         _, _, listed = c.check(svc, "GET", "/api/v1/approvals", 200)
         c.expect(listed and len(listed["approvals"]) >= 4, "the demo's four requests are listed")
         c.check(svc, "GET", "/api/v1/approvals?open=true", 200)
+        c.check(svc, "GET", "/api/v1/approvals?open=maybe", 400)
         c.check(svc, "GET", "/api/v1/approvals/987654", 404)
         _, hdrs, created = c.check(svc, "POST", "/api/v1/approvals", 201, body={
             "title": "Stop the forgotten load test fleet", "amount": 640, "requester": "U_API_REQUESTER",
@@ -216,17 +277,30 @@ def main():
                                       body={"verdict": "approve", "actor": approver, "stage": 1})
                 c.expect(again and again.get("outcome") in ("already_decided", "stage_not_active", "request_closed"),
                          f"a second decision changes nothing: {again}")
-        c.check(svc, "POST", "/api/v1/approvals/987654/decisions", 404, body={"verdict": "approve", "actor": "U1"})
+        c.check(svc, "POST", "/api/v1/approvals/987654/decisions", 404, body={"verdict": "approve", "actor": "U0CFO"})
         c.check(svc, "POST", "/api/v1/approvals", 400, body={"amount": 10, "requester": "U1"})
+        # The service picks the workflow; a read-only token opens nothing.
+        c.check(svc, "POST", "/api/v1/approvals", 400, body={"title": "x", "amount": 50000, "requester": "U1",
+                                                             "workflow": "small"})
+        c.check(svc, "GET", "/api/v1/costs?by=team", 200, token=READER)
+        c.check(svc, "POST", "/api/v1/approvals", 403, token=READER,
+                body={"title": "x", "amount": 10, "requester": "U1"})
+        c.check(svc, "POST", f"/api/v1/approvals/1/decisions", 403, token=READER,
+                body={"verdict": "approve", "actor": "U0PAYLEAD"})
         c.check(svc, "POST", "/api/v1/approvals", 400, body="title=x", headers={"Content-Type": "text/plain"})
         c.check(svc, "POST", "/api/v1/approvals", 403, token=BOUND,
                 body={"title": "x", "amount": 10, "requester": "U_SOMEONE_ELSE"})
         if listed and listed["approvals"]:
             demo_request = listed["approvals"][-1]
             if demo_request.get("finding_id"):
+                # A finding's request carries the finding's amount: another amount is refused ...
                 c.check(svc, "POST", "/api/v1/approvals", 409, body={
                     "title": "again", "amount": 10, "requester": "U1", "team": demo_request["team"],
                     "finding_id": demo_request["finding_id"]})
+                # ... and the finding already has its request.
+                c.check(svc, "POST", "/api/v1/approvals", 409, body={
+                    "requester": "U1", "finding_id": demo_request["finding_id"]})
+        c.check(svc, "POST", "/api/v1/approvals", 404, body={"requester": "U1", "finding_id": "F987654"})
 
         # Authentication and rate limits
         _, hdrs, _ = c.check(svc, "GET", "/api/v1/findings", 401, token=None)
@@ -239,8 +313,20 @@ def main():
         c.expect(int(hdrs.get("retry-after", "0")) >= 1, f"429 carries Retry-After: {hdrs}")
         c.check(svc, "GET", "/api/v1/budgets", 200)  # another token is not slowed down
         log = svc.log()
-        for secret in (TOKEN, LIMITED, BOUND):
+        for secret in (TOKEN, LIMITED, BOUND, READER):
             c.expect(secret not in log, "a token appears in the service's log")
+
+    # With no token configured, every operation but the document answers 503 saying so.
+    with LiveService(args.binary, args.repo, config_changes={"api": {"tokens": []}}, demo=False,
+                     env={"COSTBOT_API_TOKENS": ""}) as bare:
+        for template, item in spec["paths"].items():
+            for method, op in item.items():
+                if op.get("security") == []:
+                    continue
+                path = template.replace("{id}", "1")
+                body = {} if method == "post" else None
+                _, _, answer = c.check(bare, method.upper(), path, 503, body=body)
+                c.expect(answer and "api.tokens" in answer.get("message", ""), f"{method} {path} 503 says what to set: {answer}")
 
     missing = [(m, t, s) for t, item in spec["paths"].items() for m, op in item.items()
                for s in op["responses"] if s.startswith("2") and (m.upper(), t, int(s)) not in c.seen]

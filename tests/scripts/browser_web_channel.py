@@ -11,6 +11,7 @@ node_modules on the first run and whenever the lock file changes; it downloads n
 import argparse
 import filecmp
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -52,7 +53,12 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     screenshot = os.path.join(args.out, "web-channel.png")
     with LiveService(args.binary, args.repo) as svc:
-        r = subprocess.run(["node", os.path.join(browser_dir, "web_channel.mjs"), svc.url("/"), screenshot],
+        # The browser signs in with the link `serve` printed (its address alone grants nothing).
+        link = re.search(r"/auth/local\?token=[0-9a-f]+", svc.log())
+        if not link:
+            print("costbot serve printed no sign-in link:\n" + svc.log()[-4000:])
+            return 1
+        r = subprocess.run(["node", os.path.join(browser_dir, "web_channel.mjs"), svc.url(link.group(0)), screenshot],
                            cwd=browser_dir, capture_output=True, text=True, timeout=240)
         print(r.stdout, end="")
         if r.returncode != 0:

@@ -565,7 +565,8 @@ def check_systemd(opts):
     unit = os.path.join(opts.repo, "deploy", "costbot.service")
     text = open(unit, encoding="utf-8").read()
     for setting in ("NoNewPrivileges=yes", "ProtectSystem=strict", "StateDirectory=costbot", "PrivateTmp=yes",
-                    "CapabilityBoundingSet=", "EnvironmentFile=", "ProtectHome=yes", "RestrictAddressFamilies="):
+                    "CapabilityBoundingSet=", "EnvironmentFile=", "ProtectHome=yes", "RestrictAddressFamilies=",
+                    "LimitNOFILE="):
         p.expect(re.search(rf"^{re.escape(setting)}", text, re.M), unit, f"missing {setting}")
     p.expect(re.search(r"^DynamicUser=yes", text, re.M) or re.search(r"^User=(?!root)\S+", text, re.M), unit,
              "run as DynamicUser=yes or a dedicated User=")

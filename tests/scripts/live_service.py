@@ -115,6 +115,20 @@ class LiveService:
         finally:
             conn.close()
 
+    def sign_in_link(self):
+        """The path of the sign-in link `serve` printed for the local operator."""
+        m = re.search(r"/auth/local\?token=[0-9a-f]+", self.log())
+        if not m:
+            raise AssertionError("costbot serve printed no sign-in link:\n" + self.log()[-3000:])
+        return m.group(0)
+
+    def web_session(self):
+        """Headers of a browser signed in with that link (the web channel's routes need them)."""
+        status, hdrs, _ = self.request("GET", self.sign_in_link())
+        if status != 303 or not hdrs.get("set-cookie", "").startswith("costbot_session="):
+            raise AssertionError(f"sign-in link: {status} {hdrs}")
+        return {"Cookie": hdrs["set-cookie"].split(";")[0]}
+
     def json(self, method, path, headers=None, body=None):
         status, hdrs, data = self.request(method, path, headers, body)
         try:

@@ -63,12 +63,13 @@ def main():
             for _ in range(3):
                 svc.request("GET", "/healthz")
             svc.request("GET", "/no/such/route")
-            svc.request("GET", "/web/feeds")
+            web = svc.web_session()
+            svc.request("GET", "/web/feeds", headers=web)
             svc.request("GET", "/api/v1/findings?limit=3", headers={"Authorization": f"Bearer {TOKEN}"})
             svc.request("GET", "/api/v1/findings", headers={"Authorization": "Bearer wrong-token-000000000000"})
-            findings = svc.json("GET", "/web/findings?limit=1")[2]["findings"]
+            findings = svc.json("GET", "/api/v1/findings?limit=1", headers={"Authorization": f"Bearer {TOKEN}"})[2]["findings"]
             if findings:
-                svc.request("GET", f"/charts/{findings[0]['id']}.png")
+                svc.request("GET", f"/charts/{findings[0]['id']}.png", headers={"Authorization": f"Bearer {TOKEN}"})
             time.sleep(0.1)  # a request is counted when its response has been written
             status, headers, body = svc.request("GET", "/metrics")
             scrape = body.decode()

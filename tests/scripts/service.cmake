@@ -18,9 +18,14 @@ add_test(NAME "script: web channel in headless Chromium: approve changes the sta
          COMMAND ${COSTBOT_SERVICE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/scripts/browser_web_channel.py
                  --repo ${CMAKE_SOURCE_DIR} --binary $<TARGET_FILE:costbot> --out ${CMAKE_BINARY_DIR}/browser
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+add_test(NAME "script: OIDC sign-in in headless Chromium, unsigned profile refused"
+         COMMAND ${COSTBOT_SERVICE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/scripts/browser_oidc.py
+                 --repo ${CMAKE_SOURCE_DIR} --binary $<TARGET_FILE:costbot> --out ${CMAKE_BINARY_DIR}/browser
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties("script: REST API answers match bot/api/openapi.yaml"
                      "script: GET /metrics of a live service passes promtool check metrics"
                      PROPERTIES TIMEOUT 300 LABELS service)
 # npm ci on the first run; Chromium's start.
 set_tests_properties("script: web channel in headless Chromium: approve changes the stage"
+                     "script: OIDC sign-in in headless Chromium, unsigned profile refused"
                      PROPERTIES TIMEOUT 900 LABELS "service;browser")

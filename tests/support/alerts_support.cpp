@@ -39,14 +39,6 @@ detection:
   return c;
 }
 
-void complete_slack_post(storage::Database& db, const std::string& key, const std::string& channel, const std::string& ts,
-                         UnixSeconds now) {
-  SQLite::Statement q(db.sql(), "SELECT id FROM outbox WHERE idempotency_key = ?");
-  q.bind(1, key);
-  REQUIRE(q.executeStep());
-  outbox::complete(db, q.getColumn(0).getInt64(), json::object{{"channel", channel}, {"ts", ts}}, now);
-}
-
 AlertsWorld::AlertsWorld(const std::string& extra_yaml)
     : config_(alerts_config(extra_yaml)), templates_(source_path("templates")) {
   config_.database.path = dir_.file("alerts.db");

@@ -24,10 +24,6 @@ namespace costbot::testing {
 // any other sections). Fails the test on a config issue.
 config::Config alerts_config(const std::string& extra_yaml = "");
 
-// Marks a queued Slack post as delivered the way the worker would (result {"channel","ts"}).
-void complete_slack_post(storage::Database& db, const std::string& key, const std::string& channel, const std::string& ts,
-                         UnixSeconds now);
-
 struct FindingSpec {
   std::string kind = "cost_spike";
   std::string team = "payments";

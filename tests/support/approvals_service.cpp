@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "engine/messages/copies.hpp"
 #include "engine/outbox/outbox.hpp"
 #include "engine/util/hash.hpp"
 #include "tests/support/approvals_support.hpp"
@@ -25,6 +26,7 @@ ApprovalsService::ApprovalsService(ApprovalsServiceOptions o) {
     c.teams = loaded.teams;
     c.approvals = loaded.approvals;
     c.workflows = loaded.workflows;
+    c.access = loaded.access;  // roles: who may give "Not an anomaly" feedback (finops_admin)
     c.approvals.post_to = {"slack"};
     c.approvals.slack_channel = kApprovalsChannel;
     if (o.jira) {
@@ -68,11 +70,14 @@ std::int64_t ApprovalsService::open_request(double amount, const std::string& re
 }
 
 std::string ApprovalsService::posted_ts(std::int64_t request_id) {
-  const std::string sql = "SELECT COUNT(*) FROM posted_messages WHERE channel_kind = 'slack' AND subject = 'approval:" +
-                          std::to_string(request_id) + "'";
-  if (!eventually([&] { return count(sql) == 1; })) return {};
-  return db().sql().execAndGet("SELECT message_id FROM posted_messages WHERE channel_kind = 'slack' AND subject = 'approval:" +
-                               std::to_string(request_id) + "'").getString();
+  const std::string subject = "approval:" + std::to_string(request_id);
+  std::string ts;
+  eventually([&] {
+    auto copy = messages::CopyStore(db()).find(subject, {"slack", kApprovalsChannel});
+    if (copy && copy->landed()) ts = copy->message_id;
+    return !ts.empty();
+  });
+  return ts;
 }
 
 TestResponse ApprovalsService::click(const std::string& verb, const std::string& value, const std::string& user,

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "engine/approvals/approvals.hpp"
+#include "tests/support/approvals_support.hpp"
 #include "tests/support/fake_jira.hpp"
 #include "tests/support/fake_slack.hpp"
 #include "tests/support/service_harness.hpp"
@@ -23,7 +24,6 @@
 
 namespace costbot::testing {
 
-inline constexpr UnixSeconds kApprovalsT0 = 1726653600;  // 2024-09-18 10:00 UTC
 inline const std::string kApprovalsChannel = "C0APPR";
 inline const std::string kWebhookSecret = "whsec-jira-test";
 

@@ -39,6 +39,9 @@ approvals:
     priority_by_severity: {high: High, low: Low}
     assignee: role:team_lead
     account_ids: {U_LEAD: "acc-lead"}
+access:
+  roles:
+    finops_admin: [role:finops, U_ENG, U_ENG2]   # "Not an anomaly" silences detection: finops_admin
 workflows:
   small:
     stages:

@@ -14,6 +14,9 @@
 
 namespace costbot::testing {
 
+// The clock the approvals tests start from: 2024-09-18 10:00 UTC.
+inline constexpr UnixSeconds kApprovalsT0 = 1726653600;
+
 // payments: team_lead U_LEAD, manager U_MGR; finops U_F1..U_F3; cfo U_CFO.
 // small (< $1k): lead, any, SLA 24h: remind at 0h, notify U_MGR at +12h, auto_reject at +24h.
 // mid (< $10k): lead → finops quorum 2.   big: lead → finops all → cfo (SLA 10h, auto_approve at +48h).

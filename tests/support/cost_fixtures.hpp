@@ -1,9 +1,7 @@
 #pragma once
-// Synthetic cost data for detection tests, independent of ingestion:
-//  - synthetic_cost_series(): a labelled daily cost series (weekly cycle, noise, injected
-//    anomalies) with hard negatives (month-end bumps, holiday dips, planned launches);
-//  - CostFixture: writes daily costs, resources and usage metrics straight into the store's
-//    tables (a billing_scopes row + cost_daily rows) with SQL.
+// Cost data for detection tests, independent of ingestion: CostFixture writes daily costs,
+// resources and usage metrics straight into the store's tables (a billing_scopes row + cost_daily
+// rows) with SQL. Labelled synthetic series are in daily_cost_generator.hpp.
 #include <cstdint>
 #include <set>
 #include <string>
@@ -15,31 +13,6 @@
 
 namespace costbot::testing {
 
-struct InjectedAnomaly {
-  std::string kind;  // spike, level_shift, drift, runaway
-  int start = 0;     // day index
-  int length = 1;    // days over which it builds (spike: days elevated)
-  double magnitude = 0;
-};
-
-struct SyntheticCostSeries {
-  Day first_day{};
-  std::vector<double> values;
-  std::vector<InjectedAnomaly> anomalies;
-  std::set<Day> holidays;                       // dips on these days (give them to the calendar)
-  std::vector<std::pair<Day, Day>> planned;     // launches registered ahead of time
-  bool month_end_bumps = false;                 // every last day of the month is higher
-};
-
-struct SyntheticOptions {
-  int days = 365;
-  int history = 120;          // no anomaly is injected before this day
-  bool anomalies = true;      // inject one or two anomalies
-  bool hard_negatives = true; // month-end bumps, holidays, a planned launch (per the seed)
-};
-
-SyntheticCostSeries synthetic_cost_series(std::uint32_t seed, const SyntheticOptions& options = {});
-
 struct CostRow {
   CostRow() = default;
   CostRow(std::string day_, double cost_, std::string team_ = {}) : day(std::move(day_)), cost(cost_), team(std::move(team_)) {}
@@ -48,6 +21,8 @@ struct CostRow {
   std::string team, service = "Compute", account = "111111111111", provider = "aws", region = "us-east-1";
   std::string resource, sku, usage_type;
   std::string environment;
+  double consumed = 0;       // ConsumedQuantity
+  std::string unit;          // ConsumedUnit
 };
 
 class CostFixture {

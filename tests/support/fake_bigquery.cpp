@@ -23,12 +23,6 @@ ScriptedResponse google_api_error(int status, const std::string& reason, const s
   return ScriptedResponse::json(status, json::serialize(json::object{{"error", error}}));
 }
 
-std::string query_value(const RecordedRequest& r, std::string_view key) {
-  auto q = r.target.find('?');
-  if (q == std::string::npos) return {};
-  return http::form_value(http::decode_form(r.target.substr(q + 1)), key).value_or("");
-}
-
 std::string money(double v) { return fmt::format("{}", v); }
 
 }  // namespace
@@ -206,7 +200,7 @@ ScriptedResponse FakeBigQuery::results(const RecordedRequest& r, const std::stri
   if (auto refused = authorize(r, job_project, identity)) return *refused;
   auto it = jobs_.find(job_id);
   if (it == jobs_.end()) return google_api_error(404, "notFound", "Not found: Job " + job_project + ":" + job_id);
-  if (query_value(r, "location") != location)
+  if (r.query("location") != location)
     return google_api_error(404, "notFound", "Not found: Job " + job_project + ":" + job_id + " (wrong location)");
   if (it->second.incomplete_left > 0) {
     --it->second.incomplete_left;
@@ -216,11 +210,11 @@ ScriptedResponse FakeBigQuery::results(const RecordedRequest& r, const std::stri
     return ScriptedResponse::json(200, json::serialize(answer));
   }
   std::size_t offset = 0;
-  if (auto token = query_value(r, "pageToken"); !token.empty()) {
+  if (auto token = r.query("pageToken"); !token.empty()) {
     if (!token.starts_with("tok-")) return google_api_error(400, "invalid", "Invalid page token.");
     offset = static_cast<std::size_t>(text::parse_int(token.substr(4)).value_or(0));
   }
-  auto max_results = static_cast<std::size_t>(text::parse_int(query_value(r, "maxResults")).value_or(10000));
+  auto max_results = static_cast<std::size_t>(text::parse_int(r.query("maxResults")).value_or(10000));
   return page_of(job_id, it->second, offset, max_results);
 }
 

@@ -12,10 +12,12 @@
 #include <set>
 #include <thread>
 
+#include "adapters/http/form.hpp"
+
 namespace costbot::testing {
 
 namespace beast = boost::beast;
-namespace http = boost::beast::http;
+namespace beast_http = boost::beast::http;
 namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
@@ -27,6 +29,12 @@ std::string RecordedRequest::header(std::string_view name) const {
         }))
       return v;
   return {};
+}
+
+std::string RecordedRequest::query(std::string_view key) const {
+  auto q = target.find('?');
+  if (q == std::string::npos) return {};
+  return http::form_value(http::decode_form(target.substr(q + 1)), key).value_or("");
 }
 
 ScriptedResponse ScriptedResponse::json(int status, std::string body) {
@@ -92,10 +100,10 @@ struct FakeHttpServer::Impl {
   void serve(Stream& stream, std::size_t connection) {
     beast::flat_buffer buffer;
     for (;;) {
-      http::request_parser<http::string_body> parser;
+      beast_http::request_parser<beast_http::string_body> parser;
       parser.body_limit(64 << 20);
       beast::error_code ec;
-      http::read(stream, buffer, parser, ec);
+      beast_http::read(stream, buffer, parser, ec);
       if (ec) return;
       auto& msg = parser.get();
       RecordedRequest req;
@@ -121,15 +129,15 @@ struct FakeHttpServer::Impl {
         return;
       }
       if (answer.close_without_answer) return;
-      http::response<http::string_body> res{static_cast<http::status>(answer.status), msg.version()};
-      res.set(http::field::server, "costbot-test-fake");
-      if (!answer.content_type.empty()) res.set(http::field::content_type, answer.content_type);
+      beast_http::response<beast_http::string_body> res{static_cast<beast_http::status>(answer.status), msg.version()};
+      res.set(beast_http::field::server, "costbot-test-fake");
+      if (!answer.content_type.empty()) res.set(beast_http::field::content_type, answer.content_type);
       for (const auto& [k, v] : answer.headers) res.set(k, v);
       res.body() = answer.body;
       bool keep = options.keep_alive && msg.keep_alive();
       res.keep_alive(keep);
       res.prepare_payload();
-      http::write(stream, res, ec);
+      beast_http::write(stream, res, ec);
       if (ec || !keep) return;
     }
   }

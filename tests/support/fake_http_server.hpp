@@ -28,6 +28,7 @@ struct RecordedRequest {
   std::size_t connection = 0;  // 1 for the first accepted connection, ...
 
   std::string header(std::string_view name) const;  // "" when absent
+  std::string query(std::string_view key) const;     // a decoded query parameter, "" when absent
 };
 
 struct ScriptedResponse {

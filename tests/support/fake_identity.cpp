@@ -97,13 +97,6 @@ std::optional<std::int64_t> int_of(const json::object& o, std::string_view key) 
   return std::nullopt;
 }
 
-std::string query_value(const RecordedRequest& r, std::string_view key) {
-  auto q = r.target.find('?');
-  if (q == std::string::npos) return {};
-  auto fields = http::decode_form(r.target.substr(q + 1));
-  return http::form_value(fields, key).value_or("");
-}
-
 ScriptedResponse entra_error(int status, const std::string& error, long long code, const std::string& text) {
   json::object o{{"error", error},
                  {"error_description", "AADSTS" + std::to_string(code) + ": " + text +
@@ -353,13 +346,13 @@ ScriptedResponse FakeEntra::token_endpoint_answer(const RecordedRequest& r) {
 ScriptedResponse FakeEntra::imds_answer(const RecordedRequest& r) {
   if (r.header("metadata") != "true")
     return ScriptedResponse::json(400, R"({"error":"invalid_request","error_description":"Required metadata header not specified"})");
-  if (query_value(r, "api-version").empty())
+  if (r.query("api-version").empty())
     return ScriptedResponse::json(400, R"({"error":"invalid_request","error_description":"Required query variable 'api-version' is missing"})");
-  auto resource = query_value(r, "resource");
+  auto resource = r.query("resource");
   if (resource.empty())
     return ScriptedResponse::json(400, R"({"error":"invalid_request","error_description":"Required query variable 'resource' is missing"})");
   std::lock_guard lock(mutex_);
-  auto wanted = query_value(r, "client_id");
+  auto wanted = r.query("client_id");
   if (!managed_identity_ || (!wanted.empty() && wanted != *managed_identity_))
     return ScriptedResponse::json(400, R"({"error":"invalid_request","error_description":"Identity not found"})");
   auto now = clock_.now();
@@ -379,9 +372,9 @@ ScriptedResponse FakeEntra::imds_answer(const RecordedRequest& r) {
 ScriptedResponse FakeEntra::app_service_answer(const RecordedRequest& r) {
   if (r.header("x-identity-header") != identity_header_)
     return ScriptedResponse::json(401, R"({"statusCode":401,"message":"Unauthorized request. X-IDENTITY-HEADER is missing or wrong."})");
-  if (query_value(r, "api-version") != "2019-08-01")
+  if (r.query("api-version") != "2019-08-01")
     return ScriptedResponse::json(400, R"({"statusCode":400,"message":"api-version 2019-08-01 required"})");
-  auto resource = query_value(r, "resource");
+  auto resource = r.query("resource");
   std::lock_guard lock(mutex_);
   if (!managed_identity_ || resource.empty())
     return ScriptedResponse::json(400, R"({"statusCode":400,"message":"Identity not found"})");
@@ -526,7 +519,7 @@ ScriptedResponse FakeGoogleAuth::metadata_token_answer(const RecordedRequest& r)
     return ScriptedResponse::text(403, "Missing Metadata-Flavor:Google header.").header("Metadata-Flavor", "Google");
   std::lock_guard lock(mutex_);
   if (metadata_email_.empty()) return ScriptedResponse::text(404, "Not Found").header("Metadata-Flavor", "Google");
-  auto scopes = query_value(r, "scopes");
+  auto scopes = r.query("scopes");
   if (scopes.empty()) scopes = "https://www.googleapis.com/auth/cloud-platform";
   return ScriptedResponse::json(200, json::serialize(json::object{{"access_token", issue(metadata_email_, scopes, "metadata")},
                                                                   {"expires_in", token_lifetime},

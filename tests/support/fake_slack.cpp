@@ -1,5 +1,7 @@
 #include "tests/support/fake_slack.hpp"
 
+#include "adapters/http/form.hpp"
+
 namespace costbot::testing {
 namespace json = boost::json;
 
@@ -17,6 +19,10 @@ FakeSlack::FakeSlack(std::string bot_token, FakeServerOptions options) : token_(
     std::string m = method;
     server_.on("POST", "/api/" + m, [this, m](const RecordedRequest& req) { return answer(m, req); });
   }
+  for (const char* method : {"conversations.history", "conversations.replies", "conversations.open"}) {
+    std::string m = method;
+    server_.on("POST", "/api/" + m, [this, m](const RecordedRequest& req) { return read_method(m, req); });
+  }
   server_.otherwise([this](const RecordedRequest& req) {
     if (req.method == "POST" && req.path.starts_with("/response/")) {
       std::lock_guard lock(mutex_);
@@ -31,6 +37,12 @@ FakeSlack::FakeSlack(std::string bot_token, FakeServerOptions options) : token_(
 }
 
 ScriptedResponse FakeSlack::answer(const std::string& method, const RecordedRequest& req) {
+  std::function<void()> hook;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = hooks_.find(method); it != hooks_.end()) hook = it->second;
+  }
+  if (hook) hook();
   std::lock_guard lock(mutex_);
   auto violation = [&](std::string what, const char* error) {
     violations_.push_back(method + ": " + what);
@@ -49,12 +61,26 @@ ScriptedResponse FakeSlack::answer(const std::string& method, const RecordedRequ
       if (!body.contains(k)) return violation(std::string("missing ") + k, "invalid_arguments");
     return std::nullopt;
   };
-  std::string ts = "1700000000." + std::to_string(100000 + ++next_ts_);
+  std::string ts = std::to_string(time_) + "." + std::to_string(100000 + ++next_ts_);
   if (method == "chat.postMessage") {
     if (auto bad = require({"channel"})) return *bad;
     if (!body.contains("text") && !body.contains("blocks")) return violation("neither text nor blocks", "no_text");
     auto channel = field(body, "channel");
     if (channel.starts_with("#")) channel = "C0NAMED" + std::to_string(channel.size());  // Slack answers with the id
+    if (channel.starts_with("U")) channel = "D" + channel.substr(1);                      // a user's DM
+    if (auto* meta = body.if_contains("metadata")) {
+      if (!meta->is_object() || !meta->as_object().contains("event_type") || !meta->as_object().contains("event_payload"))
+        return violation("metadata without event_type and event_payload", "invalid_metadata_format");
+    }
+    json::object kept = body;
+    kept["ts"] = ts;
+    channels_[channel].push_back(kept);
+    if (lose_next_answer_) {
+      lose_next_answer_ = false;
+      ScriptedResponse lost;
+      lost.hang = true;
+      return lost;
+    }
     return ScriptedResponse::json(200, json::serialize(json::object{{"ok", true}, {"channel", channel}, {"ts", ts}}));
   }
   if (method == "chat.update") {
@@ -71,6 +97,65 @@ ScriptedResponse FakeSlack::answer(const std::string& method, const RecordedRequ
     return ScriptedResponse::json(200, R"({"ok":true,"view":{"id":"V0FAKE1"}})");
   }
   return ScriptedResponse::json(200, R"({"ok":false,"error":"unknown_method"})");
+}
+
+ScriptedResponse FakeSlack::read_method(const std::string& method, const RecordedRequest& req) {
+  std::lock_guard lock(mutex_);
+  auto refuse = [&](std::string what, const char* error) {
+    violations_.push_back(method + ": " + what);
+    return ScriptedResponse::json(200, std::string(R"({"ok":false,"error":")") + error + "\"}");
+  };
+  if (req.header("authorization") != "Bearer " + token_) return refuse("bad or missing bearer token", "invalid_auth");
+  // Slack's read methods take form fields (a JSON body is not read).
+  if (req.header("content-type").find("application/x-www-form-urlencoded") == std::string::npos)
+    return refuse("content type " + req.header("content-type"), "invalid_form_data");
+  std::map<std::string, std::string> form;
+  try {
+    for (auto& [k, v] : http::decode_form(req.body)) form[k] = v;
+  } catch (const std::exception&) {
+    return refuse("a body that is not form encoded", "invalid_form_data");
+  }
+  if (method == "conversations.open") {
+    if (form["users"].empty()) return refuse("missing users", "users_list_not_supplied");
+    return ScriptedResponse::json(200, json::serialize(json::object{{"ok", true}, {"channel", {{"id", "D" + form["users"].substr(1)}}}}));
+  }
+  if (form["channel"].empty()) return refuse("missing channel", "channel_not_found");
+  if (method == "conversations.replies" && form["ts"].empty()) return refuse("missing ts", "thread_not_found");
+  const bool with_metadata = form["include_all_metadata"] == "true" || form["include_all_metadata"] == "1";
+  const double oldest = form["oldest"].empty() ? 0 : std::stod(form["oldest"]);
+  json::array found;
+  for (const auto& m : channels_[form["channel"]]) {
+    const auto ts = field(m, "ts");
+    if (std::stod(ts) < oldest) continue;
+    const auto thread = field(m, "thread_ts");
+    if (method == "conversations.history" && !thread.empty() && !m.contains("reply_broadcast")) continue;
+    if (method == "conversations.replies" && thread != form["ts"] && ts != form["ts"]) continue;
+    json::object out{{"type", "message"}, {"ts", ts}, {"text", field(m, "text")}, {"bot_id", "B0COSTBOT"}};
+    if (with_metadata && m.contains("metadata")) out["metadata"] = m.at("metadata");
+    found.push_back(std::move(out));
+  }
+  return ScriptedResponse::json(200, json::serialize(json::object{{"ok", true}, {"messages", std::move(found)}, {"has_more", false}}));
+}
+
+void FakeSlack::use_time(std::int64_t unix_seconds) {
+  std::lock_guard lock(mutex_);
+  time_ = unix_seconds;
+}
+
+void FakeSlack::post_then_lose_answer_next() {
+  std::lock_guard lock(mutex_);
+  lose_next_answer_ = true;
+}
+
+void FakeSlack::on_call(const std::string& method, std::function<void()> hook) {
+  std::lock_guard lock(mutex_);
+  hooks_[method] = std::move(hook);
+}
+
+std::vector<json::object> FakeSlack::messages_in(const std::string& channel) const {
+  std::lock_guard lock(mutex_);
+  auto it = channels_.find(channel);
+  return it == channels_.end() ? std::vector<json::object>{} : it->second;
 }
 
 void FakeSlack::fail_next(const std::string& method, ScriptedResponse response) {

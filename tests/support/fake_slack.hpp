@@ -3,8 +3,16 @@
 // checks what it receives as Slack would (bearer token, JSON with charset, required fields),
 // answers like Slack ({"ok":true,...} with channel + ts), records every call, and can be told to
 // answer the next call with a 429 + Retry-After or an ok:false error.
+//
+// It keeps the messages it was asked to post, per channel, with their metadata, and serves them
+// back through conversations.history / conversations.replies (form-encoded, bearer token,
+// include_all_metadata, oldest) as Slack does; conversations.open gives a user's DM channel.
+// post_then_lose_answer_next() posts the next message and then never answers (a crash or a lost
+// answer after Slack acted); on_call() runs a hook when a method is called, before it answers.
 #include <boost/json.hpp>
 
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +33,15 @@ class FakeSlack {
   void rate_limit_next(const std::string& method, int retry_after_seconds);
   void error_next(const std::string& method, const std::string& slack_error);
 
+  // Message timestamps ("ts") start at this Unix time (default 1700000000), as Slack's follow the clock.
+  void use_time(std::int64_t unix_seconds);
+  // The next chat.postMessage is posted (kept, visible in the history) but never answered.
+  void post_then_lose_answer_next();
+  // Runs `hook` (on the fake's thread) every time `method` is called, before it answers.
+  void on_call(const std::string& method, std::function<void()> hook);
+  // Messages kept in a channel (chat.postMessage bodies with their "ts"), oldest first.
+  std::vector<boost::json::object> messages_in(const std::string& channel) const;
+
   // Bodies of every call of `method` (parsed JSON), in order.
   std::vector<boost::json::object> calls(const std::string& method) const;
   std::vector<boost::json::object> response_url_posts() const;
@@ -38,11 +55,16 @@ class FakeSlack {
 
  private:
   ScriptedResponse answer(const std::string& method, const RecordedRequest& req);
+  ScriptedResponse read_method(const std::string& method, const RecordedRequest& req);
 
   std::string token_;
   mutable std::mutex mutex_;
   std::vector<std::string> violations_;
   int next_ts_ = 0;
+  std::int64_t time_ = 1700000000;
+  bool lose_next_answer_ = false;
+  std::map<std::string, std::function<void()>> hooks_;
+  std::map<std::string, std::vector<boost::json::object>> channels_;  // channel → posted messages
   FakeHttpServer server_;  // last: its threads stop before the members they use go away
 };
 

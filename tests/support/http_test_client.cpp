@@ -10,7 +10,7 @@
 namespace costbot::testing {
 
 namespace beast = boost::beast;
-namespace http = boost::beast::http;
+namespace beast_http = boost::beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
@@ -31,7 +31,13 @@ struct TestConnection::Impl {
   }
 };
 
-TestConnection::TestConnection(const std::string& host, unsigned short port) : impl_(std::make_unique<Impl>()) {
+TestConnection::TestConnection(const std::string& host, unsigned short port, const std::string& source)
+    : impl_(std::make_unique<Impl>()) {
+  if (!source.empty()) {
+    auto from = net::ip::make_address(source);
+    impl_->socket.open(from.is_v4() ? tcp::v4() : tcp::v6());
+    impl_->socket.bind(tcp::endpoint(from, 0));
+  }
   impl_->socket.connect(tcp::endpoint(net::ip::make_address(host), port));
 }
 
@@ -43,19 +49,19 @@ TestConnection::~TestConnection() {
 TestResponse TestConnection::request(const std::string& method, const std::string& target,
                                      const std::vector<std::pair<std::string, std::string>>& headers,
                                      const std::string& body, std::chrono::milliseconds timeout) {
-  http::request<http::string_body> req;
+  beast_http::request<beast_http::string_body> req;
   req.method_string(method);
   req.target(target);
   req.version(11);
-  req.set(http::field::host, "127.0.0.1");
+  req.set(beast_http::field::host, "127.0.0.1");
   for (const auto& [k, v] : headers) req.set(k, v);
   req.body() = body;
   req.prepare_payload();
-  http::write(impl_->socket, req);
+  beast_http::write(impl_->socket, req);
   if (!impl_->wait_readable(timeout)) throw std::runtime_error("no answer within the timeout");
-  http::response_parser<http::string_body> parser;
+  beast_http::response_parser<beast_http::string_body> parser;
   parser.body_limit(64 << 20);
-  http::read(impl_->socket, impl_->buffer, parser);
+  beast_http::read(impl_->socket, impl_->buffer, parser);
   TestResponse r;
   r.status = static_cast<int>(parser.get().result_int());
   for (const auto& f : parser.get()) r.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));

@@ -19,7 +19,8 @@ struct TestResponse {
 // One connection, kept open across requests (keep-alive).
 class TestConnection {
  public:
-  TestConnection(const std::string& host, unsigned short port);
+  // `source`: the local address to connect from (e.g. 127.0.0.2, another loopback client); empty = any.
+  TestConnection(const std::string& host, unsigned short port, const std::string& source = {});
   ~TestConnection();
   TestResponse request(const std::string& method, const std::string& target,
                        const std::vector<std::pair<std::string, std::string>>& headers = {},

@@ -4,6 +4,7 @@
 #include "bot/service/operations.hpp"
 #include "bot/slack/slack_app.hpp"
 #include "bot/teams/teams_app.hpp"
+#include "engine/util/error.hpp"
 
 namespace costbot::testing {
 
@@ -26,6 +27,7 @@ void ServiceHarness::start() {
 
   service::ServiceOptions so;
   so.clock = options_.clock;
+  so.templates_root = std::string(COSTBOT_SOURCE_DIR) + "/templates";
   server::ServerOptions server;
   server.host = "127.0.0.1";
   server.port = 0;
@@ -35,11 +37,18 @@ void ServiceHarness::start() {
   server.handler_timeout = options_.handler_timeout;
   server.threads = 2;
   server.access_log = false;
+  // What the tests configure about who the client is and how it connects (issue 15).
+  server.trusted_proxies = config.server.trusted_proxies;
+  server.max_connections_per_client = static_cast<std::size_t>(config.server.max_connections_per_client);
+  server.tls_cert_file = config.server.tls_cert_file;
+  server.tls_key_file = config.server.tls_key_file;
+  server.hsts_max_age = config.server.hsts_max_age;
   so.server = server;
   outbox::WorkerOptions worker;
   worker.poll_interval = options_.outbox_poll;
   worker.backoff_base = options_.outbox_backoff_base;
   worker.max_attempts = options_.outbox_max_attempts;
+  worker.background_thread = !options_.stepped_outbox;
   so.outbox = worker;
   http::ClientOptions client;
   client.connect_timeout = std::chrono::seconds(2);
@@ -72,6 +81,11 @@ TestResponse ServiceHarness::post_slack(const std::string& path, const std::stri
 }
 
 TestResponse ServiceHarness::get(const std::string& path) { return http_request("127.0.0.1", port(), "GET", path); }
+
+std::size_t ServiceHarness::deliver_due() {
+  if (!options_.stepped_outbox) throw Error(ErrorKind::internal, "deliver_due needs HarnessOptions::stepped_outbox");
+  return service_->outbox().deliver_due(db());
+}
 
 storage::Database& ServiceHarness::db() {
   if (!db_) db_ = std::make_unique<storage::Database>(options_.database_path);

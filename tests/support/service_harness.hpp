@@ -33,6 +33,9 @@ struct HarnessOptions {
   std::chrono::milliseconds http_request_timeout{3000};  // outbound calls (Slack, Jira fakes)
   std::chrono::seconds outbox_backoff_base{1};
   int outbox_max_attempts = 5;
+  // true: no outbox thread; the test delivers what is due with deliver_due() (after moving the
+  // clock on for retries), so nothing is waited for and nothing is polled.
+  bool stepped_outbox = false;
   const Clock* clock = nullptr;
   std::string ca_file;  // extra CA for the outbound HTTPS client (a TLS fake's test CA)
   std::function<void(config::Config&)> configure;  // last word on the config
@@ -56,6 +59,9 @@ class ServiceHarness {
   TestResponse get(const std::string& path);
   // The test thread's own connection to the service's database.
   storage::Database& db();
+  // Stepped outbox (options.stepped_outbox): delivers, on the test thread, every effect due at the
+  // clock's now (and the follow-ups they queue); returns the number of delivery attempts made.
+  std::size_t deliver_due();
 
   const HarnessOptions& options() const { return options_; }
 

@@ -6,7 +6,12 @@
 #include "engine/alerts/delivery.hpp"
 #include "engine/alerts/digest.hpp"
 #include "engine/alerts/escalation.hpp"
+#include "adapters/pagerduty/page_event.hpp"
+#include "engine/messages/copies.hpp"
+#include "engine/outbox/outbox.hpp"
+#include "engine/util/json_fields.hpp"
 #include "tests/support/alerts_support.hpp"
+#include "tests/support/messages_support.hpp"
 
 using namespace costbot;
 using Catch::Contains;
@@ -17,9 +22,14 @@ namespace {
 
 constexpr UnixSeconds kT0 = 1726660800;  // 2024-09-18T12:00:00Z (14:00 in Berlin)
 
-std::string str(const json::object& o, const char* key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+
+// What the channel sends for a row (rendered by its renderer), its address and its message.
+json::object alert_body(const testing::OutboxRow& row) { return testing::rendered(row); }
+std::string alert_text(const testing::OutboxRow& row) { return testing::rendered_text(row); }
+std::string alert_target(const testing::OutboxRow& row) { return testing::address_of(row).target; }
+std::string alert_subject(const testing::OutboxRow& row) { return testing::message_of(row).subject; }
+json::object alert_page_event(const testing::OutboxRow& row) {
+  return pagerduty::event_for(messages::effect_from<messages::Page>(row.payload), {"costbot", ""});
 }
 
 alerts::DeliveryReport deliver(testing::AlertsWorld& w, UnixSeconds now) {
@@ -56,27 +66,27 @@ TEST_CASE("many findings at once become one message per persona per channel, wit
 
   auto report = deliver(w, kT0);
   INFO(report.summary());
-  auto slack = outbox_rows(w.db(), "slack.post_message");
+  auto slack = outbox_rows(w.db(), "slack.post");
   auto web = outbox_rows(w.db(), "web.post");
   // Slack: one grouped message for the five, the critical one alone (it can escalate).
   REQUIRE(slack.size() == 2);
   CHECK(report.grouped == 1);
-  const auto group = json::serialize(slack[0].payload.at("blocks"));
-  CHECK_THAT(str(slack[0].payload, "text"), Contains("5 cost alerts"));
+  const auto group = json::serialize(alert_body(slack[0]).at("blocks"));
+  CHECK_THAT(json_string(alert_body(slack[0]), "text"), Contains("5 cost alerts"));
   CHECK_THAT(group, Contains("and 3 more"));
   CHECK_THAT(group, Contains("i-group-4"));  // the largest first
   CHECK_THAT(group, Contains("i-group-3"));
   CHECK_THAT(group, !Contains("i-group-0"));
-  CHECK(str(slack[0].payload, "channel") == "#finops");
-  CHECK_THAT(str(slack[0].payload, "subject"), Contains("alerts:"));
-  CHECK(str(slack[1].payload, "subject").rfind("incident:", 0) == 0);
-  CHECK_THAT(json::serialize(slack[1].payload), Contains("costbot.ack:incident:"));
+  CHECK(alert_target(slack[0]) == "#finops");
+  CHECK_THAT(alert_subject(slack[0]), Contains("alerts:"));
+  CHECK(alert_subject(slack[1]).rfind("incident:", 0) == 0);
+  CHECK_THAT(alert_text(slack[1]), Contains("costbot.ack:incident:"));
   // The web feed takes one item per incident, in the persona's feed.
   REQUIRE(web.size() == 6);
   for (const auto& row : web) {
-    CHECK(str(row.payload, "feed") == "persona:finops_analyst");
-    CHECK(row.payload.at("version").as_int64() == 1);
-    CHECK(row.payload.at("view").is_object());
+    CHECK(alert_target(row) == "persona:finops_analyst");
+    CHECK(testing::message_of(row).version >= 1);
+    CHECK(alert_body(row).at("view").is_object());
   }
   // A second run sends nothing again.
   auto again = deliver(w, kT0 + 60);
@@ -91,39 +101,44 @@ TEST_CASE("an incident update edits the earlier messages in place instead of pos
   s.impact_per_day = 600;
   auto incident = w.add_finding(s);
   deliver(w, kT0);
-  auto posts = outbox_rows(w.db(), "slack.post_message");
+  auto posts = outbox_rows(w.db(), "slack.post");
   REQUIRE(posts.size() == 1);
 
   w.update_incident(incident, 1800, "critical");
-  // Slack has not answered the first post yet: the edit waits (nothing is posted twice).
-  auto waiting = deliver(w, kT0 + 3600);
-  CHECK(waiting.deferred == 1);
-  CHECK(outbox_rows(w.db(), "slack.post_message").size() == 1);
-  CHECK(outbox_rows(w.db(), "slack.update_message").empty());
-  auto web = outbox_rows(w.db(), "web.post");
-  REQUIRE(web.size() == 2);  // the feed item is replaced by version 2
-  CHECK(str(web[1].payload, "subject") == str(web[0].payload, "subject"));
-  CHECK(web[1].payload.at("version").as_int64() == 2);
-  CHECK(str(web[1].payload, "severity") == "critical");
-
-  testing::complete_slack_post(w.db(), posts[0].key, "C0FINOPS", "1700000000.000100", kT0 + 3700);
-  auto edited = deliver(w, kT0 + 3800);
-  CHECK(edited.updated == 1);
-  auto updates = outbox_rows(w.db(), "slack.update_message");
+  // Slack has not answered the first post yet: the edit is queued, and waits in the outbox for the
+  // post it edits (nothing is posted twice).
+  auto edited = deliver(w, kT0 + 3600);
+  CHECK(edited.updated == 2);  // the Slack message and the web feed item
+  CHECK(outbox_rows(w.db(), "slack.post").size() == 1);
+  auto updates = outbox_rows(w.db(), "slack.update");
   REQUIRE(updates.size() == 1);
-  CHECK(str(updates[0].payload, "channel") == "C0FINOPS");
-  CHECK(str(updates[0].payload, "ts") == "1700000000.000100");
-  CHECK_THAT(str(updates[0].payload, "text"), Contains("$1,800"));
-  CHECK_THAT(json::serialize(updates[0].payload), Contains("updated"));
-  CHECK(outbox_rows(w.db(), "slack.post_message").size() == 1);
+  CHECK_FALSE(outbox::claim(w.db(), kT0 + 3600, 60, {"slack.update"}));
+  auto web = outbox_rows(w.db(), "web.update");
+  REQUIRE(web.size() == 1);  // the feed item is replaced by a newer version
+  CHECK(alert_subject(web[0]) == alert_subject(outbox_rows(w.db(), "web.post")[0]));
+  CHECK(testing::message_of(web[0]).version > testing::message_of(outbox_rows(w.db(), "web.post")[0]).version);
+  CHECK(json_string(alert_body(web[0]), "severity") == "critical");
+
+  testing::land(w.db(), posts[0].key, "C0FINOPS", "1700000000.000100", "", kT0 + 3700);
+  auto due = outbox::claim(w.db(), kT0 + 3800, 60, {"slack.update"});
+  REQUIRE(due);
+  CHECK(due->idempotency_key == updates[0].key);
+  // The edit goes to the one copy, where the post landed (its channel and ts, added at delivery).
+  auto copy = messages::CopyStore(w.db()).find(alert_subject(updates[0]), testing::address_of(updates[0]));
+  REQUIRE(copy);
+  CHECK(copy->conversation == "C0FINOPS");
+  CHECK(copy->message_id == "1700000000.000100");
+  CHECK_THAT(json_string(alert_body(updates[0]), "text"), Contains("$1,800"));
+  CHECK_THAT(alert_text(updates[0]), Contains("updated"));
+  CHECK(outbox_rows(w.db(), "slack.post").size() == 1);
 
   // Resolution edits again and shows it.
   w.resolve_incident(incident);
   deliver(w, kT0 + 7200);
-  updates = outbox_rows(w.db(), "slack.update_message");
+  updates = outbox_rows(w.db(), "slack.update");
   REQUIRE(updates.size() == 2);
-  CHECK_THAT(json::serialize(updates[1].payload), Contains("Resolved"));
-  CHECK_THAT(json::serialize(updates[1].payload), !Contains("costbot.ack:"));  // no buttons on a closed alert
+  CHECK_THAT(alert_text(updates[1]), Contains("Resolved"));
+  CHECK_THAT(alert_text(updates[1]), !Contains("costbot.ack:"));  // no buttons on a closed alert
   CHECK(alerts::items_about(w.db(), "incident:" + std::to_string(incident)).front().state.rfind("resolved|", 0) == 0);
 }
 
@@ -173,20 +188,20 @@ pagerduty:
   deliver(w, kT0);
   auto pages = outbox_rows(w.db(), "pagerduty.event");
   REQUIRE(pages.size() == 1);  // the high one is below pagerduty.min_severity
-  const auto& trigger = pages[0].payload;
-  CHECK(str(trigger, "event_action") == "trigger");
-  CHECK(str(trigger, "dedup_key") == "incident:" + std::to_string(incident));
-  CHECK_FALSE(trigger.contains("routing_key"));  // added at delivery: no secret in the outbox
-  CHECK(str(trigger.at("payload").as_object(), "severity") == "critical");
-  CHECK(str(trigger.at("payload").as_object(), "source") == "costbot");
-  CHECK(str(trigger.at("payload").as_object(), "group") == "payments");
+  CHECK_FALSE(pages[0].payload.contains("routing_key"));  // added at delivery: no secret in the outbox
+  const auto trigger = alert_page_event(pages[0]);
+  CHECK(json_string(trigger, "event_action") == "trigger");
+  CHECK(json_string(trigger, "dedup_key") == "incident:" + std::to_string(incident));
+  CHECK(json_string(trigger.at("payload").as_object(), "severity") == "critical");
+  CHECK(json_string(trigger.at("payload").as_object(), "source") == "costbot");
+  CHECK(json_string(trigger.at("payload").as_object(), "group") == "payments");
 
   w.resolve_incident(incident);
   deliver(w, kT0 + 600);
   pages = outbox_rows(w.db(), "pagerduty.event");
   REQUIRE(pages.size() == 2);
-  CHECK(str(pages[1].payload, "event_action") == "resolve");
-  CHECK(str(pages[1].payload, "dedup_key") == "incident:" + std::to_string(incident));
+  CHECK(json_string(alert_page_event(pages[1]), "event_action") == "resolve");
+  CHECK(json_string(alert_page_event(pages[1]), "dedup_key") == "incident:" + std::to_string(incident));
   deliver(w, kT0 + 1200);
   CHECK(outbox_rows(w.db(), "pagerduty.event").size() == 2);
 }
@@ -202,9 +217,9 @@ TEST_CASE("escalation: the manager after N hours, then the director after M hour
   auto incident = w.add_finding(s);
   const std::string subject = "incident:" + std::to_string(incident);
   alerts::AlertDelivery(w.db(), w.config(), w.templates(), clock.now()).run();
-  auto posts = outbox_rows(w.db(), "slack.post_message");
+  auto posts = outbox_rows(w.db(), "slack.post");
   REQUIRE(posts.size() == 1);
-  testing::complete_slack_post(w.db(), posts[0].key, "C0FINOPS", "1700000000.000200", clock.now());
+  testing::land(w.db(), posts[0].key, "C0FINOPS", "1700000000.000200", "", clock.now());
   auto escalate = [&] { return alerts::run_escalation(w.db(), w.config(), w.templates(), clock.now()); };
 
   clock.advance(3600);  // 1 h
@@ -212,21 +227,24 @@ TEST_CASE("escalation: the manager after N hours, then the director after M hour
   clock.advance(3600);  // 2 h: the team's manager
   auto manager = escalate();
   CHECK(manager.steps == 1);
-  auto replies = outbox_rows(w.db(), "slack.post_message");
+  auto replies = outbox_rows(w.db(), "slack.post");
   REQUIRE(replies.size() == 2);
-  CHECK(str(replies[1].payload, "thread_ts") == "1700000000.000200");
-  CHECK(str(replies[1].payload, "channel") == "C0FINOPS");
-  CHECK_THAT(json::serialize(replies[1].payload), Contains("<@U0PAYMGR>"));
-  CHECK_THAT(json::serialize(replies[1].payload), Contains("Unacknowledged for 2 hours"));
+  // A reply in the thread of the alert's copy (its channel and ts are the copy's, at delivery).
+  CHECK(replies[1].payload.at("in_thread").as_bool());
+  CHECK(replies[1].payload.at("broadcast").as_bool());
+  CHECK(testing::address_of(replies[1]) == testing::address_of(posts[0]));
+  CHECK(alert_subject(replies[1]) == subject);
+  CHECK_THAT(alert_text(replies[1]), Contains("<@U0PAYMGR>"));
+  CHECK_THAT(alert_text(replies[1]), Contains("Unacknowledged for 2 hours"));
   auto web = outbox_rows(w.db(), "web.post");
-  CHECK(str(web.back().payload, "subject") == subject + ":escalation");
+  CHECK(alert_subject(web.back()) == subject + ":escalation");
   clock.advance(1800);  // 2.5 h: nothing new
   CHECK(escalate().steps == 0);
   clock.advance(4 * 3600);  // 6.5 h: the director
   CHECK(escalate().steps == 1);
-  replies = outbox_rows(w.db(), "slack.post_message");
+  replies = outbox_rows(w.db(), "slack.post");
   REQUIRE(replies.size() == 3);
-  CHECK_THAT(json::serialize(replies[2].payload), Contains("<@U0DIR>"));
+  CHECK_THAT(alert_text(replies[2]), Contains("<@U0DIR>"));
   clock.advance(24 * 3600);
   CHECK(escalate().steps == 0);  // every step once
 }
@@ -241,8 +259,8 @@ TEST_CASE("an acknowledgement before the deadline stops escalation and edits eve
   const std::string subject2 = "incident:" + std::to_string(id2);
   ManualClock c2(kT0);
   alerts::AlertDelivery(w2.db(), w2.config(), w2.templates(), c2.now()).run();
-  auto first = outbox_rows(w2.db(), "slack.post_message");
-  testing::complete_slack_post(w2.db(), first[0].key, "C0FINOPS", "1700000000.000300", c2.now());
+  auto first = outbox_rows(w2.db(), "slack.post");
+  testing::land(w2.db(), first[0].key, "C0FINOPS", "1700000000.000300", "", c2.now());
   c2.advance(3600);
   {
     auto tx = w2.db().begin_write();
@@ -254,13 +272,13 @@ TEST_CASE("an acknowledgement before the deadline stops escalation and edits eve
     CHECK_FALSE(again.acknowledged);
     CHECK_THAT(again.message, Contains("Already acknowledged by oncall"));
   }
-  auto updates = outbox_rows(w2.db(), "slack.update_message");
+  auto updates = outbox_rows(w2.db(), "slack.update");
   REQUIRE(updates.size() == 1);
-  CHECK_THAT(json::serialize(updates[0].payload), Contains("Acknowledged by oncall"));
-  CHECK_THAT(json::serialize(updates[0].payload), !Contains("costbot.ack:"));
+  CHECK_THAT(alert_text(updates[0]), Contains("Acknowledged by oncall"));
+  CHECK_THAT(alert_text(updates[0]), !Contains("costbot.ack:"));
   c2.advance(10 * 3600);
   CHECK(alerts::run_escalation(w2.db(), w2.config(), w2.templates(), c2.now()).steps == 0);
-  CHECK(outbox_rows(w2.db(), "slack.post_message").size() == 1);
+  CHECK(outbox_rows(w2.db(), "slack.post").size() == 1);
 }
 
 TEST_CASE("daily and weekly digests per persona (top changes, open incidents, budget pace), once a day", "[alerts][digest]") {
@@ -279,22 +297,22 @@ personas:
   auto web = outbox_rows(w.db(), "web.post");
   REQUIRE(web.size() == 2);
   std::set<std::string> feeds;
-  for (const auto& r : web) feeds.insert(str(r.payload, "feed"));
+  for (const auto& r : web) feeds.insert(alert_target(r));
   CHECK(feeds == std::set<std::string>{"persona:finops_analyst", "persona:eng_manager"});
   for (const auto& r : web) {
-    const auto text = str(r.payload, "text");
-    INFO(text);
-    CHECK_THAT(text, Contains("Daily cost digest"));
-    CHECK_THAT(text, Contains("payments"));
-    CHECK_THAT(text, Contains("% of pace"));
+    const auto said = json_string(alert_body(r), "text");
+    INFO(said);
+    CHECK_THAT(said, Contains("Daily cost digest"));
+    CHECK_THAT(said, Contains("payments"));
+    CHECK_THAT(said, Contains("% of pace"));
   }
   // The analyst's quiet hours end at 09:00 Berlin (07:00 UTC): its digest waits until then.
   for (const auto& r : web)
-    if (str(r.payload, "feed") == "persona:finops_analyst") CHECK(r.next_attempt_at == *parse_instant("2024-09-19T07:00:00Z"));
-  auto dm = outbox_rows(w.db(), "slack.post_message");
+    if (alert_target(r) == "persona:finops_analyst") CHECK(r.next_attempt_at == *parse_instant("2024-09-19T07:00:00Z"));
+  auto dm = outbox_rows(w.db(), "slack.post");
   REQUIRE(dm.size() == 1);
-  CHECK(str(dm[0].payload, "channel") == "U0PAYMGR");
-  CHECK_THAT(json::serialize(dm[0].payload), Contains("Budget pace"));
+  CHECK(alert_target(dm[0]) == "U0PAYMGR");
+  CHECK_THAT(alert_text(dm[0]), Contains("Budget pace"));
 
   auto again = alerts::send_digests(w.db(), w.config(), w.templates(), "daily", eight + 600);
   CHECK(again.skipped == 2);
@@ -302,13 +320,13 @@ personas:
 
   auto weekly = alerts::send_digests(w.db(), w.config(), w.templates(), "weekly", eight);
   CHECK(weekly.personas == 3);  // cfo, finops_analyst, eng_manager
-  auto cfo_slack = outbox_rows(w.db(), "slack.post_message");
+  auto cfo_slack = outbox_rows(w.db(), "slack.post");
   bool cfo_found = false;
   for (const auto& r : cfo_slack)
-    if (str(r.payload, "channel") == "#exec") {
+    if (alert_target(r) == "#exec") {
       cfo_found = true;
-      CHECK_THAT(json::serialize(r.payload), Contains("Weekly cost digest"));
-      CHECK_THAT(json::serialize(r.payload), Contains("open incident"));
+      CHECK_THAT(alert_text(r), Contains("Weekly cost digest"));
+      CHECK_THAT(alert_text(r), Contains("open incident"));
     }
   CHECK(cfo_found);
 }

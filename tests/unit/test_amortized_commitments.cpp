@@ -15,7 +15,7 @@ using std::chrono::days;
 
 namespace {
 
-const Day kToday = Day(std::chrono::year(2024) / 9 / 18);
+const Day kAmortizedToday = Day(std::chrono::year(2024) / 9 / 18);
 
 config::Config commitment_config() {
   config::Config c;
@@ -46,7 +46,7 @@ TEST_CASE("An Azure amortized export's UnusedReservation rows feed the unused co
       "BillingAccountId,BillingPeriodStartDate,Date,CostInBillingCurrency,BillingCurrency,SubscriptionId,MeterCategory,"
       "ChargeType,ReservationId,ResourceId,ConsumedService,MeterName\n";
   for (int i = 0; i < 7; ++i) {
-    auto day = format_day(kToday - days{i});
+    auto day = format_day(kAmortizedToday - days{i});
     auto row = [&](const std::string& cost, const std::string& type, const std::string& ri, const std::string& resource) {
       csv += "ea-1,2024-09-01," + day + "," + cost + ",USD,sub-1,Virtual Machines," + type + "," + ri + "," + resource +
              ",Microsoft.Compute,D4s v5\n";
@@ -56,12 +56,12 @@ TEST_CASE("An Azure amortized export's UnusedReservation rows feed the unused co
     row("90", "Usage", "RI-HIGH", "/subscriptions/sub-1/vm/b");
     row("10", "UnusedReservation", "RI-HIGH", "");
   }
-  ManualClock clock(start_of(kToday) + 3600);
+  ManualClock clock(start_of(kAmortizedToday) + 3600);
   auto result = ingest::ingest_file(db, config, ingest::SourceType::azure, dir.write("amortized.csv", csv), clock);
   REQUIRE(result.error.empty());
   REQUIRE(result.status == ingest::RunStatus::succeeded);
 
-  detect::run_detection(db, config, start_of(kToday) + 86400, kToday);
+  detect::run_detection(db, config, start_of(kAmortizedToday) + 86400, kAmortizedToday);
   auto found = commitment_findings(db);
   REQUIRE(found.size() == 1);
   CHECK(found[0].resource == "RI-LOW");
@@ -77,14 +77,14 @@ TEST_CASE("FOCUS rows with CommitmentDiscountStatus Unused feed the unused commi
       "BilledCost,EffectiveCost,ChargePeriodStart,BillingPeriodStart,ChargeCategory,ProviderName,ServiceName,"
       "BillingAccountId,BillingCurrency,ResourceId,CommitmentDiscountId,CommitmentDiscountStatus\n";
   for (int i = 0; i < 7; ++i) {
-    auto day = format_day(kToday - days{i}) + "T00:00:00Z";
+    auto day = format_day(kAmortizedToday - days{i}) + "T00:00:00Z";
     csv += "0,2," + day + ",2024-09-01T00:00:00Z,Usage,Microsoft,Virtual Machines,ba-1,USD,vm-1,sp-1,Used\n";
     csv += "0,48," + day + ",2024-09-01T00:00:00Z,Usage,Microsoft,Virtual Machines,ba-1,USD,,sp-1,Unused\n";
   }
-  ManualClock clock(start_of(kToday) + 3600);
+  ManualClock clock(start_of(kAmortizedToday) + 3600);
   auto result = ingest::ingest_file(db, config, ingest::SourceType::focus, dir.write("focus.csv", csv), clock);
   REQUIRE(result.error.empty());
-  detect::run_detection(db, config, start_of(kToday) + 86400, kToday);
+  detect::run_detection(db, config, start_of(kAmortizedToday) + 86400, kAmortizedToday);
   auto found = commitment_findings(db);
   REQUIRE(found.size() == 1);
   CHECK(found[0].resource == "sp-1");

@@ -13,11 +13,11 @@ using namespace costbot;
 using approvals::Outcome;
 using approvals::Verdict;
 using testing::ApprovalsFixture;
+using testing::kApprovalsT0;
 using testing::count_rows;
 using testing::outbox_rows;
 
 namespace {
-constexpr UnixSeconds T0 = 1726653600;
 
 struct Click {
   std::string actor;
@@ -35,9 +35,9 @@ std::map<Outcome, int> click_at_once(ApprovalsFixture& f, std::int64_t id, int s
     threads.emplace_back([&, click] {
       try {
         storage::Database db(f.db_path);
-        approvals::Decision d{id, stage, click.actor, click.verdict, "", "slack"};
+        approvals::Decision d{id, stage, click.actor, click.verdict, "", "slack", "", ""};
         start.arrive_and_wait();
-        auto result = f.engine->decide(db, d, T0 + 60);
+        auto result = f.engine->decide(db, d, kApprovalsT0 + 60);
         std::lock_guard lock(mutex);
         ++outcomes[result.outcome];
       } catch (...) {
@@ -82,7 +82,7 @@ TEST_CASE("approvers clicking at once on separate connections decide each stage 
     CHECK(outcomes[Outcome::approved_final] == 1);
     CHECK(outcomes[Outcome::applied] == 1);
     CHECK(f.load(id).decisions_of(1).size() == 2);
-    CHECK(outbox_rows(*f.db, "jira.create_issue").size() == 1);
+    CHECK(outbox_rows(*f.db, "ticket.create").size() == 1);
   }
   CHECK(audit::verify(*f.db).ok);
 }
@@ -95,7 +95,7 @@ TEST_CASE("a failure mid-transition leaves neither state, audit nor effects", "[
   auto audits = count_rows(*f.db, "SELECT COUNT(*) FROM audit_log");
   // Fail at the last write of the transition (the ticket effect), or at the audit row.
   auto trigger = GENERATE(std::string("CREATE TEMP TRIGGER fail BEFORE INSERT ON main.outbox WHEN NEW.kind = "
-                                      "'jira.create_issue' BEGIN SELECT RAISE(ABORT, 'injected failure'); END"),
+                                      "'ticket.create' BEGIN SELECT RAISE(ABORT, 'injected failure'); END"),
                           std::string("CREATE TEMP TRIGGER fail BEFORE INSERT ON main.audit_log WHEN NEW.action = "
                                       "'decision.approve' BEGIN SELECT RAISE(ABORT, 'injected failure'); END"));
   f.db->sql().exec(trigger);
@@ -112,6 +112,6 @@ TEST_CASE("a failure mid-transition leaves neither state, audit nor effects", "[
   // Once the fault is gone the same click goes through, exactly once.
   f.db->sql().exec("DROP TRIGGER temp.fail");
   CHECK(f.decide(id, "U_LEAD", Verdict::approve, 0).outcome == Outcome::approved_final);
-  CHECK(outbox_rows(*f.db, "jira.create_issue").size() == 1);
+  CHECK(outbox_rows(*f.db, "ticket.create").size() == 1);
   CHECK(audit::verify(*f.db).ok);
 }

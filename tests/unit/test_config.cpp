@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "engine/config/config.hpp"
+#include "engine/config/reader.hpp"
 #include "tests/support/config_issues.hpp"
 #include "tests/support/test_support.hpp"
 

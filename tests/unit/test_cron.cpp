@@ -6,7 +6,7 @@
 using namespace costbot;
 
 namespace {
-UnixSeconds at(const std::string& text) {
+UnixSeconds cron_at(const std::string& text) {
   auto t = parse_instant(text);
   REQUIRE(t);
   return *t;
@@ -45,8 +45,8 @@ TEST_CASE("the next fire time follows cron semantics across hours, months, years
   }));
   INFO(expression << " after " << from);
   auto cron = CronExpression::parse(expression);
-  CHECK(format_instant(cron.next_after(at(from))) == expected);
-  CHECK(cron.matches(at(expected)));
+  CHECK(format_instant(cron.next_after(cron_at(from))) == expected);
+  CHECK(cron.matches(cron_at(expected)));
 }
 
 TEST_CASE("a bad cron expression names the field and the problem", "[cron]") {
@@ -80,13 +80,13 @@ TEST_CASE("a bad cron expression names the field and the problem", "[cron]") {
 
 TEST_CASE("a cron expression matches exactly the minutes it fires", "[cron]") {
   auto cron = CronExpression::parse("*/15 9-17 * * MON-FRI");
-  CHECK(cron.matches(at("2024-09-18T09:00:00Z")));   // Wednesday
-  CHECK(cron.matches(at("2024-09-18T17:45:59Z")));   // any second of a matching minute
-  CHECK_FALSE(cron.matches(at("2024-09-18T17:46:00Z")));
-  CHECK_FALSE(cron.matches(at("2024-09-18T18:00:00Z")));
-  CHECK_FALSE(cron.matches(at("2024-09-21T09:00:00Z")));  // Saturday
+  CHECK(cron.matches(cron_at("2024-09-18T09:00:00Z")));   // Wednesday
+  CHECK(cron.matches(cron_at("2024-09-18T17:45:59Z")));   // any second of a matching minute
+  CHECK_FALSE(cron.matches(cron_at("2024-09-18T17:46:00Z")));
+  CHECK_FALSE(cron.matches(cron_at("2024-09-18T18:00:00Z")));
+  CHECK_FALSE(cron.matches(cron_at("2024-09-21T09:00:00Z")));  // Saturday
   // Walking next_after from a point visits every match in order and nothing else.
-  UnixSeconds t = at("2024-09-20T16:50:00Z");
+  UnixSeconds t = cron_at("2024-09-20T16:50:00Z");
   std::vector<std::string> fires;
   for (int i = 0; i < 5; ++i) fires.push_back(format_instant(t = cron.next_after(t)));
   CHECK(fires == std::vector<std::string>{"2024-09-20T17:00:00Z", "2024-09-20T17:15:00Z", "2024-09-20T17:30:00Z",
@@ -97,7 +97,7 @@ TEST_CASE("cron times are UTC minutes: no daylight-saving gaps or repeats", "[cr
   // Around the US and EU clock changes every UTC hour exists exactly once.
   auto hourly = CronExpression::parse("0 * * * *");
   for (const char* from : {"2024-03-10T00:30:00Z", "2024-03-31T00:30:00Z", "2024-10-27T00:30:00Z", "2024-11-03T00:30:00Z"}) {
-    UnixSeconds t = at(from);
+    UnixSeconds t = cron_at(from);
     for (int i = 0; i < 6; ++i) {
       UnixSeconds next = hourly.next_after(t);
       CHECK(next - t <= 3600);
@@ -106,5 +106,5 @@ TEST_CASE("cron times are UTC minutes: no daylight-saving gaps or repeats", "[cr
     }
   }
   auto two_thirty = CronExpression::parse("30 2 * * *");
-  CHECK(format_instant(two_thirty.next_after(at("2024-03-10T00:00:00Z"))) == "2024-03-10T02:30:00Z");
+  CHECK(format_instant(two_thirty.next_after(cron_at("2024-03-10T00:00:00Z"))) == "2024-03-10T02:30:00Z");
 }

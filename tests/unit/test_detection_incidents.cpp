@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "engine/detect/chart_series.hpp"
 #include "engine/detect/detection_run.hpp"
@@ -242,5 +244,109 @@ TEST_CASE("feedback silences the scope, retunes its threshold visibly and counts
                       Catch::Contains("expected a finding id"));
     CHECK_THROWS_WITH(record_feedback(db, config, std::to_string(f.id), FeedbackKind::planned, "U", "", {}, now),
                       Catch::Contains("needs an end date"));
+  }
+}
+
+namespace {
+
+// An organisation of four resources in two teams, two accounts and three services, 120 days of
+// weekday-patterned cost; `change(resource, day)` multiplies a resource's cost.
+template <class Change>
+void fill_org(testing::CostFixture& fx, Change change) {
+  struct Res {
+    const char* id;
+    const char* team;
+    const char* service;
+    const char* account;
+    double daily;
+  };
+  const Res resources[] = {{"pay-web", "payments", "Amazon EC2", "111111111111", 600},
+                           {"pay-db", "payments", "Amazon RDS", "111111111111", 400},
+                           {"search-web", "search", "Amazon EC2", "111111111111", 500},
+                           {"search-idx", "search", "Amazon OpenSearch", "222222222222", 300}};
+  for (const auto& r : resources) {
+    std::vector<double> values(120);
+    for (int i = 0; i < 120; ++i) {
+      const Day d = kFirst + days{i};
+      values[static_cast<std::size_t>(i)] =
+          r.daily * (weekday(d) == 0 || weekday(d) == 6 ? 0.7 : 1.0) * (1 + 0.02 * std::sin(i * 1.3 + r.daily)) * change(r.id, i);
+    }
+    testing::CostRow row({}, 0, r.team);
+    row.resource = r.id;
+    row.service = r.service;
+    row.account = r.account;
+    row.sku = std::string(r.id) + "-sku";
+    fx.add_series(kFirst, values, row);
+  }
+}
+
+config::Config org_config() {
+  config::Config c;
+  auto issues = config::check_text(R"(
+teams:
+  - name: payments
+  - name: search
+detection:
+  anomaly:
+    scopes: [team, service, account, provider, resource]
+)", &c);
+  INFO(issues.to_string());
+  REQUIRE(issues.empty());
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("one cost event is one incident at the narrowest scope that explains it", "[detect][incidents][correlation]") {
+  struct Case {
+    const char* name;
+    std::function<double(const std::string&, int)> change;
+    std::vector<std::string> incident_scopes;  // resource ids, one per expected open incident
+    std::vector<std::string> context;          // broader scopes named in the first incident's finding
+  };
+  const std::vector<Case> cases = {
+      {"one 12x spike on one instance, seen at resource, service, account, team and provider",
+       [](const std::string& r, int i) { return r == "pay-web" && i == 119 ? 12.0 : 1.0; },
+       {"pay-web"},
+       {"team payments", "service Amazon EC2", "account 111111111111", "provider aws"}},
+      {"two independent events in one account (a database that tripled, a web tier spike)",
+       [](const std::string& r, int i) { return (r == "pay-db" && i >= 110) ? 3.0 : (r == "search-web" && i == 119) ? 8.0 : 1.0; },
+       {"pay-db", "search-web"},
+       {}},
+      {"nothing happened", [](const std::string&, int) { return 1.0; }, {}, {}},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      testing::TempDir dir;
+      auto db = storage::open_migrated(dir.file("d.db"));
+      testing::CostFixture fx(db);
+      fill_org(fx, c.change);
+      const auto config = org_config();
+      for (int day = 100; day < 120; ++day) run_detection(db, config, 3'000'000 + 86400 * day, kFirst + days{day});
+      auto open = FindingStore(db).incidents(FindingQuery::open());
+      std::vector<std::string> scopes;
+      for (const auto& i : open) {
+        INFO(i.scope_dimension << " " << i.scope_value << ": " << i.title);
+        CHECK(i.scope_dimension == "resource");
+        scopes.push_back(i.scope_value);
+      }
+      std::sort(scopes.begin(), scopes.end());
+      CHECK(scopes == c.incident_scopes);
+      if (!c.context.empty() && !open.empty()) {
+        auto f = FindingStore(db).finding(open[0].latest_finding_id);
+        REQUIRE(f);
+        std::vector<std::string> seen;
+        for (const auto& r : f->related) seen.push_back(r.dimension + " " + r.value);
+        for (const auto& want : c.context) {
+          INFO(want);
+          CHECK(std::find(seen.begin(), seen.end(), want) != seen.end());
+        }
+        // Dollars are the resource's own, never the sum of the scopes that saw it.
+        CHECK(open[0].peak_impact_per_day == Approx(11 * 600).epsilon(0.1));
+      }
+      // Nothing else was recorded as a finding of its own: only the incidents' scopes have findings.
+      for (const auto& f : FindingStore(db).findings(FindingQuery::open()))
+        CHECK(std::find(c.incident_scopes.begin(), c.incident_scopes.end(), f.scope_value) != c.incident_scopes.end());
+    }
   }
 }

@@ -13,12 +13,12 @@ using namespace costbot;
 
 namespace {
 
-struct Fixture {
+struct DispatcherFixture {
   testing::TempDir dir;
   storage::Database db = storage::open_migrated(dir.file("d.db"));
   Day today = *parse_day("2024-09-18");
   commands::Invocation inv;
-  Fixture() {
+  DispatcherFixture() {
     testing::seed_cost_data(db, today, {40, 30, 3});
     inv.actor = {"slack", "U1", "alice"};
     inv.channel = "C1";
@@ -42,7 +42,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("top answers from the cost data in the order and amounts the query layer gives", "[commands][dispatcher]") {
-  Fixture f;
+  DispatcherFixture f;
   commands::Dispatcher d({});
   auto reply = d.run("top 3 by team last 7d", f.inv);
   auto period = *query::parse_period("7d", f.today);
@@ -60,7 +60,7 @@ TEST_CASE("top answers from the cost data in the order and amounts the query lay
 }
 
 TEST_CASE("a cached query reply is reused until the cost data changes", "[commands][dispatcher]") {
-  Fixture f;
+  DispatcherFixture f;
   commands::DispatcherOptions options;
   options.cache_ttl = std::chrono::seconds(60);
   options.cache_recheck = std::chrono::milliseconds(0);
@@ -84,7 +84,7 @@ TEST_CASE("a cached query reply is reused until the cost data changes", "[comman
 }
 
 TEST_CASE("team resolves names and aliases and suggests the closest team", "[commands][dispatcher]") {
-  Fixture f;
+  DispatcherFixture f;
   commands::DispatcherOptions options;
   config::TeamConfig payments;
   payments.name = "payments";
@@ -100,7 +100,7 @@ TEST_CASE("team resolves names and aliases and suggests the closest team", "[com
 }
 
 TEST_CASE("subscribe stores the user's persona and unsubscribe removes it", "[commands][dispatcher]") {
-  Fixture f;
+  DispatcherFixture f;
   commands::Dispatcher d({});
   auto count = [&] {
     return f.db.sql().execAndGet("SELECT COUNT(*) FROM chat_subscriptions WHERE platform='slack' AND user_id='U1'").getInt();
@@ -118,7 +118,7 @@ TEST_CASE("subscribe stores the user's persona and unsubscribe removes it", "[co
 }
 
 TEST_CASE("registered handlers take over a command, unregistered ones say they are not available", "[commands][dispatcher]") {
-  Fixture f;
+  DispatcherFixture f;
   commands::Dispatcher d({});
   CHECK(f.all_text(d.run("anomalies", f.inv)).find("not available") != std::string::npos);
   d.on("anomalies", [](const commands::Command& c, commands::Invocation&) {

@@ -14,14 +14,14 @@ namespace json = boost::json;
 
 namespace {
 
-json::object create_body(const std::string& label, const std::string& summary = "[costbot] Stop idle instances") {
+json::object jira_create_body(const std::string& label, const std::string& summary = "[costbot] Stop idle instances") {
   return json::parse(R"({"fields":{"project":{"key":"FIN"},"issuetype":{"name":"Task"},"summary":")" + summary +
                      R"(","labels":["costbot",")" + label +
                      R"("],"description":{"type":"doc","version":1,"content":[{"type":"paragraph","content":[{"type":"text","text":"Approved."}]}]}}})")
       .as_object();
 }
 
-json::value adf(const std::string& text) {
+json::value jira_adf(const std::string& text) {
   return json::parse(R"({"type":"doc","version":1,"content":[{"type":"paragraph","content":[{"type":"text","text":")" + text +
                      R"("}]}]})");
 }
@@ -43,7 +43,7 @@ TEST_CASE("the Jira client creates, finds by label, comments and moves issues wi
   jira::RestApi api(client, fake.base_url() + "/", fake.email(), fake.api_token());
 
   CHECK(api.search("project = \"FIN\" AND labels = \"costbot-req-1\"").empty());
-  auto created = api.create_issue(create_body("costbot-req-1"));
+  auto created = api.create_issue(jira_create_body("costbot-req-1"));
   CHECK(created.key == "FIN-1");
   CHECK(api.browse_url("FIN-1") == fake.base_url() + "/browse/FIN-1");
   auto found = api.search("project = \"FIN\" AND labels = \"costbot-req-1\"");
@@ -53,7 +53,7 @@ TEST_CASE("the Jira client creates, finds by label, comments and moves issues wi
   CHECK(found[0].status_category == "new");
   CHECK(api.search("project = \"FIN\" AND labels = \"costbot-req-2\"").empty());
 
-  CHECK_FALSE(api.add_comment("FIN-1", adf("Incident I7 resolved · costbot ref-1")).empty());
+  CHECK_FALSE(api.add_comment("FIN-1", jira_adf("Incident I7 resolved · costbot ref-1")).empty());
   CHECK(api.has_comment_containing("FIN-1", "ref-1"));
   CHECK_FALSE(api.has_comment_containing("FIN-1", "ref-2"));
 
@@ -76,7 +76,7 @@ TEST_CASE("the Jira client creates, finds by label, comments and moves issues wi
   }
   CHECK(fake.search_calls() == 3);
   CHECK(fake.violations().empty());
-  CHECK_THROWS_WITH(api.add_comment("FIN-1/../../x", adf("x")), Catch::Contains("not a Jira issue key"));
+  CHECK_THROWS_WITH(api.add_comment("FIN-1/../../x", jira_adf("x")), Catch::Contains("not a Jira issue key"));
 }
 
 TEST_CASE("Jira answers are classified for the outbox: permanent 4xx, retryable 429 and 5xx, lost answers", "[jira]") {
@@ -93,7 +93,7 @@ TEST_CASE("Jira answers are classified for the outbox: permanent 4xx, retryable 
   };
 
   SECTION("a bad body is permanent and says what Jira said") {
-    auto body = create_body("costbot-req-1", "");
+    auto body = jira_create_body("costbot-req-1", "");
     auto e = failure(body);
     REQUIRE(e);
     CHECK_FALSE(e->retryable());
@@ -103,7 +103,7 @@ TEST_CASE("Jira answers are classified for the outbox: permanent 4xx, retryable 
   }
   SECTION("429 carries Retry-After") {
     fake.next_create(testing::FakeJira::CreateMode::rate_limit, 7);
-    auto e = failure(create_body("costbot-req-1"));
+    auto e = failure(jira_create_body("costbot-req-1"));
     REQUIRE(e);
     CHECK(e->retryable());
     CHECK(e->kind() == ErrorKind::too_many_requests);
@@ -113,7 +113,7 @@ TEST_CASE("Jira answers are classified for the outbox: permanent 4xx, retryable 
   }
   SECTION("500 is retryable") {
     fake.next_create(testing::FakeJira::CreateMode::fail_500);
-    auto e = failure(create_body("costbot-req-1"));
+    auto e = failure(jira_create_body("costbot-req-1"));
     REQUIRE(e);
     CHECK(e->retryable());
     CHECK(fake.issues().empty());
@@ -121,7 +121,7 @@ TEST_CASE("Jira answers are classified for the outbox: permanent 4xx, retryable 
   SECTION("a create whose answer never comes is a network error that may have acted") {
     fake.next_create(testing::FakeJira::CreateMode::create_then_drop);
     try {
-      api.create_issue(create_body("costbot-req-1"));
+      api.create_issue(jira_create_body("costbot-req-1"));
       FAIL("expected a network error");
     } catch (const http::NetworkError& e) {
       CHECK(e.maybe_processed());

@@ -53,3 +53,22 @@ TEST_CASE("an effect can wait until a time and a claim can be limited to kinds",
   CHECK(outbox::claim(db, 100, 60, {"slack.post_message"}));
   CHECK(outbox::claim(db, 500, 60, {"email.send"}));
 }
+
+TEST_CASE("an effect that waits for another is claimed only once that one is done or failed", "[outbox]") {
+  testing::TempDir dir;
+  auto db = storage::open_migrated(dir.file("o.db"));
+  outbox::enqueue(db, {"slack.post", "post:1", {}, 0}, 100);
+  outbox::enqueue(db, {"slack.update", "edit:1", {}, 0, "post:1"}, 100);
+  outbox::enqueue(db, {"slack.update", "edit:2", {}, 0, "post:2"}, 100);  // waits for nothing queued: due
+  auto first = outbox::claim(db, 100, 60, {"slack.update"});
+  REQUIRE(first);
+  CHECK(first->idempotency_key == "edit:2");
+  CHECK_FALSE(outbox::claim(db, 100, 60, {"slack.update"}));  // edit:1 waits for its post
+  auto post = outbox::claim(db, 100, 60, {"slack.post"});
+  REQUIRE(post);
+  CHECK_FALSE(outbox::claim(db, 100, 60, {"slack.update"}));  // still in flight
+  outbox::complete(db, post->id, boost::json::object{}, 101);
+  auto edit = outbox::claim(db, 101, 60, {"slack.update"});
+  REQUIRE(edit);
+  CHECK(edit->idempotency_key == "edit:1");
+}

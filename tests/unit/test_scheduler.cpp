@@ -22,14 +22,14 @@ using scheduler::Scheduler;
 
 namespace {
 
-UnixSeconds at(const std::string& text) { return *parse_instant(text); }
+UnixSeconds scheduler_at(const std::string& text) { return *parse_instant(text); }
 
-struct Fixture {
+struct SchedulerFixture {
   testing::TempDir dir;
   std::string db_path = dir.file("costbot.db");
   storage::Database db = storage::open_migrated(db_path);
   config::Config config;
-  ManualClock clock{at("2024-09-18T10:00:00Z")};
+  ManualClock clock{scheduler_at("2024-09-18T10:00:00Z")};
 
   std::unique_ptr<Scheduler> make(std::function<void(scheduler::SchedulerOptions&)> tune = {}) {
     scheduler::SchedulerOptions options;
@@ -80,7 +80,7 @@ class Gate {
 };
 
 // Counts runs and lets a test wait for the n-th.
-class Counter {
+class RunCounter {
  public:
   void hit() {
     std::lock_guard lock(mutex_);
@@ -105,7 +105,7 @@ class Counter {
 }  // namespace
 
 TEST_CASE("a job runs at each of its cron ticks and every run is recorded", "[scheduler]") {
-  Fixture f;
+  SchedulerFixture f;
   auto s = f.make();
   int runs = 0;
   s->add(job("quarter", "*/15 * * * *", [&](JobContext& ctx) {
@@ -116,13 +116,13 @@ TEST_CASE("a job runs at each of its cron ticks and every run is recorded", "[sc
   }));
 
   CHECK(s->run_due() == 0);  // 10:00: the first tick is 10:15
-  f.clock.set(at("2024-09-18T10:14:59Z"));
+  f.clock.set(scheduler_at("2024-09-18T10:14:59Z"));
   CHECK(s->run_due() == 0);
-  f.clock.set(at("2024-09-18T10:15:00Z"));
+  f.clock.set(scheduler_at("2024-09-18T10:15:00Z"));
   CHECK(s->run_due() == 1);
   REQUIRE(s->wait_idle(10s));
   CHECK(s->run_due() == 0);  // the same tick never runs twice
-  f.clock.set(at("2024-09-18T10:30:20Z"));
+  f.clock.set(scheduler_at("2024-09-18T10:30:20Z"));
   CHECK(s->run_due() == 1);
   REQUIRE(s->wait_idle(10s));
   CHECK(runs == 2);
@@ -140,7 +140,7 @@ TEST_CASE("a job runs at each of its cron ticks and every run is recorded", "[sc
 }
 
 TEST_CASE("ticks missed while the service was away collapse into one run", "[scheduler]") {
-  Fixture f;
+  SchedulerFixture f;
   auto s = f.make();
   int runs = 0;
   s->add(job("every-minute", "* * * * *", [&](JobContext&) { ++runs; }));
@@ -152,7 +152,7 @@ TEST_CASE("ticks missed while the service was away collapse into one run", "[sch
 }
 
 TEST_CASE("a job never overlaps itself: ticks while it runs are skipped and recorded", "[scheduler]") {
-  Fixture f;
+  SchedulerFixture f;
   auto s = f.make();
   Gate gate;
   std::atomic<int> inside{0}, most_inside{0}, runs{0};
@@ -163,19 +163,19 @@ TEST_CASE("a job never overlaps itself: ticks while it runs are skipped and reco
     --inside;
   }));
 
-  f.clock.set(at("2024-09-18T10:05:00Z"));
+  f.clock.set(scheduler_at("2024-09-18T10:05:00Z"));
   CHECK(s->run_due() == 1);
   REQUIRE(gate.wait_entered(10s));
-  f.clock.set(at("2024-09-18T10:10:00Z"));
+  f.clock.set(scheduler_at("2024-09-18T10:10:00Z"));
   CHECK(s->run_due() == 0);  // still running: skipped
-  f.clock.set(at("2024-09-18T10:15:00Z"));
+  f.clock.set(scheduler_at("2024-09-18T10:15:00Z"));
   CHECK(s->run_due() == 0);
   auto manual = s->run_now("slow");  // an operator's run is refused the same way
   CHECK(manual.outcome == Outcome::skipped);
   CHECK(manual.trigger == "manual");
   gate.open();
   REQUIRE(s->wait_idle(10s));
-  f.clock.set(at("2024-09-18T10:20:00Z"));
+  f.clock.set(scheduler_at("2024-09-18T10:20:00Z"));
   CHECK(s->run_due() == 1);
   REQUIRE(s->wait_idle(10s));
 
@@ -199,7 +199,7 @@ TEST_CASE("a job never overlaps itself: ticks while it runs are skipped and reco
 }
 
 TEST_CASE("a failed job is recorded with its error and runs again at the next tick", "[scheduler]") {
-  Fixture f;
+  SchedulerFixture f;
   auto s = f.make();
   int runs = 0;
   s->add(job("flaky", "0 * * * *", [&](JobContext& ctx) {
@@ -207,10 +207,10 @@ TEST_CASE("a failed job is recorded with its error and runs again at the next ti
     if (++runs == 1) throw Error(ErrorKind::unavailable, "the billing bucket timed out");
     ctx.message = "recovered";
   }));
-  f.clock.set(at("2024-09-18T11:00:00Z"));
+  f.clock.set(scheduler_at("2024-09-18T11:00:00Z"));
   CHECK(s->run_due() == 1);
   REQUIRE(s->wait_idle(10s));
-  f.clock.set(at("2024-09-18T12:00:00Z"));
+  f.clock.set(scheduler_at("2024-09-18T12:00:00Z"));
   CHECK(s->run_due() == 1);
   REQUIRE(s->wait_idle(10s));
 
@@ -226,7 +226,7 @@ TEST_CASE("a failed job is recorded with its error and runs again at the next ti
 }
 
 TEST_CASE("a follower runs after each run that changed data, and retries after its own failure", "[scheduler]") {
-  Fixture f;
+  SchedulerFixture f;
   auto s = f.make();
   bool changes = false;
   int follower_runs = 0;
@@ -279,7 +279,7 @@ TEST_CASE("a follower runs after each run that changed data, and retries after i
 }
 
 TEST_CASE("a follow trigger that arrives while the follower runs makes it run once more", "[scheduler]") {
-  Fixture f;
+  SchedulerFixture f;
   auto s = f.make();
   Gate gate;
   std::atomic<int> follower_runs{0};
@@ -305,7 +305,7 @@ TEST_CASE("a follow trigger that arrives while the follower runs makes it run on
 }
 
 TEST_CASE("the worker thread runs jobs as the clock moves and stop waits for the running one", "[scheduler]") {
-  Fixture f;
+  SchedulerFixture f;
   std::vector<std::string> finished;
   std::mutex finished_mutex;
   auto s = f.make([&](scheduler::SchedulerOptions& o) {
@@ -314,7 +314,7 @@ TEST_CASE("the worker thread runs jobs as the clock moves and stop waits for the
       finished.push_back(run.job + ":" + std::string(scheduler::name_of(run.outcome)));
     };
   });
-  Counter quick_runs;
+  RunCounter quick_runs;
   Gate gate;
   std::atomic<bool> long_done{false};
   s->add(job("quick", "*/10 * * * *", [&](JobContext&) { quick_runs.hit(); }));
@@ -324,16 +324,16 @@ TEST_CASE("the worker thread runs jobs as the clock moves and stop waits for the
   }));
   s->start();
 
-  f.clock.set(at("2024-09-18T10:10:00Z"));
+  f.clock.set(scheduler_at("2024-09-18T10:10:00Z"));
   s->wake();
   REQUIRE(quick_runs.wait_for(1, 10s));
   REQUIRE(s->wait_idle(10s));  // a tick while it still runs would be skipped (by design)
-  f.clock.set(at("2024-09-18T10:20:00Z"));
+  f.clock.set(scheduler_at("2024-09-18T10:20:00Z"));
   s->wake();
   REQUIRE(quick_runs.wait_for(2, 10s));
   REQUIRE(s->wait_idle(10s));
 
-  f.clock.set(at("2024-09-18T11:00:00Z"));
+  f.clock.set(scheduler_at("2024-09-18T11:00:00Z"));
   s->wake();
   REQUIRE(gate.wait_entered(10s));
   auto stopped = std::async(std::launch::async, [&] { s->stop(); });
@@ -345,7 +345,7 @@ TEST_CASE("the worker thread runs jobs as the clock moves and stop waits for the
 
   // Stopped: time moves on, nothing starts.
   const int before = quick_runs.count();
-  f.clock.set(at("2024-09-18T12:00:00Z"));
+  f.clock.set(scheduler_at("2024-09-18T12:00:00Z"));
   CHECK(s->run_due() == 0);
   CHECK(quick_runs.count() == before);
   std::lock_guard lock(finished_mutex);
@@ -353,7 +353,7 @@ TEST_CASE("the worker thread runs jobs as the clock moves and stop waits for the
 }
 
 TEST_CASE("configured jobs: ingest runs the sources, detect follows when data changed", "[scheduler]") {
-  Fixture f;
+  SchedulerFixture f;
   auto issues = config::check_text(R"(
 ingest:
   sources:
@@ -399,7 +399,7 @@ schedules:
 }
 
 TEST_CASE("the ingest job fails when a source fails, after the others landed", "[scheduler]") {
-  Fixture f;
+  SchedulerFixture f;
   auto issues = config::check_text(R"(
 ingest:
   sources:
@@ -422,7 +422,7 @@ ingest:
 }
 
 TEST_CASE("the approvals_sla job performs due escalations and reports them", "[scheduler]") {
-  Fixture f;
+  SchedulerFixture f;
   REQUIRE(config::check(testing::source_path("config/costbot.example.yaml"), &f.config).empty());
   approvals::Approvals engine(f.config, render::Templates(testing::source_path("templates")));
   approvals::RequestFacts facts;
@@ -449,7 +449,7 @@ TEST_CASE("the approvals_sla job performs due escalations and reports them", "[s
 }
 
 TEST_CASE("adding a job twice or running an unknown one is refused with its name", "[scheduler]") {
-  Fixture f;
+  SchedulerFixture f;
   auto s = f.make();
   s->add(job("ingest", "@hourly", [](JobContext&) {}));
   CHECK_THROWS_WITH(s->add(job("ingest", "@daily", [](JobContext&) {})), Catch::Contains("\"ingest\" is added twice"));

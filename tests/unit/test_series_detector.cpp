@@ -11,6 +11,7 @@
 #include "engine/detect/series_detector.hpp"
 #include "engine/detect/sliding_quantile.hpp"
 #include "engine/detect/small_medians.hpp"
+#include "engine/util/time.hpp"
 
 using namespace costbot::detect;
 
@@ -256,5 +257,57 @@ TEST_CASE("the many-series detector gives every lane exactly what the one-series
     }
     CHECK(batch.points() == kDays);
     if (options.shift_run > 0) CHECK(level_shifts > 0);  // the shift path was exercised
+  }
+}
+
+TEST_CASE("detect-series: is_anomaly is exactly anomaly_score >= 0.5, and daily input runs the daily cost detector",
+          "[detect][series]") {
+  auto check_consistent = [](const std::string& csv) {
+    int anomalies = 0;
+    std::istringstream lines(csv);
+    std::string line;
+    std::getline(lines, line);
+    while (std::getline(lines, line)) {
+      const auto flag = line.substr(line.rfind(',') + 1);
+      const auto head = line.substr(0, line.rfind(','));
+      const double score = std::stod(head.substr(head.rfind(',') + 1));
+      INFO(line);
+      CHECK((flag == "1") == (score >= 0.5));
+      anomalies += flag == "1";
+    }
+    return anomalies;
+  };
+  SECTION("generic: minutes apart, an alert holds off the next ones but stays the highest score") {
+    std::stringstream in, out;
+    in << "timestamp,value\n";
+    for (int i = 0; i < 600; ++i) in << 1700000000 + 60 * i << "," << (i >= 400 && i < 420 ? 50 : 10 + i % 3) << "\n";
+    auto r = detect_series_csv(in, out, {});
+    CHECK(r.profile == "generic");
+    CHECK(check_consistent(out.str()) >= 1);
+  }
+  SECTION("daily: a day apart (auto), with no dollar floor") {
+    std::stringstream in, out;
+    in << "timestamp,value\n";
+    const costbot::Day first = costbot::Day(std::chrono::year(2024) / 1 / 1);
+    for (int i = 0; i < 90; ++i) {
+      const costbot::Day d = first + std::chrono::days{i};
+      const double v = (costbot::weekday(d) == 0 || costbot::weekday(d) == 6 ? 6.0 : 10.0) * (1 + 0.02 * std::sin(i)) * (i == 70 ? 3 : 1);
+      in << costbot::format_day(d) << " 00:00:00," << v << "\n";
+    }
+    auto r = detect_series_csv(in, out, {});
+    CHECK(r.profile == "daily_cost");
+    CHECK(r.anomalies == 1);
+    CHECK(check_consistent(out.str()) == 1);
+    CHECK(out.str().find("2024-03-11 00:00:00,") != std::string::npos);
+    std::istringstream rows(out.str());
+    std::string line;
+    while (std::getline(rows, line))
+      if (line.rfind("2024-03-11", 0) == 0) CHECK(line.back() == '1');
+    SECTION("a dollar floor is applied only when asked") {
+      std::stringstream again(in.str()), sink;
+      SeriesCsvOptions o;
+      o.min_impact = 50;  // $20 of change is below it
+      CHECK(detect_series_csv(again, sink, o).anomalies == 0);
+    }
   }
 }

@@ -116,6 +116,70 @@ TEST_CASE("unattached storage: not attached for longer than the threshold", "[de
   CHECK_THAT(found[0].summary, Catch::Contains("20 days"));
 }
 
+TEST_CASE("unattached storage from the bill alone: a volume billed while no instance of its workload is",
+          "[detect][rules]") {
+  testing::TempDir dir;
+  auto db = storage::open_migrated(dir.file("r.db"));
+  testing::CostFixture fx(db);
+  // No usage metrics at all: only what a billing export says.
+  fx.add_resource("vol-ci", "Amazon EC2", "payments", "prod", R"({"application":"ci"})", "volume");
+  fx.add_resource("vol-web", "Amazon EC2", "payments", "prod", R"({"application":"web"})", "volume");
+  fx.add_resource("vol-loose", "Amazon EC2", "payments", "prod", "{}", "volume");  // no tag: cannot tell
+  fx.add_resource("i-web", "Amazon EC2", "payments", "prod", R"({"application":"web"})", "instance");
+  fx.add_resource("i-ci", "Amazon EC2", "payments", "prod", R"({"application":"ci"})", "instance");
+  cost_for(fx, "vol-ci", 6.4);
+  cost_for(fx, "vol-web", 3.2);
+  cost_for(fx, "vol-loose", 2.0);
+  cost_for(fx, "i-web", 48);
+  for (int i = 20; i < 30; ++i) {  // the CI server was stopped 20 days ago
+    testing::CostRow r(format_day(kToday - days{i}), 16, "payments");
+    r.resource = "i-ci";
+    fx.add(r);
+  }
+  auto config = rules_config("    - {id: orphans, kind: unattached_storage, thresholds: {min_days: 7}}\n");
+  run_detection(db, config, start_of(kToday) + 86400, kToday);
+  auto found = by_rule(db, "orphans");
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].resource == "vol-ci");
+  CHECK(found[0].impact_per_day == Approx(6.4));
+  CHECK_THAT(found[0].summary, Catch::Contains("no instance of its workload (application ci) was billed"));
+}
+
+TEST_CASE("idle resources from the bill alone: the same cost every day, nothing consumed", "[detect][rules]") {
+  testing::TempDir dir;
+  auto db = storage::open_migrated(dir.file("r.db"));
+  testing::CostFixture fx(db);
+  for (const auto* id : {"lb-idle", "lb-busy", "nat-varying", "lb-new", "i-app"})
+    fx.add_resource(id, "Elastic Load Balancing", "payments", "prod");
+  auto bill = [&](const std::string& id, int n, auto cost, double consumed, const std::string& unit) {
+    for (int i = 0; i < n; ++i) {
+      testing::CostRow r(format_day(kToday - days{i}), cost(i), "payments");
+      r.resource = id;
+      r.consumed = consumed;
+      r.unit = unit;
+      fx.add(r);
+    }
+  };
+  bill("lb-idle", 30, [](int) { return 16.2; }, 0, "LCU-Hrs");
+  bill("lb-busy", 30, [](int) { return 16.2; }, 40, "LCU-Hrs");
+  bill("nat-varying", 30, [](int i) { return 30.0 + (i % 3) * 2; }, 0, "GB");
+  bill("lb-new", 3, [](int) { return 16.2; }, 0, "LCU-Hrs");
+  bill("i-app", 30, [](int) { return 24.0; }, 0, "");  // no unit: the bill says nothing about use
+  auto config = rules_config("    - {id: idle-billed, kind: idle_resource}\n");
+  run_detection(db, config, start_of(kToday) + 86400, kToday);
+  auto found = by_rule(db, "idle-billed");
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].resource == "lb-idle");
+  CHECK(found[0].impact_per_day == Approx(16.2));
+  CHECK(found[0].kind == "idle_resource");
+  // Each rule says what it reads.
+  for (const auto& view : rule_views(db, config, kToday)) {
+    INFO(view.rule_id);
+    CHECK_FALSE(view.signals.empty());
+  }
+  CHECK_THAT(rule_views(db, config, kToday).back().signals, Catch::Contains("billing"));
+}
+
 TEST_CASE("oversized instances: low but not idle average utilization over a month", "[detect][rules]") {
   testing::TempDir dir;
   auto db = storage::open_migrated(dir.file("r.db"));
@@ -212,7 +276,7 @@ TEST_CASE("rules are data: each kind validates its own config and names the vali
   };
   CHECK_THAT(issues("    - {id: a, kind: idle_vm}\n"),
              Catch::Contains("detection.rules[0].kind: unknown value \"idle_vm\" (valid: idle_compute, unattached_storage, "
-                             "oversized_instance, unused_commitment, untagged_spend, off_hours_nonprod)"));
+                             "oversized_instance, unused_commitment, untagged_spend, off_hours_nonprod, idle_resource)"));
   CHECK_THAT(issues("    - {id: a, kind: idle_compute, thresholds: {max_cpu: 3}}\n"),
              Catch::Contains("detection.rules[0].thresholds.max_cpu: unknown threshold for kind idle_compute (valid: "
                              "max_cpu_percent, min_days)"));

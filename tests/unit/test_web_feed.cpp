@@ -3,6 +3,7 @@
 #include "bot/api/auth.hpp"
 #include "bot/web/web_feed.hpp"
 #include "engine/util/error.hpp"
+#include "engine/util/hash.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace costbot;
@@ -48,13 +49,6 @@ TEST_CASE("web posts: a newer version replaces the message in place, an older on
   CHECK(stored->posted_at == 100);
   CHECK(stored->updated_at == 110);
   REQUIRE(stored->actions.size() == 1);
-
-  // The copy is recorded like every channel's, so approval updates address it.
-  SQLite::Statement q(db.sql(), "SELECT channel, message_id FROM posted_messages WHERE subject = 'approval:7' AND channel_kind = 'web'");
-  REQUIRE(q.executeStep());
-  CHECK(q.getColumn(0).getString() == "approvals");
-  CHECK(q.getColumn(1).getString() == "approval:7");
-  CHECK_FALSE(q.executeStep());
 }
 
 TEST_CASE("web posts: a notice without a version is added to the message's notes", "[web]") {
@@ -116,8 +110,15 @@ TEST_CASE("web posts: a malformed payload is refused with the field named", "[we
 
 TEST_CASE("API tokens are matched exactly, whatever their position, and nothing else passes", "[api]") {
   config::ApiConfig api;
-  api.tokens.push_back({"ci", config::Secret("ci-token-0123456789abcdef", "test"), "", 0, 0});
-  api.tokens.push_back({"dash", config::Secret("dash-token-0123456789abcdef", "test"), "U1", 0, 0});
+  auto token = [](std::string name, std::string value, std::string actor) {
+    config::ApiToken t;
+    t.name = std::move(name);
+    t.sha256 = hash::sha256_hex(value);
+    t.actor = std::move(actor);
+    return t;
+  };
+  api.tokens.push_back(token("ci", "ci-token-0123456789abcdef", ""));
+  api.tokens.push_back(token("dash", "dash-token-0123456789abcdef", "U1"));
   CHECK(api::authenticate(api, "Bearer ci-token-0123456789abcdef").name == "ci");
   CHECK(api::authenticate(api, "bearer  dash-token-0123456789abcdef ").name == "dash");
   for (const char* bad : {"Bearer ci-token-0123456789abcde", "Bearer ci-token-0123456789abcdefX", "Bearer ",

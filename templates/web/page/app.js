@@ -6,12 +6,15 @@
 (() => {
   const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
   const pollMs = Math.max(500, Number(document.querySelector('meta[name="poll-ms"]').content) || 3000);
+  // The page acts as the signed-in person; only a grant (access.act_for) lets it act for another.
+  const userId = document.querySelector('meta[name="user-id"]').content;
+  const actsForOthers = document.querySelector('meta[name="acts-for-others"]').content === "true";
   const state = {
     personas: [],
     persona: (location.hash.match(/persona=([\w:.-]+)/) || [])[1] || "",
     approvalsFeed: "approvals",
     currency: "USD",
-    actorFor: new Map(),     // approval subject -> the approver the page acts as
+    actorFor: new Map(),     // approval subject -> the approver the page acts for (with a grant)
     rejecting: new Map(),    // approval subject -> reason typed so far (reject form open)
     messages: new Map(),     // subject -> {text, ok}
     drawn: new Map(),        // card key -> what it was drawn from (redraw only on change)
@@ -81,6 +84,7 @@
   }
   async function getJSON(url) {
     const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
+    if (response.status === 401) { location.assign("/"); throw new Error("signed out"); }
     if (!response.ok) throw new Error(await errorText(response));
     return response.json();
   }
@@ -129,7 +133,7 @@
   function actionButtons(actions, key) {
     return (actions || []).map((a) => el("button", {
       class: `act ${a.verb === "approve" || a.verb === "ack" ? "primary" : ""}`, data: { verb: a.verb },
-      onclick: () => click(a.subject, { verb: a.verb, subject: a.subject, actor: "web-user" }, key),
+      onclick: () => click(a.subject, { verb: a.verb, subject: a.subject }, key),
     }, a.label || a.verb));
   }
 
@@ -212,26 +216,34 @@
     let actions = null;
     if (v.is_open && v.current) {
       const pending = v.current.pending || [];
-      if (!state.actorFor.has(subject) && pending.length) state.actorFor.set(subject, pending[0].user);
-      const chosen = state.actorFor.get(subject) || "";
-      const select = el("select", { "aria-label": "Act as", data: { testid: "actor" },
-        onchange: (e) => state.actorFor.set(subject, e.target.value) },
-      pending.map((p) => el("option", { value: p.user, selected: p.user === chosen }, p.name)),
-      el("option", { value: "web-user", selected: chosen === "web-user" }, "someone else (web-user)"));
       const target = `approval:${v.current.button_value}`;
-      const actor = () => state.actorFor.get(subject) || "web-user";
+      // With a grant the page offers the stage's pending approvers to act for; otherwise it is you.
+      let chooser = null;
+      if (actsForOthers) {
+        if (!state.actorFor.has(subject) && pending.length) state.actorFor.set(subject, pending[0].user);
+        const chosen = state.actorFor.get(subject) || userId;
+        const select = el("select", { "aria-label": "Act for", data: { testid: "actor" },
+          onchange: (e) => state.actorFor.set(subject, e.target.value) },
+        pending.map((p) => el("option", { value: p.user, selected: p.user === chosen }, p.name)),
+        el("option", { value: userId, selected: chosen === userId }, "myself"));
+        chooser = el("label", {}, "Act for ", select);
+      }
+      const actingFor = () => {
+        const who = actsForOthers ? state.actorFor.get(subject) : "";
+        return who && who !== userId ? { acting_for: who } : {};
+      };
       const buttons = [
-        el("label", {}, "Act as ", select),
+        chooser,
         el("button", { class: "act primary", data: { verb: "approve" },
-          onclick: () => click(subject, { verb: "approve", subject: target, actor: actor(), feed: post.feed }, subject) }, "Approve"),
+          onclick: () => click(subject, { verb: "approve", subject: target, feed: post.feed, ...actingFor() }, subject) }, "Approve"),
         el("button", { class: "act danger", data: { verb: "reject" },
           onclick: () => { state.rejecting.set(subject, state.rejecting.get(subject) || ""); redrawApproval(post); } }, "Reject"),
       ];
       if (v.finding_id)
         buttons.push(el("button", { class: "act", data: { verb: "not_anomaly" },
-          onclick: () => click(subject, { verb: "not_anomaly", subject: `finding:${v.finding_id}`, actor: actor(), feed: post.feed }, subject) },
+          onclick: () => click(subject, { verb: "not_anomaly", subject: `finding:${v.finding_id}`, feed: post.feed }, subject) },
         "Not an anomaly"));
-      actions = el("div", { class: "actions" }, buttons);
+      actions = el("div", { class: "actions" }, buttons.filter(Boolean));
       if (state.rejecting.has(subject)) {
         const input = el("input", { type: "text", placeholder: "Why? (the requester sees this)", value: state.rejecting.get(subject),
           "aria-label": "Reject reason", data: { testid: "reject-reason" }, oninput: (e) => state.rejecting.set(subject, e.target.value) });
@@ -240,7 +252,7 @@
             const reason = (state.rejecting.get(subject) || "").trim();
             if (!reason) { state.messages.set(subject, { text: "Give a reason to reject.", ok: false }); redrawMessage(subject); return; }
             state.rejecting.delete(subject);
-            click(subject, { verb: "reject", subject: target, actor: actor(), reason, feed: post.feed }, subject);
+            click(subject, { verb: "reject", subject: target, reason, feed: post.feed, ...actingFor() }, subject);
           } }, "Reject with this reason"),
           el("button", { class: "act", onclick: () => { state.rejecting.delete(subject); redrawApproval(post); } }, "Cancel")));
       }
@@ -344,6 +356,12 @@
       state.busy = false;
     }
   }
+
+  document.getElementById("logout").addEventListener("click", async () => {
+    await fetch("/auth/logout", { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken },
+      body: "{}" });
+    location.assign("/");
+  });
 
   refresh();
   setInterval(refresh, pollMs);

@@ -1,4 +1,4 @@
-#include "adapters/teams/openid.hpp"
+#include "adapters/jose/jwks.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -13,22 +13,18 @@
 
 #include "engine/util/error.hpp"
 #include "engine/util/hash.hpp"
+#include "engine/util/json_fields.hpp"
 #include "engine/util/strings.hpp"
 
-namespace costbot::teams {
+namespace costbot::jose {
 namespace json = boost::json;
 namespace {
 
-json::object parse_object(std::string_view text, const char* what) {
+json::object parse_openid_document(std::string_view text, const char* what) {
   boost::system::error_code ec;
   auto value = json::parse(text, ec);
   if (ec || !value.is_object()) throw invalid_input(std::string(what) + " is not a JSON object");
   return std::move(value.as_object());
-}
-
-std::string str(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
 std::vector<std::string> strings(const json::object& o, std::string_view key) {
@@ -72,8 +68,8 @@ std::unique_ptr<BIGNUM, BnFree> big_number(std::string_view base64url, const cha
 }  // namespace
 
 OpenIdMetadata parse_openid_metadata(std::string_view text) {
-  auto o = parse_object(text, "OpenID metadata");
-  OpenIdMetadata m{str(o, "issuer"), str(o, "jwks_uri"), strings(o, "id_token_signing_alg_values_supported")};
+  auto o = parse_openid_document(text, "OpenID metadata");
+  OpenIdMetadata m{json_string(o, "issuer"), json_string(o, "jwks_uri"), strings(o, "id_token_signing_alg_values_supported")};
   if (!text::starts_with_icase(m.jwks_uri, "https://") && !text::starts_with_icase(m.jwks_uri, "http://"))
     throw invalid_input("OpenID metadata has no http(s) jwks_uri");
   return m;
@@ -107,20 +103,20 @@ std::string rsa_public_key_pem(std::string_view n_base64url, std::string_view e_
 }
 
 std::vector<SigningKey> parse_jwks(std::string_view text) {
-  auto o = parse_object(text, "JWKS");
+  auto o = parse_openid_document(text, "JWKS");
   auto* keys = o.if_contains("keys");
   if (!keys || !keys->is_array()) throw invalid_input("JWKS has no \"keys\" array");
   std::vector<SigningKey> out;
   for (const auto& item : keys->as_array()) {
     if (!item.is_object()) continue;
     const auto& k = item.as_object();
-    if (str(k, "kty") != "RSA") continue;
-    if (auto use = str(k, "use"); !use.empty() && use != "sig") continue;
-    if (auto alg = str(k, "alg"); !alg.empty() && alg != "RS256") continue;
-    auto kid = str(k, "kid");
+    if (json_string(k, "kty") != "RSA") continue;
+    if (auto use = json_string(k, "use"); !use.empty() && use != "sig") continue;
+    if (auto alg = json_string(k, "alg"); !alg.empty() && alg != "RS256") continue;
+    auto kid = json_string(k, "kid");
     if (kid.empty()) continue;
     try {
-      out.push_back({kid, rsa_public_key_pem(str(k, "n"), str(k, "e")), strings(k, "endorsements")});
+      out.push_back({kid, rsa_public_key_pem(json_string(k, "n"), json_string(k, "e")), strings(k, "endorsements")});
     } catch (const Error&) {
       continue;  // one unusable key does not take the others down
     }
@@ -128,4 +124,4 @@ std::vector<SigningKey> parse_jwks(std::string_view text) {
   return out;
 }
 
-}  // namespace costbot::teams
+}  // namespace costbot::jose

@@ -1,0 +1,19 @@
+#include "adapters/teams/message_render.hpp"
+
+#include "adapters/teams/adaptive_card.hpp"
+
+namespace costbot::teams {
+
+const messages::TextStyle& text_style() { return messages::plain_style(); }
+
+boost::json::object render_message_activity(const render::Templates& templates, const messages::Message& message,
+                                            bool edit) {
+  if (message.is_reply()) {
+    auto reply = messages::reply_of(message);
+    return edit ? card_activity(render_card(reply), reply.summary()) : render_activity(reply);
+  }
+  auto rendered = messages::render_template(templates, "teams", message, text_style());
+  return card_activity(rendered.json.is_object() ? rendered.json.as_object() : boost::json::object{});
+}
+
+}  // namespace costbot::teams
