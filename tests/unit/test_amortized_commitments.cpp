@@ -107,7 +107,7 @@ TEST_CASE("AWS CUR 2.0: RIFee and SavingsPlanRecurringFee unused amounts feed th
       "savings_plan_savings_plan_a_r_n,savings_plan_savings_plan_effective_cost,savings_plan_total_commitment_to_date,"
       "savings_plan_used_commitment\n";
   for (int i = 0; i < 7; ++i) {
-    auto day = format_day(kToday - days{i}) + "T00:00:00Z";
+    auto day = format_day(kAmortizedToday - days{i}) + "T00:00:00Z";
     auto line = [&](const std::string& cost, const std::string& type, const std::string& resource, const std::string& rest) {
       csv += "111122223333,2024-09-01T00:00:00Z," + day + "," + cost + "," + type + ",USD,111122223333,AmazonEC2," +
              resource + "," + rest + "\n";
@@ -120,7 +120,7 @@ TEST_CASE("AWS CUR 2.0: RIFee and SavingsPlanRecurringFee unused amounts feed th
     line("50", "SavingsPlanRecurringFee", "", ",,,," + sp + ",,50,45");
     line("-45", "SavingsPlanNegation", "i-b", ",,,," + sp + ",,,");
   }
-  ManualClock clock(start_of(kToday) + 3600);
+  ManualClock clock(start_of(kAmortizedToday) + 3600);
   auto result = ingest::ingest_file(db, config, ingest::SourceType::cur, dir.write("cur2.csv", csv), clock);
   INFO(result.error);
   REQUIRE(result.status == ingest::RunStatus::succeeded);
@@ -134,7 +134,7 @@ TEST_CASE("AWS CUR 2.0: RIFee and SavingsPlanRecurringFee unused amounts feed th
   CHECK(effective(ri) == Approx(7 * 40));
   CHECK(effective(sp) == Approx(7 * 50));
 
-  detect::run_detection(db, config, start_of(kToday) + 86400, kToday);
+  detect::run_detection(db, config, start_of(kAmortizedToday) + 86400, kAmortizedToday);
   auto found = commitment_findings(db);
   REQUIRE(found.size() == 1);
   CHECK(found[0].resource == ri);
