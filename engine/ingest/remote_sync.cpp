@@ -275,9 +275,18 @@ std::vector<CheckStep> RemoteSource::check() {
   const auto& part = newest.parts.front();
   try {
     auto stream = gunzip_if_compressed(open(part, 0), part.key);
+    // Streams hand over what they have (a generated API answer may give a few bytes per read):
+    // read until the first line is whole, the stream ends or 64 KiB arrived.
     std::string buffer(64 << 10, '\0');
-    std::size_t got = stream->read(buffer.data(), buffer.size());
-    auto header_end = buffer.find('\n');
+    std::size_t got = 0;
+    std::string::size_type header_end = std::string::npos;
+    while (got < buffer.size()) {
+      std::size_t n = stream->read(buffer.data() + got, buffer.size() - got);
+      if (n == 0) break;
+      got += n;
+      header_end = std::string_view(buffer.data(), got).find('\n');
+      if (header_end != std::string::npos) break;
+    }
     steps.push_back({"read " + part.key, true,
                      std::to_string(got) + " bytes; first line: " +
                          buffer.substr(0, std::min<std::size_t>(header_end == std::string::npos ? got : header_end, 160))});

@@ -82,7 +82,7 @@ TEST_CASE("AssumeRole with an ExternalId, signed with the base keys, gives worki
     CHECK(c.access_key_id.starts_with("ASIA"));
     CHECK_FALSE(c.session_token.empty());
     CHECK(c.expires_at > x.clock.now());
-    CHECK_THAT(provider->describe(), Catch::Contains(kRole) && Catch::Contains("environment variables"));
+    CHECK_THAT(provider->describe(), Catch::Contains(kRole) && Catch::Contains("default AWS credential chain"));
     CHECK(x.signed_call(c).status == 200);
     CHECK(x.stat("sts", "AssumeRole") == 1);
     auto seen = x.fakes.stats().at("external_ids").as_array();

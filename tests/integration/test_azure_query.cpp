@@ -190,6 +190,7 @@ TEST_CASE("Cost Management query: a missing role is named, a nextLink to another
 TEST_CASE("one subscription from its export and the Query API is counted once: the export wins its days", "[azure-query]") {
   QueryFixture x;
   testing::IngestFixture f;
+  const double eur = f.config.currency.rates.at("EUR");  // stored in the example config's base currency (USD)
   // The export of sub-1 covers June 1 only (exports lag the API by a day or more), with its own figure.
   const std::string header = "BillingAccountId,BillingPeriodStartDate,Date,CostInBillingCurrency,BillingCurrency,SubscriptionId,MeterCategory,ChargeType\n";
   REQUIRE(f.ingest(ingest::SourceType::azure, f.dir.write("export-a.csv", header + "ea-1,2024-06-01,2024-06-01,100,EUR,sub-1,Virtual Machines,Usage\n"))
@@ -210,8 +211,8 @@ TEST_CASE("one subscription from its export and the Query API is counted once: t
   };
   CHECK(sync_query() == ingest::RunStatus::succeeded);
   // June 1: the export's 100 (not the API's 150.75); June 2: the API's 99.
-  CHECK(testing::billed_total(f.db, "sub_account_id = 'sub-1'") == Approx(100 + 99));
-  CHECK(testing::billed_total(f.db, "sub_account_id = 'sub-1' AND day = '2024-06-01'") == Approx(100));
+  CHECK(testing::billed_total(f.db, "sub_account_id = 'sub-1'") == Approx(eur * (100 + 99)));
+  CHECK(testing::billed_total(f.db, "sub_account_id = 'sub-1' AND day = '2024-06-01'") == Approx(eur * (100)));
   std::vector<std::string> shown;
   for (const auto& c : query::cost_sources(f.db, query::Dimension::account, query::between(*parse_day("2024-06-01"), *parse_day("2024-06-10"))))
     if (c.key == "sub-1") shown.push_back(c.label() + " " + format_day(c.first) + ".." + format_day(c.last));
@@ -225,12 +226,12 @@ TEST_CASE("one subscription from its export and the Query API is counted once: t
                    f.dir.write("export-b.csv", header + "ea-1,2024-06-01,2024-06-01,100,EUR,sub-1,Virtual Machines,Usage\n"
                                                         "ea-1,2024-06-01,2024-06-02,95,EUR,sub-1,Virtual Machines,Usage\n"))
               .status == ingest::RunStatus::succeeded);
-  CHECK(testing::billed_total(f.db, "sub_account_id = 'sub-1'") == Approx(100 + 95));
+  CHECK(testing::billed_total(f.db, "sub_account_id = 'sub-1'") == Approx(eur * (100 + 95)));
   x.june_2_cost = 97.5;
   x.credential = std::make_unique<identity::EntraCredential>(
       x.http, identity::resolve_entra_options(x.entra_options(), [](const std::string&) { return std::string(); }), x.clock);
   CHECK(sync_query() == ingest::RunStatus::succeeded);  // ingested again, not skipped
-  CHECK(testing::billed_total(f.db, "sub_account_id = 'sub-1'") == Approx(100 + 95));
+  CHECK(testing::billed_total(f.db, "sub_account_id = 'sub-1'") == Approx(eur * (100 + 95)));
 }
 
 TEST_CASE("costbot sources check, Query API: authenticates, lists, reads a page, and names a missing role", "[azure-query][cli]") {
@@ -279,6 +280,7 @@ TEST_CASE("costbot sources check, Query API: authenticates, lists, reads a page,
 TEST_CASE("Azure's FOCUS export names the subscription /subscriptions/ID: still the same account as the Query API's", "[azure-query]") {
   QueryFixture x;
   testing::IngestFixture f;
+  const double eur = f.config.currency.rates.at("EUR");  // stored in the example config's base currency (USD)
   // Microsoft's FOCUS export: SubAccountId is the subscription's resource id, here in upper case.
   REQUIRE(f.ingest(ingest::SourceType::focus,
                    f.dir.write("focus.csv", "BilledCost,EffectiveCost,ChargePeriodStart,BillingPeriodStart,ChargeCategory,ProviderName,"
@@ -296,6 +298,6 @@ TEST_CASE("Azure's FOCUS export names the subscription /subscriptions/ID: still 
   REQUIRE(results.size() == 1);
   CHECK(results[0].status == ingest::RunStatus::succeeded);
   // June 1 from the export only; June 2 from the API.
-  CHECK(testing::billed_total(f.db, "day = '2024-06-01'") == Approx(100));
-  CHECK(testing::billed_total(f.db, "day = '2024-06-02'") == Approx(99));
+  CHECK(testing::billed_total(f.db, "day = '2024-06-01'") == Approx(eur * (100)));
+  CHECK(testing::billed_total(f.db, "day = '2024-06-02'") == Approx(eur * (99)));
 }

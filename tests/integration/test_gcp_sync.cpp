@@ -118,7 +118,7 @@ TEST_CASE("costbot sources check, BigQuery export: authenticates, lists, reads a
   GcpSyncFixture x;
   x.bq.add_rows({usage("2024-06-01", "2024-06-02", 7.0), usage("2024-06-02", "2024-06-03", 8.0)});
   // A second identity that may read the table but not run query jobs.
-  testing::GoogleServiceAccount reader{"reader@acme-billing.iam.gserviceaccount.com", &x.key, false};
+  testing::GoogleServiceAccount reader{"reader@acme-billing.iam.gserviceaccount.com", &testing::test_rsa_key("bq-reader-key"), false};  // its own key: the fake finds the account by key id
   x.auth.add_service_account(reader);
   x.bq.grant(reader.email, false, true);
   auto reader_key_file = x.f.dir.write("reader.json", x.auth.key_file_json(reader, "acme-billing"));
