@@ -373,27 +373,21 @@ struct Client::Impl {
     co_return r;
   }
 
-  net::awaitable<Response> call(Request request, CallOptions call) {
-    Url url = parse_url(request.url);
-    if (!url.tls()) {
-      bool allowed = options.plain_http == PlainHttp::allow ||
-                     (options.plain_http == PlainHttp::loopback && (is_loopback_host(url.host) || is_metadata_host(url.host)));
-      if (!allowed)
-        throw NetworkError("plain http to " + url.origin() + " is not allowed (http_client.plain_http); use https",
-                           false, false);
-    }
-    bool idempotent = call.idempotency == Idempotency::idempotent ||
-                      (call.idempotency == Idempotency::by_method &&
-                       (request.method == "GET" || request.method == "HEAD" || request.method == "PUT" ||
-                        request.method == "DELETE" || request.method == "OPTIONS"));
-    int max_attempts = std::max(1, call.max_attempts.value_or(options.max_attempts));
-    auto timeout = call.request_timeout.value_or(options.request_timeout);
-    auto max_wait = call.max_retry_wait.value_or(options.max_retry_wait);
+  void require_allowed_scheme(const Url& url) const {
+    if (url.tls()) return;
+    bool allowed = options.plain_http == PlainHttp::allow ||
+                   (options.plain_http == PlainHttp::loopback && (is_loopback_host(url.host) || is_metadata_host(url.host)));
+    if (!allowed)
+      throw NetworkError("plain http to " + url.origin() + " is not allowed (http_client.plain_http); use https", false,
+                         false);
+  }
 
-    auto proxy = proxy_settings.proxy_for(url);
+  // The request as it goes on the wire. Through a proxy, plain http asks in absolute form (with the
+  // proxy's credentials); https goes through a tunnel as usual.
+  bhttp::request<bhttp::string_body> wire_request(Request& request, const Url& url,
+                                                  const std::optional<ProxyEndpoint>& proxy) const {
     bhttp::request<bhttp::string_body> req;
     req.method_string(request.method);
-    // Through a proxy, plain http asks in absolute form; https goes through a tunnel as usual.
     req.target(proxy && !url.tls() ? url.origin() + url.target : url.target);
     req.version(11);
     bool default_port = (url.tls() && url.port == "443") || (!url.tls() && url.port == "80");
@@ -405,6 +399,22 @@ struct Client::Impl {
     req.body() = std::move(request.body);
     req.keep_alive(true);
     req.prepare_payload();
+    return req;
+  }
+
+  net::awaitable<Response> call(Request request, CallOptions call) {
+    Url url = parse_url(request.url);
+    require_allowed_scheme(url);
+    bool idempotent = call.idempotency == Idempotency::idempotent ||
+                      (call.idempotency == Idempotency::by_method &&
+                       (request.method == "GET" || request.method == "HEAD" || request.method == "PUT" ||
+                        request.method == "DELETE" || request.method == "OPTIONS"));
+    int max_attempts = std::max(1, call.max_attempts.value_or(options.max_attempts));
+    auto timeout = call.request_timeout.value_or(options.request_timeout);
+    auto max_wait = call.max_retry_wait.value_or(options.max_retry_wait);
+
+    auto proxy = proxy_settings.proxy_for(url);
+    auto req = wire_request(request, url, proxy);
 
     net::steady_timer timer(co_await net::this_coro::executor);
     bool stale_retry_used = false;
@@ -454,29 +464,14 @@ struct Client::Impl {
   // Retries like call() until an answer worth handing over arrives; its body stays on the wire.
   net::awaitable<std::shared_ptr<BodyStream::State>> open_stream(Request request, CallOptions call) {
     Url url = parse_url(request.url);
-    if (!url.tls() && !(options.plain_http == PlainHttp::allow ||
-                        (options.plain_http == PlainHttp::loopback && (is_loopback_host(url.host) || is_metadata_host(url.host)))))
-      throw NetworkError("plain http to " + url.origin() + " is not allowed (http_client.plain_http); use https", false,
-                         false);
+    require_allowed_scheme(url);
     bool idempotent = call.idempotency == Idempotency::idempotent ||
                       (call.idempotency == Idempotency::by_method && (request.method == "GET" || request.method == "HEAD"));
     int max_attempts = std::max(1, call.max_attempts.value_or(options.max_attempts));
     auto timeout = call.request_timeout.value_or(options.request_timeout);
     auto max_wait = call.max_retry_wait.value_or(options.max_retry_wait);
     auto proxy = proxy_settings.proxy_for(url);
-    bhttp::request<bhttp::string_body> req;
-    req.method_string(request.method);
-    req.target(proxy && !url.tls() ? url.origin() + url.target : url.target);
-    req.version(11);
-    bool default_port = (url.tls() && url.port == "443") || (!url.tls() && url.port == "80");
-    req.set(bhttp::field::host, default_port ? url.host : url.host + ":" + url.port);
-    req.set(bhttp::field::user_agent, options.user_agent);
-    if (!request.content_type.empty()) req.set(bhttp::field::content_type, request.content_type);
-    for (const auto& [name, value] : request.headers) req.set(name, value);
-    if (proxy && !url.tls() && !proxy->authorization.empty()) req.set(bhttp::field::proxy_authorization, proxy->authorization);
-    req.body() = std::move(request.body);
-    req.keep_alive(true);
-    req.prepare_payload();
+    auto req = wire_request(request, url, proxy);
     const std::string pool_key = proxy ? proxy->display() + " " + url.origin() : url.origin();
     const std::string what = request.method + " " + url.origin() + url.target;
 

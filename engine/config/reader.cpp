@@ -244,29 +244,42 @@ bool Reader::secret(const std::string& key, Secret& out, const std::string& fall
   return false;
 }
 
-bool Reader::string_map(const std::string& key, std::map<std::string, std::string>& out) {
+std::optional<YAML::Node> Reader::mapping(const std::string& key, const char* expected) {
   auto v = get(key, false);
-  if (!v.IsDefined()) return false;
+  if (!v.IsDefined()) return std::nullopt;
   if (!v.IsMap()) {
-    type_error(key, v, "a mapping");
-    return false;
+    type_error(key, v, expected);
+    return std::nullopt;
   }
+  return v;
+}
+
+bool Reader::each_entry(const std::string& key, const YAML::Node& map,
+                        const std::function<bool(const std::string& name, const YAML::Node& value)>& each) {
   bool ok = true;
-  for (const auto& kv : v) {
+  for (const auto& kv : map) {
     std::string name;
     if (!key_name(kv.first, name)) {
       issues_.add(path_of(key), "a key must be a plain name, got " + describe(kv.first));
       ok = false;
       continue;
     }
-    if (!kv.second.IsScalar()) {
-      issues_.add(path_of(key) + "." + name, "expected a string, got " + describe(kv.second));
-      ok = false;
-      continue;
-    }
-    out[name] = kv.second.Scalar();
+    ok = each(name, kv.second) && ok;
   }
   return ok;
+}
+
+bool Reader::string_map(const std::string& key, std::map<std::string, std::string>& out) {
+  auto map = mapping(key, "a mapping");
+  if (!map) return false;
+  return each_entry(key, *map, [&](const std::string& name, const YAML::Node& value) {
+    if (!value.IsScalar()) {
+      issues_.add(path_of(key) + "." + name, "expected a string, got " + describe(value));
+      return false;
+    }
+    out[name] = value.Scalar();
+    return true;
+  });
 }
 
 bool Reader::numbers(const std::string& key, std::vector<double>& out, bool required) {
@@ -292,50 +305,24 @@ bool Reader::numbers(const std::string& key, std::vector<double>& out, bool requ
 }
 
 bool Reader::string_lists(const std::string& key, std::map<std::string, std::vector<std::string>>& out) {
-  auto v = get(key, false);
-  if (!v.IsDefined()) return false;
-  if (!v.IsMap()) {
-    type_error(key, v, "a mapping of names to lists");
-    return false;
-  }
-  Reader inner(v, path_of(key), issues_);
-  bool ok = true;
-  for (const auto& kv : v) {
-    std::string name;
-    if (!key_name(kv.first, name)) {
-      issues_.add(path_of(key), "a key must be a plain name, got " + describe(kv.first));
-      ok = false;
-      continue;
-    }
-    ok = inner.strings(name, out[name]) && ok;
-  }
-  return ok;
+  auto map = mapping(key, "a mapping of names to lists");
+  if (!map) return false;
+  Reader inner(*map, path_of(key), issues_);
+  return each_entry(key, *map, [&](const std::string& name, const YAML::Node&) { return inner.strings(name, out[name]); });
 }
 
 bool Reader::number_map(const std::string& key, std::map<std::string, double>& out) {
-  auto v = get(key, false);
-  if (!v.IsDefined()) return false;
-  if (!v.IsMap()) {
-    type_error(key, v, "a mapping");
-    return false;
-  }
-  bool ok = true;
-  for (const auto& kv : v) {
-    std::string name;
-    if (!key_name(kv.first, name)) {
-      issues_.add(path_of(key), "a key must be a plain name, got " + describe(kv.first));
-      ok = false;
-      continue;
-    }
-    auto parsed = kv.second.IsScalar() ? text::parse_double(kv.second.Scalar()) : std::nullopt;
+  auto map = mapping(key, "a mapping");
+  if (!map) return false;
+  return each_entry(key, *map, [&](const std::string& name, const YAML::Node& value) {
+    auto parsed = value.IsScalar() ? text::parse_double(value.Scalar()) : std::nullopt;
     if (!parsed) {
-      issues_.add(path_of(key) + "." + name, "expected a number, got " + describe(kv.second));
-      ok = false;
-      continue;
+      issues_.add(path_of(key) + "." + name, "expected a number, got " + describe(value));
+      return false;
     }
     out[name] = *parsed;
-  }
-  return ok;
+    return true;
+  });
 }
 
 Reader Reader::section(const std::string& key, bool required) {

@@ -67,6 +67,12 @@ class Reader {
  private:
   YAML::Node get(const std::string& key, bool required);
   void type_error(const std::string& key, const YAML::Node& value, const char* expected);
+  // The mapping at key; nothing when absent or (reported) not a mapping.
+  std::optional<YAML::Node> mapping(const std::string& key, const char* expected);
+  // Calls `each` for every entry of `map` (the mapping at key) whose key is a plain name; false
+  // when a key is not one or `each` refused its entry. Every entry is visited either way.
+  bool each_entry(const std::string& key, const YAML::Node& map,
+                  const std::function<bool(const std::string& name, const YAML::Node& value)>& each);
 
   YAML::Node node_;
   std::string path_;

@@ -5,13 +5,7 @@
 
 #include "engine/detect/small_medians.hpp"
 
-// Multiply and add round separately in every build, so one lane and eight lanes (and the AVX-512,
-// AVX2 and SSE2 builds of the step) give the same bits.
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+#include "engine/detect/exact_arithmetic.hpp"  // last: it changes how the code below compiles
 
 namespace costbot::detect {
 namespace {

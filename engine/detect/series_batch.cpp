@@ -15,13 +15,7 @@
 
 #include "engine/detect/small_medians.hpp"
 
-// Multiply and add round separately, as in SeriesDetector (fused multiply-add would round once
-// and the lanes would drift from the one-series detector in the last bits).
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+#include "engine/detect/exact_arithmetic.hpp"  // last: it changes how the code below compiles
 
 namespace costbot::detect {
 namespace {

@@ -6,13 +6,7 @@
 
 #include "engine/detect/small_medians.hpp"
 
-// Multiply and add round separately, as in the many-series detector (series_batch.cpp), even in a
-// build for a CPU with fused multiply-add: the two must agree bit for bit.
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+#include "engine/detect/exact_arithmetic.hpp"  // last: it changes how the code below compiles
 
 namespace costbot::detect {
 namespace {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "engine/util/glob.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::ingest {
@@ -12,30 +13,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::size_t kTagCacheLimit = 20000;
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-// Case-insensitive glob (* and ?) without allocating: resource names and services differ in case
-// between providers and exports.
-bool glob_match_icase(std::string_view pattern, std::string_view text) {
-  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || lower(pattern[p]) == lower(text[t]))) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
 
 std::string value_text(const json::value& v) {
   if (v.is_string()) return std::string(v.get_string());
@@ -173,18 +150,18 @@ std::shared_ptr<const NormalizedTags> Normalizer::parse_tags(const CostRecord& r
 std::string_view Normalizer::attribute(const CostRecord& r, const NormalizedTags& tags) const {
   for (std::size_t i = 0; i < config_.attribution.size(); ++i) {
     const auto& rule = config_.attribution[i];
-    if (!rule.provider.empty() && !glob_match_icase(rule.provider, r.provider)) continue;
+    if (!rule.provider.empty() && !text::glob_match_icase(rule.provider, r.provider)) continue;
     bool matched;
     if (!rule.tag.empty()) {
       if (!tags.tag_rule_team[i].empty()) return tags.tag_rule_team[i];
       continue;
     } else if (!rule.account.empty()) {
-      matched = glob_match_icase(rule.account, r.sub_account_id) || glob_match_icase(rule.account, r.sub_account_name);
+      matched = text::glob_match_icase(rule.account, r.sub_account_id) || text::glob_match_icase(rule.account, r.sub_account_name);
     } else if (!rule.name_pattern.empty()) {
-      matched = (!r.resource_id.empty() && glob_match_icase(rule.name_pattern, r.resource_id)) ||
-                (!r.resource_name.empty() && glob_match_icase(rule.name_pattern, r.resource_name));
+      matched = (!r.resource_id.empty() && text::glob_match_icase(rule.name_pattern, r.resource_id)) ||
+                (!r.resource_name.empty() && text::glob_match_icase(rule.name_pattern, r.resource_name));
     } else if (!rule.service.empty()) {
-      matched = glob_match_icase(rule.service, r.service_name);
+      matched = text::glob_match_icase(rule.service, r.service_name);
     } else {
       matched = true;  // the default rule: just a team
     }

@@ -1,5 +1,7 @@
 #include "engine/util/strings.hpp"
 
+#include "engine/util/glob.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -130,10 +132,13 @@ std::optional<std::string> closest(std::string_view word, const std::vector<std:
   return std::nullopt;
 }
 
-bool glob_match(std::string_view pattern, std::string_view text) {
+namespace {
+// * and ? without allocating; `same` compares a pattern character with a text character.
+template <class Same>
+bool glob_match_by(std::string_view pattern, std::string_view text, Same same) {
   std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
   while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+    if (p < pattern.size() && (pattern[p] == '?' || same(pattern[p], text[t]))) {
       ++p;
       ++t;
     } else if (p < pattern.size() && pattern[p] == '*') {
@@ -148,6 +153,15 @@ bool glob_match(std::string_view pattern, std::string_view text) {
   }
   while (p < pattern.size() && pattern[p] == '*') ++p;
   return p == pattern.size();
+}
+}  // namespace
+
+bool glob_match(std::string_view pattern, std::string_view text) {
+  return glob_match_by(pattern, text, [](char a, char b) { return a == b; });
+}
+
+bool glob_match_icase(std::string_view pattern, std::string_view text) {
+  return glob_match_by(pattern, text, [](char a, char b) { return ascii_lower(a) == ascii_lower(b); });
 }
 
 }  // namespace costbot::text
