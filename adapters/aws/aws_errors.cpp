@@ -62,6 +62,12 @@ http::RemoteError explain_aws_failure(int status, const std::string& body, const
     return http::RemoteError(K::unauthorized, with_detail("AWS does not know the access key id in use (deleted, "
                                                           "inactive, or from another partition)"),
                              false, std::nullopt, code);
+  if (code == "InvalidIdentityToken" || code == "IDPRejectedClaim" || code == "IDPCommunicationError")
+    return http::RemoteError(K::unauthorized,
+                             with_detail("the web identity token was refused (" + code +
+                                         "): expired, or from an issuer / audience the role's trust policy does not "
+                                         "accept"),
+                             code == "IDPCommunicationError", std::nullopt, code);
   if (code == "NoSuchBucket")
     return http::RemoteError(K::not_found, with_detail("bucket not found: check the bucket name in the location"),
                              false, std::nullopt, code);
@@ -72,7 +78,7 @@ http::RemoteError explain_aws_failure(int status, const std::string& body, const
     return http::RemoteError(K::invalid_input,
                              with_detail("the bucket is in another region" +
                                          (region.empty() ? std::string() : " (" + region + ")") +
-                                         ": set region= in the location"),
+                                         ": set the source's options.region (region= in a command-line URL)"),
                              false, std::nullopt, code);
   if (code == "PreconditionFailed" || status == 412)
     return http::RemoteError(K::conflict, with_detail("the object changed while it was being read (ETag differs)"),

@@ -251,6 +251,12 @@ std::shared_ptr<CredentialProvider> container_provider(http::Client& client, con
     http::CallOptions call;
     call.request_timeout = std::chrono::seconds(2);
     auto r = client.send(std::move(req), call);
+    if (r.status == 401 || r.status == 403)
+      throw http::error_for_status(r, "container credentials endpoint refused the authorization token (from " +
+                                          std::string(!token_file.empty() ? "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
+                                                      : token.empty()     ? "nowhere: none is set"
+                                                                          : "AWS_CONTAINER_AUTHORIZATION_TOKEN") +
+                                          ")");
     if (!r.ok()) throw http::error_for_status(r, "container credentials endpoint");
     return parse_json_credentials(r.body, "container credentials endpoint");
   });

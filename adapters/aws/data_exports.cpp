@@ -251,12 +251,8 @@ std::vector<ingest::CheckStep> S3ExportSource::check() {
 
 std::unique_ptr<ingest::RemoteSource> open_s3_export_source(const ingest::RemoteLocation& location, http::Client& client,
                                                             const Clock& clock) {
-  static const std::vector<std::string> known = {"region", "endpoint", "path_style", "profile", "role_arn", "external_id",
-                                                 "role_session_name", "access_key_id_env", "secret_access_key_env",
-                                                 "page_size"};
-  for (const auto& [key, value] : location.settings)
-    if (std::find(known.begin(), known.end(), key) == known.end())
-      throw invalid_input(location.base + ": unknown setting \"" + key + "\" (known: " + text::join(known, ", ") + ")");
+  // Keys and values were checked with the config (config::location_keys), or by
+  // parse_remote_location for a URL on the command line.
   CredentialSettings cs;
   cs.profile = location.setting("profile");
   cs.role_arn = location.setting("role_arn");
@@ -265,7 +261,8 @@ std::unique_ptr<ingest::RemoteSource> open_s3_export_source(const ingest::Remote
   cs.access_key_id_env = location.setting("access_key_id_env");
   cs.secret_access_key_env = location.setting("secret_access_key_env");
   if (cs.access_key_id_env.empty() != cs.secret_access_key_env.empty())
-    throw invalid_input(location.base + ": access_key_id_env and secret_access_key_env go together");
+    throw invalid_input(location.where(cs.access_key_id_env.empty() ? "secret_access_key_env" : "access_key_id_env") +
+                        ": access_key_id_env and secret_access_key_env go together");
   auto shared = SharedConfig::load();
   std::string profile = active_profile_name(cs.profile);
   cs.region = resolve_region(shared, profile, location.setting("region"));
@@ -276,7 +273,7 @@ std::unique_ptr<ingest::RemoteSource> open_s3_export_source(const ingest::Remote
   if (auto page = text::parse_int(location.setting("page_size", "1000")); page && *page >= 1 && *page <= 1000)
     s3.max_keys = static_cast<int>(*page);
   else
-    throw invalid_input(location.base + ": page_size must be 1..1000");
+    throw invalid_input(location.where("page_size") + ": expected a number from 1 to 1000");
   auto credentials = make_credential_chain(client, clock, cs);
   return std::make_unique<S3ExportSource>(location, std::make_shared<S3Client>(client, credentials, clock, s3));
 }

@@ -55,6 +55,9 @@ std::vector<ingest::Delivery> CostQuerySource::list() {
     d.period = format_month(first);
     d.version = hash::sha256_hex(csv).substr(0, 32);
     d.type = ingest::SourceType::azure;
+    // API figures in scopes of their own, yielding to an export of the same subscription and day
+    // (they would otherwise replace each other's billing scope, or be counted twice).
+    d.scope_kind = "api:azure-query";
     ingest::RemoteObject part{location() + "#" + d.period, d.version, static_cast<std::int64_t>(csv.size())};
     csv_by_key_[part.key] = std::move(csv);
     d.parts.push_back(std::move(part));

@@ -72,10 +72,10 @@ BigQueryExportSource::BigQueryExportSource(ingest::RemoteLocation location, std:
 
 BigQueryExportSource::~BigQueryExportSource() = default;
 
-void BigQueryExportSource::prepare_listing(const std::map<std::string, std::string>& stored_versions,
-                                           const std::string& from_period) {
+void BigQueryExportSource::begin_run(const ingest::RunContext& context) {
+  const std::string& from_period = context.from_period;
   std::vector<std::string> versions;
-  for (const auto& [period, version] : stored_versions) versions.push_back(version);
+  for (const auto& [period, version] : context.known_versions) versions.push_back(version);
   watermark_ = watermark_of(versions);
   // A backfill (--history / --from) rescans from its first month.
   if (!from_period.empty()) {

@@ -34,7 +34,7 @@ class BigQueryExportSource final : public ingest::RemoteSource {
   ~BigQueryExportSource() override;
 
   std::string location() const override { return options_.table.display(); }
-  void prepare_listing(const std::map<std::string, std::string>& stored_versions, const std::string& from_period) override;
+  void begin_run(const ingest::RunContext& context) override;
   std::vector<ingest::Delivery> list() override;
   std::unique_ptr<ingest::ByteSource> open(const ingest::RemoteObject& part, std::uint64_t offset) override;
   std::vector<ingest::CheckStep> check() override;

@@ -1,9 +1,11 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <map>
 
 #include "bot/cli/cli.hpp"
 #include "bot/cli/output.hpp"
+#include "engine/query/cost_sources.hpp"
 #include "engine/query/costs.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/format.hpp"
@@ -49,12 +51,33 @@ void run_costs(Context& ctx, const CostsOptions& o) {
   auto rows = q.totals(*by, period, filters, o.limit);
   auto total = q.grand_total(period, filters);
   const std::string& currency = ctx.config().currency.base;
+  // Which source each figure came from (an account read from its export and Cost Explorer shows
+  // the export's days and Cost Explorer's newer ones).
+  std::map<std::string, std::vector<query::CostSource>> sources;
+  for (auto& c : query::cost_sources(db, *by, period, filters)) sources[c.key].push_back(std::move(c));
+  auto source_text = [&](const std::string& key) {
+    auto it = sources.find(key);
+    if (it == sources.end()) return std::string();
+    if (it->second.size() == 1) return it->second.front().label();
+    std::vector<std::string> parts;
+    for (const auto& c : it->second) {
+      auto from = format_day(c.first).substr(5), to = format_day(c.last).substr(5);
+      parts.push_back(c.label() + " " + (from == to ? from : from + ".." + to));
+    }
+    return text::join(parts, "; ");
+  };
 
   if (o.format == "json") {
     boost::json::array items;
-    for (const auto& r : rows)
+    for (const auto& r : rows) {
+      boost::json::array from;
+      if (auto it = sources.find(r.key); it != sources.end())
+        for (const auto& c : it->second)
+          from.push_back({{"source", c.source}, {"kind", c.kind}, {"from", format_day(c.first)},
+                          {"to", format_day(c.last)}, {"estimated", c.estimated}});
       items.push_back({{"key", r.key}, {"label", r.label}, {"billed_cost", r.billed}, {"effective_cost", r.effective},
-                       {"list_cost", r.list}, {"rows", r.rows}});
+                       {"list_cost", r.list}, {"rows", r.rows}, {"sources", std::move(from)}});
+    }
     print_json(std::cout, boost::json::object{{"by", o.by},
                                               {"from", format_day(period.from)},
                                               {"to", format_day(period.to - std::chrono::days{1})},
@@ -64,21 +87,23 @@ void run_costs(Context& ctx, const CostsOptions& o) {
     return;
   }
   Table t;
-  t.headers = {std::string(query::name_of(*by)), "BilledCost", "EffectiveCost", "rows"};
-  t.right_aligned = {false, true, true, true};
+  t.headers = {std::string(query::name_of(*by)), "BilledCost", "EffectiveCost", "rows", "source"};
+  t.right_aligned = {false, true, true, true, false};
   for (const auto& r : rows) {
     std::string name = r.key.empty() ? "(none)" : r.label == r.key ? r.key : r.label + " (" + r.key + ")";
     if (o.format == "csv")
-      t.rows.push_back({r.key, fmt::format("{:.2f}", r.billed), fmt::format("{:.2f}", r.effective), std::to_string(r.rows)});
+      t.rows.push_back({r.key, fmt::format("{:.2f}", r.billed), fmt::format("{:.2f}", r.effective), std::to_string(r.rows),
+                        source_text(r.key)});
     else
-      t.rows.push_back({name, fmtx::money(r.billed, 2, currency), fmtx::money(r.effective, 2, currency), std::to_string(r.rows)});
+      t.rows.push_back({name, fmtx::money(r.billed, 2, currency), fmtx::money(r.effective, 2, currency),
+                        std::to_string(r.rows), source_text(r.key)});
   }
   if (o.format == "csv") {
     print_csv(std::cout, t);
     return;
   }
   t.rows.push_back({"TOTAL", fmtx::money(total.billed, 2, currency), fmtx::money(total.effective, 2, currency),
-                    std::to_string(total.rows)});
+                    std::to_string(total.rows), ""});
   std::cout << "Costs by " << query::name_of(*by) << ", " << period.label << "\n";
   print_table(std::cout, t);
 }

@@ -24,20 +24,21 @@ void list_sources(Context& ctx, const std::string& format) {
     for (const auto& s : statuses)
       out.push_back({{"name", s.name}, {"location", s.location}, {"last_run_at", s.last_run_at ? format_instant(s.last_run_at) : ""},
                      {"last_status", s.last_status}, {"last_error", s.last_error}, {"watermark", s.watermark},
-                     {"periods_stored", s.periods_stored}, {"next_due", s.next_due ? format_instant(s.next_due) : ""}});
+                     {"periods_stored", s.periods_stored}, {"pace", s.pace},
+                     {"next_due", s.next_due ? format_instant(s.next_due) : ""}});
     print_json(std::cout, out);
     return;
   }
   if (statuses.empty()) {
-    std::cout << "no cloud sources in ingest.sources (a path such as s3://BUCKET/PREFIX/ makes one)\n";
+    std::cout << "no cloud sources in ingest.sources (a source with location: s3://BUCKET/PREFIX/ is one)\n";
     return;
   }
   Table t;
-  t.headers = {"source", "location", "last run", "status", "watermark", "periods", "next due", "last error"};
-  t.right_aligned = {false, false, false, false, false, true, false, false};
+  t.headers = {"source", "location", "last run", "status", "watermark", "periods", "pace", "next due", "last error"};
+  t.right_aligned = {false, false, false, false, false, true, false, false, false};
   for (const auto& s : statuses)
     t.rows.push_back({s.name, s.location, when_text(s.last_run_at), s.last_status.empty() ? "-" : s.last_status,
-                      s.watermark.empty() ? "-" : s.watermark, std::to_string(s.periods_stored),
+                      s.watermark.empty() ? "-" : s.watermark, std::to_string(s.periods_stored), s.pace,
                       s.next_due ? format_instant(s.next_due) : "-", s.last_error});
   print_table(std::cout, t);
 }
@@ -77,8 +78,8 @@ void check_source(Context& ctx, const std::string& name) {
 void add_sources_command(CLI::App& app, Context& ctx) {
   auto format = std::make_shared<std::string>("table");
   auto* cmd = app.add_subcommand("sources",
-                                 "Cloud billing sources (s3://... entries of ingest.sources): last run, watermark\n"
-                                 "(newest billing period stored and its version), next due time, last error");
+                                 "Cloud billing sources (ingest.sources with a location:): last run, watermark\n"
+                                 "(newest billing period stored and its version), pace, next due time, last error");
   cmd->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
   auto name = std::make_shared<std::string>();
   auto* check = cmd->add_subcommand("check", "Authenticate, list, read a first page, and explain any failure");

@@ -17,11 +17,12 @@ JobFn ingest_job() {
       ctx.message = "nothing to do: ingest.sources is empty";
       return;
     }
-    // Remote locations (s3://...) are read through their adapters; a run builds them afresh so a
+    // Cloud locations (s3://...) are read through their adapters; a run builds them afresh so a
     // changed environment (rotated credentials, proxy) is picked up at the next tick.
     sources::RemoteSources remote(ctx.config, ctx.clock);
     ingest::SourcesRunOptions options;
     options.remote = &remote.registry();
+    options.only_due = true;  // cloud sources with their own every: / schedule: when due
     auto results = ingest::run_configured_sources(ctx.db, ctx.config, ctx.clock, options);
     int ingested = 0, unchanged = 0, failed = 0;
     std::int64_t accepted = 0, rejected = 0;

@@ -1,5 +1,6 @@
 #include "bot/sources/remote_sources.hpp"
 
+#include "adapters/aws/cost_explorer.hpp"
 #include "adapters/aws/data_exports.hpp"
 #include "adapters/azure/blob_export_source.hpp"
 #include "adapters/azure/cost_query_source.hpp"
@@ -13,6 +14,9 @@ RemoteSources::RemoteSources(const config::Config& config, const Clock& clock)
   // Billing exports are large: no whole-body limit applies to streamed objects.
   registry_.add("s3", [&client, &clock](const ingest::RemoteLocation& location) {
     return aws::open_s3_export_source(location, client, clock);
+  });
+  registry_.add("aws-cost-explorer", [&client, &clock](const ingest::RemoteLocation& location) {
+    return aws::open_cost_explorer_source(location, client, clock);
   });
   // Azure Cost Management exports in Blob storage: https://ACCOUNT.blob.core.windows.net/CONTAINER/PATH/
   // (http:// only for path-style emulators on loopback), or azure-blob://CONTAINER/PATH/ with a

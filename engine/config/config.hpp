@@ -63,7 +63,31 @@ struct IngestSource {
   std::string name;
   std::string type;                // focus, cur, azure, gcp, usage
   std::vector<std::string> paths;  // files or globs
+  // Or a cloud location (s3://BUCKET/PREFIX/, ...), read through its adapter. Its settings: the
+  // credentials (by reference: profile, role, env var or file names; never a secret inline) and
+  // the other options, each checked against location_keys(scheme) with its path named.
+  std::string location;
+  std::map<std::string, std::string> credentials;
+  std::map<std::string, std::string> options;
+  // When the scheduler's ingest job pulls it: every this many seconds, or on this cron; neither =
+  // at every tick of the ingest job (which bounds both: see schedules.ingest.cron).
+  std::int64_t every_seconds = 0;
+  std::string schedule;
 };
+
+// The settings a cloud location scheme takes under credentials: and options: (ingest_section.cpp),
+// used by `config check` and for the URL-query form on the command line (s3://B/P/?profile=x).
+struct LocationKeys {
+  std::string scheme;  // "s3"
+  std::string what;    // "AWS Data Exports / CUR in S3"
+  std::vector<std::string> credentials, options;
+  // Accepted in a command-line URL's query only, never in the config (a pasted SAS token).
+  std::vector<std::string> url_only;
+};
+// nullptr for a scheme costbot has no table for (its adapter then checks its own settings).
+const LocationKeys* location_keys(std::string_view scheme);
+// A problem with one setting's value, "" when fine (e.g. a role_arn that is not an IAM role ARN).
+std::string check_location_setting(std::string_view scheme, const std::string& key, const std::string& value);
 
 struct IngestConfig {
   std::vector<IngestSource> sources;

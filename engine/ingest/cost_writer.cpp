@@ -111,8 +111,11 @@ struct CostWriter::Worker {
   std::exception_ptr error;
 };
 
-CostWriter::CostWriter(storage::Database& db, std::int64_t run_id, SourceType type, std::int64_t batch_rows)
-    : db_(db), run_id_(run_id), type_(type), batch_rows_(std::max<std::int64_t>(1, batch_rows)),
+CostWriter::CostWriter(storage::Database& db, std::int64_t run_id, SourceType type, std::int64_t batch_rows,
+                       std::string scope_kind)
+    : db_(db), run_id_(run_id), type_(type),
+      scope_kind_(scope_kind.empty() ? std::string(name_of(type)) : std::move(scope_kind)),
+      batch_rows_(std::max<std::int64_t>(1, batch_rows)),
       batch_(std::make_unique<Batch>()), worker_(std::make_unique<Worker>()) {
   batch_->daily.reserve(static_cast<std::size_t>(std::min<std::int64_t>(batch_rows_, 1 << 20)));
   upsert_daily_ = std::make_unique<SQLite::Statement>(
@@ -224,7 +227,7 @@ std::int64_t CostWriter::scope_for(const CostRecord& r) {
                             "run_id) VALUES (?, ?, ?, ?, ?) "
                             "ON CONFLICT(source_type, provider, billing_account_id, billing_period_start) "
                             "DO UPDATE SET run_id = excluded.run_id RETURNING id");
-    claim.bind(1, std::string(name_of(type_)));
+    claim.bind(1, scope_kind_);
     claim.bind(2, std::string(r.provider));
     claim.bind(3, std::string(r.billing_account_id));
     claim.bind(4, format_day(r.billing_period_start));

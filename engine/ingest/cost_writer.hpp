@@ -25,7 +25,9 @@ namespace costbot::ingest {
 
 class CostWriter {
  public:
-  CostWriter(storage::Database& db, std::int64_t run_id, SourceType type, std::int64_t batch_rows);
+  // `scope_kind` names the billing scopes' kind ("" = the reader type's name).
+  CostWriter(storage::Database& db, std::int64_t run_id, SourceType type, std::int64_t batch_rows,
+             std::string scope_kind = {});
   ~CostWriter();
   CostWriter(const CostWriter&) = delete;
   CostWriter& operator=(const CostWriter&) = delete;
@@ -51,6 +53,7 @@ class CostWriter {
   storage::Database& db_;
   std::int64_t run_id_;
   SourceType type_;
+  std::string scope_kind_;
   std::int64_t batch_rows_;
   std::int64_t scopes_replaced_ = 0;
   std::int64_t rows_replaced_ = 0;

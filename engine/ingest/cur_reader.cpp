@@ -1,5 +1,6 @@
 // AWS CUR 2.0 (Data Exports table COST_AND_USAGE_REPORT) as CSV. Map columns (resource_tags,
 // product) are written as JSON objects; activated user tags carry a "user_" prefix.
+#include <algorithm>
 #include <array>
 
 #include "engine/ingest/csv_rows.hpp"
@@ -76,6 +77,10 @@ class CurReader final : public CsvRows {
     public_cost_ = column({"pricing_public_on_demand_cost"});
     ri_effective_ = column({"reservation_effective_cost"});
     sp_effective_ = column({"savings_plan_savings_plan_effective_cost"});
+    ri_unused_upfront_ = column({"reservation_unused_amortized_upfront_fee_for_billing_period"});
+    ri_unused_recurring_ = column({"reservation_unused_recurring_fee"});
+    sp_total_commitment_ = column({"savings_plan_total_commitment_to_date"});
+    sp_used_commitment_ = column({"savings_plan_used_commitment"});
     ri_arn_ = column({"reservation_reservation_a_r_n"});
     sp_arn_ = column({"savings_plan_savings_plan_a_r_n"});
     tags_ = column({"resource_tags"});
@@ -84,9 +89,12 @@ class CurReader final : public CsvRows {
  private:
   bool map_row() override {
     auto& r = record_;
-    double unblended = 0, net = 0, ri_effective = 0, sp_effective = 0;
+    double unblended = 0, net = 0, ri_effective = 0, sp_effective = 0, ri_unused_upfront = 0, ri_unused_recurring = 0,
+           sp_total = 0, sp_used = 0;
     if (!number(unblended_, unblended, true) || !number(net_unblended_, net) || !number(public_cost_, r.list_cost) ||
         !number(ri_effective_, ri_effective) || !number(sp_effective_, sp_effective) ||
+        !number(ri_unused_upfront_, ri_unused_upfront) || !number(ri_unused_recurring_, ri_unused_recurring) ||
+        !number(sp_total_commitment_, sp_total) || !number(sp_used_commitment_, sp_used) ||
         !number(usage_amount_, r.consumed_quantity) || !instant(usage_start_, r.charge_start))
       return false;
     UnixSeconds period = 0;
@@ -103,10 +111,23 @@ class CurReader final : public CsvRows {
     std::string_view type = text(type_);
     r.billed_cost = present(net_unblended_) ? net : unblended;
     r.contracted_cost = unblended;
+    // The commitment's fee lines carry only its UNUSED share as effective cost (the used share is
+    // already in the covered usage lines), filed under the commitment for the unused_commitment rule.
+    bool unused_commitment = false;
     if (type == "SavingsPlanCoveredUsage") r.effective_cost = sp_effective;
     else if (type == "DiscountedUsage") r.effective_cost = ri_effective;
     else if (type == "SavingsPlanNegation" || type == "SavingsPlanUpfrontFee") r.effective_cost = 0;
-    else r.effective_cost = r.billed_cost;
+    else if (type == "RIFee" && (present(ri_unused_upfront_) || present(ri_unused_recurring_))) {
+      r.effective_cost = ri_unused_upfront + ri_unused_recurring;
+      unused_commitment = r.effective_cost > 0;
+    } else if (type.starts_with("SavingsPlanRecurringFee") && present(sp_total_commitment_) && present(sp_used_commitment_)) {
+      r.effective_cost = std::max(0.0, sp_total - sp_used);
+      unused_commitment = r.effective_cost > 0;
+    } else if (type == "Fee" && present(ri_arn_) && !text(ri_arn_).empty()) {
+      r.effective_cost = 0;  // a reservation's upfront payment: amortized over its term in the lines above
+    } else {
+      r.effective_cost = r.billed_cost;
+    }
     r.charge_category = cur_charge_category(type);
 
     std::string_view code = present(servicecode_) ? text(servicecode_) : text(product_code_);
@@ -123,7 +144,11 @@ class CurReader final : public CsvRows {
     r.sku_id = text(sku_);
     r.usage_type = text(usage_type_);
     r.consumed_unit = text(unit_);
-    r.commitment_discount_id = present(sp_arn_) ? text(sp_arn_) : text(ri_arn_);
+    r.commitment_discount_id = present(sp_arn_) && !text(sp_arn_).empty() ? text(sp_arn_) : text(ri_arn_);
+    if (unused_commitment) {
+      r.usage_type = kUnusedCommitmentUsage;
+      if (r.resource_id.empty()) r.resource_id = r.commitment_discount_id;
+    }
     r.tags = text(tags_);
     r.tag_format = r.tags.empty() ? TagFormat::none : TagFormat::json_object;
     r.tag_key_prefix = "user_";
@@ -132,7 +157,8 @@ class CurReader final : public CsvRows {
 
   int payer_, period_start_, usage_start_, unblended_, type_, currency_, net_unblended_, account_, account_name_,
       product_code_, servicecode_, region_, resource_, sku_, usage_type_, usage_amount_, unit_, public_cost_,
-      ri_effective_, sp_effective_, ri_arn_, sp_arn_, tags_;
+      ri_effective_, sp_effective_, ri_unused_upfront_, ri_unused_recurring_, sp_total_commitment_, sp_used_commitment_,
+      ri_arn_, sp_arn_, tags_;
 };
 
 }  // namespace

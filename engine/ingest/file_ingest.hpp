@@ -24,7 +24,10 @@ struct RunCounts {
 // of the same run wrote.
 class CostRunIngest {
  public:
-  CostRunIngest(storage::Database& db, const config::Config& config, SourceType type, std::int64_t run_id);
+  // `scope_kind`: the billing scopes' kind when it is not the reader type's name (an API source's
+  // "api:NAME", see Delivery::scope_kind).
+  CostRunIngest(storage::Database& db, const config::Config& config, SourceType type, std::int64_t run_id,
+                const std::string& scope_kind = {});
   ~CostRunIngest();
   // Reads one input to its end; bad rows go to `quarantine`. Throws on an unreadable input.
   void add(const std::string& name, std::unique_ptr<ByteSource> source, Quarantine& quarantine);
@@ -48,6 +51,12 @@ struct RemoteLocation;
 std::vector<FileResult> sync_configured_remote(storage::Database& db, const config::Config& config,
                                                const RemoteLocation& location, const Clock& clock,
                                                const SourcesRunOptions& run);
+
+// Drops the rows of API scopes ("api:...", e.g. Cost Explorer) for every (provider, account,
+// day) an export or file of the same provider covers: the export wins the days it has, the API
+// fills only newer ones. Inside the caller's transaction, after a cost run was written. Returns
+// the rows dropped.
+std::int64_t yield_api_rows_to_exports(storage::Database& db);
 
 // The two kinds of input, each within the caller's transaction.
 RunCounts ingest_costs(storage::Database& db, const config::Config& config, SourceType type, const std::string& path,

@@ -195,6 +195,8 @@ FileResult ingest_file(storage::Database& db, const config::Config& config, Sour
                  ? ingest_usage_metrics(db, path, std::move(source), quarantine)
                  : ingest_costs(db, config, type, path, std::move(source), result.run_id, quarantine);
     rejected = quarantine.count();
+    // Billing data from a file wins over API estimates (Cost Explorer) for the days it covers.
+    if (type != SourceType::usage) yield_api_rows_to_exports(db);
     if (digest.valid()) result.digest = digest.get();
     if (counts.read == 0) throw invalid_input(path + " has a header but no data rows");
     if (counts.accepted == 0)
@@ -275,22 +277,25 @@ std::vector<std::string> expand_paths(const std::vector<std::string>& patterns) 
 std::vector<FileResult> run_configured_sources(storage::Database& db, const config::Config& config, const Clock& clock,
                                                const SourcesRunOptions& run) {
   std::vector<FileResult> results;
+  const auto remote_locations = configured_remote_locations(config);
   for (const auto& source : config.ingest.sources) {
     if (!run.only_source.empty() && source.name != run.only_source) continue;
     auto type = parse_source_type(source.type);
-    std::vector<std::string> local_paths;
-    bool any_remote = false;
-    for (const auto& entry : source.paths) {
-      auto remote = type ? parse_remote_location(entry, *type, source.name) : std::nullopt;
-      if (!remote) {
-        local_paths.push_back(entry);
-        continue;
+    if (!source.location.empty()) {
+      auto it = std::find_if(remote_locations.begin(), remote_locations.end(),
+                             [&](const RemoteLocation& l) { return l.source_name == source.name; });
+      if (it == remote_locations.end()) continue;
+      if (run.only_due) {
+        if (auto due = remote_source_due_at(db, *it); due > clock.now()) {
+          spdlog::debug("source {}: not due before {}", source.name, format_instant(due));
+          continue;
+        }
       }
-      any_remote = true;
-      auto more = sync_configured_remote(db, config, *remote, clock, run);
+      auto more = sync_configured_remote(db, config, *it, clock, run);
       results.insert(results.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+      continue;
     }
-    if (any_remote && local_paths.empty()) continue;
+    const auto& local_paths = source.paths;
     auto files = expand_paths(local_paths);
     if (!type || files.empty()) {
       FileResult none;

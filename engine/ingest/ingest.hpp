@@ -63,13 +63,16 @@ struct SourcesRunOptions {
   const RemoteSourceRegistry* remote = nullptr;  // adapters for `location:` sources (bot wires them)
   const SyncOptions* sync = nullptr;             // backfill window, progress, force (remote sources)
   std::string only_source;                       // "" = every source, else just this one
+  // The scheduler's runs: a cloud source with its own pace (every: / schedule:) is pulled only
+  // when due; by hand (`costbot ingest`) every source runs.
+  bool only_due = false;
 };
 
 // Expands every configured source's paths (globs; a directory means the files in it, recursively;
 // ** matches across directories) and ingests each file, sources in config order, files sorted.
-// A source whose patterns match nothing yields one failed result saying so. Entries that are URLs
-// (s3://BUCKET/PREFIX/...) are remote locations, read through options.remote
-// (sync_remote_location); without adapters they yield one failed result saying so.
+// A source whose patterns match nothing yields one failed result saying so. A source with a
+// location (s3://BUCKET/PREFIX/...) is read through options.remote (sync_remote_location); without
+// adapters it yields one failed result saying so.
 std::vector<FileResult> run_configured_sources(storage::Database& db, const config::Config& config,
                                                const Clock& clock, const SourcesRunOptions& options = {});
 

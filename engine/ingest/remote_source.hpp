@@ -48,7 +48,15 @@ struct Delivery {
   SourceType type = SourceType::focus;  // the reader for its parts
   std::vector<RemoteObject> parts;      // ingested in this order, in one run
   std::string manifest;                 // the manifest it came from, "" when none
+  // "" for exports (the scopes are named by the reader type). An API source whose figures yield
+  // to the exports names its own kind, "api:NAME" (kApiScopePrefix): its rows live in their own
+  // billing scopes, and the engine drops them for every (provider, account, day) an export covers,
+  // so an account read both ways is counted once.
+  std::string scope_kind;
+  std::vector<std::string> estimated_days;  // "YYYY-MM-DD": figures the provider marks as estimates
 };
+
+inline constexpr std::string_view kApiScopePrefix = "api:";
 
 struct CheckStep {
   std::string what;    // "list s3://bucket/prefix/"
@@ -68,15 +76,23 @@ class RemoteSourceError : public Error {
   bool transient_;
 };
 
+// What the engine knows of a source when a run starts (RemoteSource::begin_run).
+struct RunContext {
+  // Period → the version stored for it (empty with --force: everything is read again). An
+  // incremental source (BigQuery) scans from the newest one; the rest ignore it.
+  std::map<std::string, std::string> known_versions;
+  std::string from_period;  // the oldest period the run wants ("" = the source's default); --history / --from
+  UnixSeconds now = 0;
+  std::int64_t calls_today = 0;  // API calls this source made earlier today (UTC), see api_calls()
+};
+
 class RemoteSource {
  public:
   virtual ~RemoteSource() = default;
   virtual std::string location() const = 0;
-  // Called just before list() with the versions the engine has stored for this source, by period,
-  // and the oldest period the run wants ("" = the source's default; with --force, nothing is
-  // stored). Incremental sources (BigQuery) scan from the newest stored version; the rest ignore it.
-  virtual void prepare_listing(const std::map<std::string, std::string>& /*stored_versions*/,
-                               const std::string& /*from_period*/) {}
+  // Called once before list() in a sync, with what is already stored (e.g. to query only what
+  // changed since the newest stored version). The default ignores it.
+  virtual void begin_run(const RunContext&) {}
   // Every delivery currently there, one per period. Throws RemoteSourceError.
   virtual std::vector<Delivery> list() = 0;
   // The raw bytes of `part` from `offset` on, pulled from the network as read() asks (never
@@ -86,22 +102,33 @@ class RemoteSource {
   // `costbot sources check`: authenticate, list, read a first page, each step explained. The
   // default lists and reads the first 64 KiB of the newest delivery's first part.
   virtual std::vector<CheckStep> check();
+  // Requests to a paid API this run (Cost Explorer bills each one); the engine adds them to the
+  // day's count (RunContext::calls_today of the next run) and logs them. 0 for free APIs.
+  virtual std::int64_t api_calls() const { return 0; }
 };
 
-// A remote location as configured: an entry of ingest.sources[].paths (or a CLI argument) that
-// is a URL, "s3://BUCKET/PREFIX/?profile=billing&region=eu-west-1". The query carries the
-// adapter's settings (credentials by reference, region, endpoint, ...); each adapter validates
-// its own keys and names the unknown ones.
+// A remote location: a configured source's location: with its credentials: and options: (or, on
+// the command line, a URL whose query carries them: "s3://BUCKET/PREFIX/?profile=billing").
+// Adapters read their settings with setting() and name a bad one with where().
 struct RemoteLocation {
   std::string source_name;  // the configured source ("" on the CLI)
   SourceType type = SourceType::focus;  // --source / type: the reader for the parts
   std::string url;          // the whole text as written (query included)
   std::string scheme;       // "s3"
   std::string base;         // the URL without its query: "s3://BUCKET/PREFIX/"
-  std::map<std::string, std::string> settings;  // the query, percent-decoded
+  std::map<std::string, std::string> settings;  // credentials + options (or the query, percent-decoded)
+  std::string config_path;  // "ingest.sources[2]"; "" on the CLI
+  std::map<std::string, std::string> setting_group;  // key → "credentials" / "options" (config only)
+  std::int64_t every_seconds = 0;  // the source's own pace (config every: / schedule:), 0 / "" = every tick
+  std::string schedule;
   std::string setting(const std::string& key, const std::string& fallback = {}) const;
+  // Where a setting was written, for messages: "ingest.sources[2].credentials.role_arn", or
+  // "role_arn= in the URL" on the command line.
+  std::string where(const std::string& key) const;
 };
-// Parses "scheme://rest[?k=v&...]"; nullopt for a local path (no "scheme://").
+// Parses "scheme://rest[?k=v&...]"; nullopt for a local path (no "scheme://"). Query keys are
+// checked against config::location_keys(scheme) when costbot knows the scheme: an unknown key or
+// a bad value throws Error(invalid_input) naming it.
 std::optional<RemoteLocation> parse_remote_location(const std::string& text, SourceType type,
                                                     const std::string& source_name = {});
 
@@ -159,10 +186,14 @@ struct SourceStatus {
   std::string last_error;
   std::string watermark;             // newest period stored and its version, "2024-06 @ exec-42"
   std::int64_t periods_stored = 0;
-  UnixSeconds next_due = 0;          // the ingest job's next tick (schedules.ingest.cron)
+  UnixSeconds next_due = 0;          // the ingest job tick that will pull it next (0: only by hand)
+  std::string pace;                  // "every 30m", "cron */30 * * * *", "every ingest tick"
 };
 std::vector<SourceStatus> source_statuses(storage::Database& db, const config::Config& config, const Clock& clock);
 // Every remote location of the configured sources, in config order.
 std::vector<RemoteLocation> configured_remote_locations(const config::Config& config);
+// When the source is next due by its own pace (every: / schedule:), from its last run; 0 = due at
+// every tick of the ingest job. The scheduler's ingest job pulls it at the first tick from then.
+UnixSeconds remote_source_due_at(storage::Database& db, const RemoteLocation& location);
 
 }  // namespace costbot::ingest

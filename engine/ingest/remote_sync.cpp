@@ -10,9 +10,18 @@
 #include "engine/ingest/quarantine.hpp"
 #include "engine/ingest/remote_source.hpp"
 #include "engine/util/cron.hpp"
+#include "engine/util/strings.hpp"
 
 namespace costbot::ingest {
 namespace {
+
+// 1800 → "30m", 7200 → "2h", 90 → "90s".
+std::string format_duration_words(std::int64_t seconds) {
+  if (seconds % 86400 == 0) return std::to_string(seconds / 86400) + "d";
+  if (seconds % 3600 == 0) return std::to_string(seconds / 3600) + "h";
+  if (seconds % 60 == 0) return std::to_string(seconds / 60) + "m";
+  return std::to_string(seconds) + "s";
+}
 
 constexpr std::uint64_t kProgressStepBytes = 4u << 20;
 
@@ -92,6 +101,37 @@ void drop_previous_period_data(storage::Database& db, std::int64_t previous_run)
   scopes.bind(1, static_cast<int64_t>(previous_run));
   scopes.bind(2, static_cast<int64_t>(previous_run));
   scopes.exec();
+  SQLite::Statement estimates(db.sql(), "DELETE FROM cost_estimated_days WHERE run_id = ?");
+  estimates.bind(1, static_cast<int64_t>(previous_run));
+  estimates.exec();
+}
+
+void store_estimated_days(storage::Database& db, std::int64_t run_id, const std::vector<std::string>& days) {
+  SQLite::Statement q(db.sql(), "INSERT OR IGNORE INTO cost_estimated_days(run_id, day) VALUES (?, ?)");
+  for (const auto& day : days) {
+    q.bind(1, static_cast<int64_t>(run_id));
+    q.bind(2, day);
+    q.exec();
+    q.reset();
+  }
+}
+
+std::int64_t api_calls_on(storage::Database& db, const std::string& source, const std::string& day) {
+  SQLite::Statement q(db.sql(), "SELECT calls FROM remote_api_calls WHERE source_name = ? AND day = ?");
+  q.bind(1, source);
+  q.bind(2, day);
+  return q.executeStep() ? q.getColumn(0).getInt64() : 0;
+}
+
+void add_api_calls(storage::Database& db, const std::string& source, const std::string& day, std::int64_t calls) {
+  auto tx = db.begin_write();
+  SQLite::Statement q(db.sql(), "INSERT INTO remote_api_calls(source_name, day, calls) VALUES (?, ?, ?) "
+                                "ON CONFLICT(source_name, day) DO UPDATE SET calls = calls + excluded.calls");
+  q.bind(1, source);
+  q.bind(2, day);
+  q.bind(3, static_cast<int64_t>(calls));
+  q.exec();
+  tx.commit();
 }
 
 void store_watermark(storage::Database& db, const std::string& source, const Delivery& d, std::int64_t run_id,
@@ -151,7 +191,7 @@ FileResult ingest_delivery(storage::Database& db, const config::Config& config, 
     auto tx = db.begin_write();
     result.run_id = record_run_start(db, result, size, started, "running");
     if (auto previous = stored_period(db, status_key(source), d.period)) drop_previous_period_data(db, previous->second);
-    CostRunIngest run(db, config, d.type, result.run_id);
+    CostRunIngest run(db, config, d.type, result.run_id, d.scope_kind);
     std::uint64_t done_before = 0;
     for (const auto& part : d.parts) {
       auto on_bytes = [&](std::uint64_t bytes) {
@@ -168,7 +208,13 @@ FileResult ingest_delivery(storage::Database& db, const config::Config& config, 
       done_before += part_bytes;
     }
     counts = run.finish();
-    if (counts.read == 0) throw invalid_input(result.path + ": no data rows in any of its " + std::to_string(d.parts.size()) + " file(s)");
+    if (counts.read == 0 && d.scope_kind.empty())
+      throw invalid_input(result.path + ": no data rows in any of its " + std::to_string(d.parts.size()) + " file(s)");
+    store_estimated_days(db, result.run_id, d.estimated_days);
+    // One account read from an export and an API is counted once: the export wins its days.
+    if (auto yielded = yield_api_rows_to_exports(db); yielded > 0)
+      spdlog::info("{}: {} daily row(s) of API estimates replaced by export data for the same account and day",
+                   result.path, yielded);
     store_watermark(db, status_key(source), d, result.run_id, clock.now());
     result.status = RunStatus::succeeded;
     result.rows_read = counts.read;
@@ -229,9 +275,18 @@ std::vector<CheckStep> RemoteSource::check() {
   const auto& part = newest.parts.front();
   try {
     auto stream = gunzip_if_compressed(open(part, 0), part.key);
+    // Streams hand over what they have (a generated API answer may give a few bytes per read):
+    // read until the first line is whole, the stream ends or 64 KiB arrived.
     std::string buffer(64 << 10, '\0');
-    std::size_t got = stream->read(buffer.data(), buffer.size());
-    auto header_end = buffer.find('\n');
+    std::size_t got = 0;
+    std::string::size_type header_end = std::string::npos;
+    while (got < buffer.size()) {
+      std::size_t n = stream->read(buffer.data() + got, buffer.size() - got);
+      if (n == 0) break;
+      got += n;
+      header_end = std::string_view(buffer.data(), got).find('\n');
+      if (header_end != std::string::npos) break;
+    }
     steps.push_back({"read " + part.key, true,
                      std::to_string(got) + " bytes; first line: " +
                          buffer.substr(0, std::min<std::size_t>(header_end == std::string::npos ? got : header_end, 160))});
@@ -253,6 +308,12 @@ std::string location_scheme(const std::string& location) {
 std::string RemoteLocation::setting(const std::string& key, const std::string& fallback) const {
   auto it = settings.find(key);
   return it == settings.end() ? fallback : it->second;
+}
+
+std::string RemoteLocation::where(const std::string& key) const {
+  if (config_path.empty()) return key + "= in the URL";
+  auto group = setting_group.find(key);
+  return config_path + "." + (group == setting_group.end() ? std::string("options") : group->second) + "." + key;
 }
 
 namespace {
@@ -299,6 +360,21 @@ std::optional<RemoteLocation> parse_remote_location(const std::string& text, Sou
       query.remove_prefix(amp + 1);
     }
   }
+  // The same keys and checks as credentials: / options: in the config.
+  if (const auto* keys = config::location_keys(l.scheme)) {
+    for (const auto& [key, value] : l.settings) {
+      bool known = std::find(keys->credentials.begin(), keys->credentials.end(), key) != keys->credentials.end() ||
+                   std::find(keys->options.begin(), keys->options.end(), key) != keys->options.end() ||
+                   std::find(keys->url_only.begin(), keys->url_only.end(), key) != keys->url_only.end();
+      if (!known) {
+        std::vector<std::string> all = keys->credentials;
+        all.insert(all.end(), keys->options.begin(), keys->options.end());
+        throw invalid_input(l.base + ": unknown setting " + key + "= (known: " + text::join(all, ", ") + ")");
+      }
+      if (auto problem = config::check_location_setting(l.scheme, key, value); !problem.empty())
+        throw invalid_input(l.base + ": " + key + "=: " + problem);
+    }
+  }
   return l;
 }
 
@@ -318,11 +394,25 @@ std::vector<FileResult> sync_remote_source(storage::Database& db, const config::
   std::vector<FileResult> results;
   const UnixSeconds started = clock.now();
   std::vector<Delivery> deliveries;
+  const std::string today = format_day(day_of(started));
+  const std::int64_t calls_before = api_calls_on(db, status_key(source), today);
+  // Paid API calls are counted whatever happens next (a failed run's calls are billed too).
+  auto record_calls = [&] {
+    if (auto calls = remote.api_calls(); calls > 0) {
+      add_api_calls(db, status_key(source), today, calls);
+      spdlog::info("{}: {} API call(s) this run, {} today", source.base, calls, calls_before + calls);
+    }
+  };
   try {
-    remote.prepare_listing(options.force ? std::map<std::string, std::string>{} : stored_versions(db, status_key(source)),
-                           options.from_period);
+    RunContext context;
+    context.now = started;
+    if (!options.force) context.known_versions = stored_versions(db, status_key(source));
+    context.from_period = options.from_period;
+    context.calls_today = calls_before;
+    remote.begin_run(context);
     deliveries = remote.list();
   } catch (const Error& e) {
+    record_calls();
     FileResult failed;
     failed.source_name = source.source_name;
     failed.type = source.type;
@@ -372,6 +462,7 @@ std::vector<FileResult> sync_remote_source(storage::Database& db, const config::
     }
     results.push_back(std::move(r));
   }
+  record_calls();
   record_source_run(db, source, started, !first_error.empty() ? "failed" : any_ingested ? "succeeded" : "unchanged",
                     first_error);
   return results;
@@ -402,15 +493,49 @@ std::vector<FileResult> sync_configured_remote(storage::Database& db, const conf
                               run.sync ? *run.sync : SyncOptions{});
 }
 
+namespace {
+RemoteLocation configured_location(const config::IngestSource& source, std::size_t index) {
+  RemoteLocation l;
+  l.source_name = source.name;
+  l.type = parse_source_type(source.type).value_or(SourceType::focus);
+  l.url = l.base = source.location;
+  auto sep = source.location.find("://");
+  l.scheme = sep == std::string::npos ? std::string() : source.location.substr(0, sep);
+  l.config_path = "ingest.sources[" + std::to_string(index) + "]";
+  for (const auto& [k, v] : source.credentials) {
+    l.settings[k] = v;
+    l.setting_group[k] = "credentials";
+  }
+  for (const auto& [k, v] : source.options) {
+    l.settings[k] = v;
+    l.setting_group[k] = "options";
+  }
+  l.every_seconds = source.every_seconds;
+  l.schedule = source.schedule;
+  return l;
+}
+}  // namespace
+
 std::vector<RemoteLocation> configured_remote_locations(const config::Config& config) {
   std::vector<RemoteLocation> out;
-  for (const auto& source : config.ingest.sources) {
-    auto type = parse_source_type(source.type);
-    if (!type) continue;
-    for (const auto& entry : source.paths)
-      if (auto l = parse_remote_location(entry, *type, source.name)) out.push_back(std::move(*l));
-  }
+  for (std::size_t i = 0; i < config.ingest.sources.size(); ++i)
+    if (!config.ingest.sources[i].location.empty()) out.push_back(configured_location(config.ingest.sources[i], i));
   return out;
+}
+
+UnixSeconds remote_source_due_at(storage::Database& db, const RemoteLocation& location) {
+  if (location.every_seconds <= 0 && location.schedule.empty()) return 0;
+  SQLite::Statement q(db.sql(), "SELECT last_run_at FROM remote_sources WHERE name = ?");
+  q.bind(1, status_key(location));
+  if (!q.executeStep()) return 0;  // never ran: due now
+  const UnixSeconds last = q.getColumn(0).getInt64();
+  if (location.every_seconds > 0) {
+    // A tick a little early (the previous run started late within its tick) still counts.
+    return last + location.every_seconds - std::min<std::int64_t>(location.every_seconds / 10, 300);
+  }
+  std::string problem;
+  auto cron = CronExpression::try_parse(location.schedule, problem);
+  return cron ? cron->next_after(last) : 0;
 }
 
 std::vector<SourceStatus> source_statuses(storage::Database& db, const config::Config& config, const Clock& clock) {
@@ -434,9 +559,16 @@ std::vector<SourceStatus> source_statuses(storage::Database& db, const config::C
       s.watermark = w.getColumn(0).getString() + " @ " + w.getColumn(1).getString();
       s.periods_stored = w.getColumn(2).getInt64();
     }
+    s.pace = l.every_seconds > 0 ? "every " + format_duration_words(l.every_seconds)
+             : !l.schedule.empty() ? "cron " + l.schedule
+                                   : "every ingest tick";
     if (job && job->enabled && !job->cron.empty()) {
       std::string problem;
-      if (auto expr = CronExpression::try_parse(job->cron, problem)) s.next_due = expr->next_after(clock.now());
+      if (auto expr = CronExpression::try_parse(job->cron, problem)) {
+        // The first tick of the ingest job at or after the source's own due time.
+        UnixSeconds from = std::max(clock.now(), remote_source_due_at(db, l));
+        s.next_due = expr->next_after(from - 1);
+      }
     }
     out.push_back(std::move(s));
   }

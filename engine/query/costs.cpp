@@ -1,5 +1,11 @@
 #include "engine/query/costs.hpp"
 
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "engine/query/cost_sources.hpp"
+
 #include "engine/util/error.hpp"
 #include "engine/util/strings.hpp"
 
@@ -176,6 +182,45 @@ std::vector<std::string> CostQuery::distinct(Dimension d) {
   SQLite::Statement q(db_.sql(), std::string("SELECT DISTINCT ") + info(d).column + " FROM cost_daily ORDER BY 1");
   std::vector<std::string> out;
   while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  return out;
+}
+
+}  // namespace costbot::query
+
+namespace costbot::query {
+
+std::string CostSource::label() const {
+  std::string kind_words = kind == "api:aws-cost-explorer" ? "Cost Explorer"
+                           : kind == "api:azure-query"     ? "Cost Management Query"
+                                                           : kind;
+  if (estimated) kind_words += ", estimated";
+  return source.empty() ? kind_words + " file" : source + " (" + kind_words + ")";
+}
+
+std::vector<CostSource> cost_sources(storage::Database& db, Dimension by, const Period& period, const Filters& filters) {
+  // Per (value, scope) first in cost_daily alone (its own columns, its filters), then the scopes'
+  // kind and the run that wrote them; estimated days are kept per run.
+  const auto& dim = info(by);
+  SQLite::Statement q(db.sql(), std::string("SELECT t.k, s.source_type, COALESCE(r.source_name, ''), MIN(t.first), "
+                                            "MAX(t.last), MAX(EXISTS(SELECT 1 FROM cost_estimated_days e WHERE "
+                                            "e.run_id = s.run_id AND e.day >= t.first AND e.day <= t.last)) FROM "
+                                            "(SELECT ") +
+                                    dim.column + " AS k, scope_id, MIN(day) AS first, MAX(day) AS last FROM cost_daily" +
+                                    where(filters) +
+                                    " GROUP BY 1, 2) t JOIN billing_scopes s ON s.id = t.scope_id "
+                                    "LEFT JOIN ingest_runs r ON r.id = s.run_id GROUP BY 1, 2, 3 ORDER BY 1, 4");
+  bind(q, period, filters);
+  std::vector<CostSource> out;
+  while (q.executeStep()) {
+    CostSource c;
+    c.key = q.getColumn(0).getString();
+    c.kind = q.getColumn(1).getString();
+    c.source = q.getColumn(2).getString();
+    c.first = parse_day(q.getColumn(3).getString()).value_or(Day{});
+    c.last = parse_day(q.getColumn(4).getString()).value_or(Day{});
+    c.estimated = q.getColumn(5).getInt() != 0;
+    out.push_back(std::move(c));
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "engine/ingest/remote_source.hpp"
 #include "tests/support/azurite.hpp"
 #include "tests/support/ingest_support.hpp"
+#include "tests/support/test_support.hpp"
 
 using namespace costbot;
 using ingest::RunStatus;
@@ -149,5 +150,34 @@ TEST_CASE("Azure export from Azurite: a truncated part or a missing blob fails t
     CHECK(r[0].status == RunStatus::failed);
     CHECK(r[0].error.find("account key of devstoreaccount1 is wrong") != std::string::npos);
     CHECK(testing::snapshot(x.f.db) == before);
+  }
+}
+
+TEST_CASE("costbot sources check, Azure export in Azurite: every step passes, and a wrong key is refused by Azurite itself", "[azure-sync][cli]") {
+  AzureSyncFixture x;
+  x.put_run("run-1", {azure_part(6, 2.0)});
+  auto config = x.f.dir.write("costbot.yaml", "ingest:\n  sources:\n    - name: azure-exports\n      type: azure\n"
+                                              "      location: " + x.az.blob_endpoint() + "/" + x.container + "/exports/\n"
+                                              "      credentials: {account_key_env: COSTBOT_TEST_AZURITE_KEY}\n");
+  auto check = [&](const std::string& key) {
+    return testing::run_costbot({"--config", config, "--db", x.f.dir.file("c.db"), "sources", "check", "azure-exports"},
+                                {"COSTBOT_TEST_AZURITE_KEY=" + key});
+  };
+  SECTION("the right key") {
+    auto r = check(x.az.key());
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("FAILED") == std::string::npos);
+    CHECK_THAT(r.out, Catch::Contains("1 billing period(s), 1 data file(s)"));
+    CHECK_THAT(r.out, Catch::Contains("first line: BillingAccountId,BillingPeriodStartDate"));
+  }
+  SECTION("a wrong key") {
+    std::string wrong = x.az.key();
+    wrong[3] = wrong[3] == 'A' ? 'B' : 'A';
+    auto r = check(wrong);
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out, Catch::Contains("FAILED"));
+    CHECK(r.out.find(wrong) == std::string::npos);
   }
 }

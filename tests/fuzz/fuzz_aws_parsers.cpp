@@ -1,6 +1,6 @@
-// Fuzzes what costbot reads from an S3 bucket it does not control: ListObjectsV2 pages, AWS error
-// documents, STS answers, Data Exports / legacy CUR manifests, and the delivery planning over a
-// listing. Any bytes must give a result or a costbot::Error, never a crash, a hang or a sanitizer
+// Fuzzes what costbot reads from AWS answers it does not control: ListObjectsV2 pages, AWS error
+// documents, STS answers, Data Exports / legacy CUR manifests, the delivery planning over a
+// listing, and Cost Explorer GetCostAndUsage pages. Any bytes must give a result or a costbot::Error, never a crash, a hang or a sanitizer
 // report. The first byte picks the parser.
 #include <cstddef>
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "adapters/aws/aws_xml.hpp"
+#include "adapters/aws/cost_explorer.hpp"
 #include "adapters/aws/data_exports.hpp"
 #include "engine/util/error.hpp"
 
@@ -15,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
   try {
-    switch (data[0] % 5) {
+    switch (data[0] % 6) {
       case 0: costbot::aws::parse_list_objects_v2(input, true); break;
       case 1: costbot::aws::parse_aws_error(input); break;
       case 2: costbot::aws::parse_sts_credentials(input); break;
@@ -38,6 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                              [&](const std::string&) { return manifest; });
         break;
       }
+      case 5: costbot::aws::parse_cost_and_usage(input); break;
     }
   } catch (const costbot::Error&) {
   }

@@ -10,6 +10,7 @@
 #include "engine/ingest/remote_source.hpp"
 #include "tests/support/fake_bigquery.hpp"
 #include "tests/support/ingest_support.hpp"
+#include "tests/support/test_support.hpp"
 
 using namespace costbot;
 using ingest::RunStatus;
@@ -111,4 +112,40 @@ TEST_CASE("BigQuery billing export synced: a refused query fails the run by name
   CHECK(r[0].status == RunStatus::failed);
   CHECK(r[0].error.find("BigQuery Job User") != std::string::npos);
   CHECK(testing::snapshot(x.f.db) == before);
+}
+
+TEST_CASE("costbot sources check, BigQuery export: authenticates, lists, reads a page, and names a missing role", "[gcp-sync][cli]") {
+  GcpSyncFixture x;
+  x.bq.add_rows({usage("2024-06-01", "2024-06-02", 7.0), usage("2024-06-02", "2024-06-03", 8.0)});
+  // A second identity that may read the table but not run query jobs.
+  testing::GoogleServiceAccount reader{"reader@acme-billing.iam.gserviceaccount.com", &testing::test_rsa_key("bq-reader-key"), false};  // its own key: the fake finds the account by key id
+  x.auth.add_service_account(reader);
+  x.bq.grant(reader.email, false, true);
+  auto reader_key_file = x.f.dir.write("reader.json", x.auth.key_file_json(reader, "acme-billing"));
+  std::string key_file = x.key_file;
+  auto check = [&] {
+    auto config = x.f.dir.write("costbot.yaml", "ingest:\n  sources:\n    - name: gcp-billing\n      type: gcp\n"
+                                                "      location: bq://acme-billing.billing_export.gcp_billing_export_v1_01A2B3_C4D5E6_F7A8B9\n"
+                                                "      credentials: {key_file: \"" + key_file + "\"}\n"
+                                                "      options: {location: US, endpoint: \"" + x.bq.endpoint() + "\"}\n");
+    return testing::run_costbot({"--config", config, "--db", x.f.dir.file("c.db"), "sources", "check", "gcp-billing"},
+                                {"COSTBOT_NOW=2024-06-10T00:00:00Z"});
+  };
+  SECTION("every step passes") {
+    auto r = check();
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("gcp-billing: bq://acme-billing.billing_export.gcp_billing_export_v1_01A2B3_C4D5E6_F7A8B9"));
+    CHECK(r.out.find("FAILED") == std::string::npos);
+    CHECK_THAT(r.out, Catch::Contains("1 billing period(s)"));
+    CHECK_THAT(r.out, Catch::Contains("first line: "));
+  }
+  SECTION("a service account without BigQuery Job User: the failing step names the role") {
+    key_file = reader_key_file;
+    auto r = check();
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out, Catch::Contains("FAILED"));
+    CHECK_THAT(r.out, Catch::Contains("BigQuery Job User"));
+  }
 }

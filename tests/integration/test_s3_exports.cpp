@@ -309,3 +309,62 @@ TEST_CASE("S3: clock skew and a missing bucket are explained in words", "[s3][aw
   REQUIRE(missing.size() == 1);
   CHECK_THAT(missing[0].error, Catch::Contains("bucket not found"));
 }
+
+TEST_CASE("S3: a source written as three lines of config, pulled when due by its own pace", "[s3][aws]") {
+  S3Fixture x;
+  put_cur2_period(x.s3, "2024-09", "exec-1", cur_parts(2));
+  config::Config c;
+  auto issues = config::check_text(R"(
+ingest:
+  sources:
+    - name: aws-cur
+      type: cur
+      location: s3://billing/exports/cur2/
+      credentials: {access_key_id_env: )" + x.key_env + ", secret_access_key_env: " + x.secret_env + R"(}
+      options: {endpoint: ")" + x.s3.endpoint() + R"("}
+      every: 30m
+schedules:
+  ingest: {cron: "*/10 * * * *"}
+)",
+                                   &c);
+  INFO(issues.to_string());
+  REQUIRE(issues.empty());
+  sources::RemoteSources remote(c, x.f.clock);
+  ingest::SourcesRunOptions run;
+  run.remote = &remote.registry();
+  run.only_due = true;  // as the scheduler's ingest job runs them
+
+  auto first = ingest::run_configured_sources(x.f.db, c, x.f.clock, run);
+  REQUIRE(first.size() == 1);
+  INFO(first[0].error);
+  CHECK(first[0].status == RunStatus::succeeded);
+  CHECK(first[0].source_name == "aws-cur");
+  CHECK(testing::billed_total(x.f.db) == Approx(local_billed_total(SourceType::cur, cur_parts(2))));
+
+  auto statuses = ingest::source_statuses(x.f.db, c, x.f.clock);
+  REQUIRE(statuses.size() == 1);
+  CHECK(statuses[0].name == "aws-cur");
+  CHECK(statuses[0].last_status == "succeeded");
+  CHECK(statuses[0].watermark.starts_with("2024-09 @ exec-1"));
+  CHECK(statuses[0].pace == "every 30m");
+  // Next due: the first ingest tick (every 10 minutes) at least 30 minutes (less a little slack) on.
+  CHECK(statuses[0].next_due >= x.f.clock.now() + 27 * 60);
+  CHECK(statuses[0].next_due <= x.f.clock.now() + 40 * 60);
+
+  // Ten minutes later the job ticks again: not due, S3 is not even listed.
+  const auto listings = x.s3.stats();
+  x.f.clock.advance(600);
+  CHECK(ingest::run_configured_sources(x.f.db, c, x.f.clock, run).empty());
+  CHECK(x.s3.stats() == listings);
+  // By hand (`costbot ingest`) it runs whatever its pace: unchanged.
+  ingest::SourcesRunOptions by_hand;
+  by_hand.remote = &remote.registry();
+  auto manual = ingest::run_configured_sources(x.f.db, c, x.f.clock, by_hand);
+  REQUIRE(manual.size() == 1);
+  CHECK(manual[0].status == RunStatus::unchanged);
+  // Thirty minutes after that run it is due again.
+  const auto ran_at = x.f.clock.now();
+  x.f.clock.advance(29 * 60);
+  CHECK(ingest::remote_source_due_at(x.f.db, ingest::configured_remote_locations(c)[0]) <= x.f.clock.now());
+  CHECK(ingest::remote_source_due_at(x.f.db, ingest::configured_remote_locations(c)[0]) > ran_at);
+}

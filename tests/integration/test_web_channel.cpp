@@ -632,7 +632,11 @@ TEST_CASE("the REST API answers 503 while no token is configured, 401 without a 
 
 TEST_CASE("the service runs its scheduler: jobs at start, followers, a graceful stop", "[web][scheduler]") {
   Web web(example_config([&](config::Config& c) {
-    c.ingest.sources = {{"sample", "focus", {testing::source_path("tests/fixtures/focus/focus_sample.csv")}}};
+    config::IngestSource sample;
+    sample.name = "sample";
+    sample.type = "focus";
+    sample.paths = {testing::source_path("tests/fixtures/focus/focus_sample.csv")};
+    c.ingest.sources = {sample};
     c.schedules.jobs["ingest"].enabled = true;
     c.schedules.jobs["ingest"].on_start = true;
     c.schedules.jobs["detect"].enabled = true;

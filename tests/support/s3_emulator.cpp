@@ -1,37 +1,15 @@
 #include "tests/support/s3_emulator.hpp"
 
-#include <sys/file.h>
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 
 #include "adapters/http/client.hpp"
+#include "tests/support/aws_fakes.hpp"
 
 namespace costbot::testing {
 namespace {
-
-// npm ci in tests/aws once (several test processes may start at once: a lock file serializes them).
-void install_aws_test_tools(const std::string& dir) {
-  // npm ci creates node_modules/s3rver long before it is complete, so "installed" is a marker
-  // written after a successful install, checked under the lock (parallel test processes wait for
-  // the one installing instead of starting s3rver from a half-written tree).
-  const std::string marker = dir + "/node_modules/.costbot-installed";
-  if (std::filesystem::exists(marker)) return;
-  int lock = ::open((dir + "/.npm-install.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-  if (lock >= 0) ::flock(lock, LOCK_EX);
-  if (!std::filesystem::exists(marker)) {
-    std::string command = "cd '" + dir + "' && npm ci --no-audit --no-fund --loglevel=error >&2 && touch node_modules/.costbot-installed";
-    if (std::system(command.c_str()) != 0) {
-      if (lock >= 0) ::close(lock);
-      throw std::runtime_error("npm ci in " + dir + " failed (node and npm are installed by deploy/install-deps.sh)");
-    }
-  }
-  if (lock >= 0) ::close(lock);
-}
 
 http::Client& seeding_client() {
   static http::Client client([] {
@@ -47,8 +25,8 @@ http::Client& seeding_client() {
 S3Emulator::S3Emulator(std::string bucket, std::string access_key_id, std::string secret, std::string region)
     : bucket_(std::move(bucket)), access_key_id_(std::move(access_key_id)), secret_(std::move(secret)),
       region_(std::move(region)) {
-  const std::string tools = std::string(COSTBOT_SOURCE_DIR) + "/tests/aws";
-  install_aws_test_tools(tools);
+  const std::string tools = aws_test_tools_dir();
+  install_aws_test_tools();
   std::filesystem::create_directories(dir_.path() / "data");
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{"node", tools + "/s3_verifying_proxy.mjs", "--dir", dir_.file("data"), "--bucket", bucket_,

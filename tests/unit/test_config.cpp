@@ -46,7 +46,8 @@ logging:
 )");
   CHECK_THAT(config::check_text("ingest:\n  sources:\n    - name: x\n      type: parquet\n").to_string(),
              Catch::Contains("ingest.sources[0].type: unknown value \"parquet\" (valid: focus, cur, azure, gcp, usage)"));
-  CHECK(std::find(issues.begin(), issues.end(), "ingest.sources[0].paths: missing required key") != issues.end());
+  CHECK(std::find(issues.begin(), issues.end(),
+                  "ingest.sources[0].paths: a source needs paths (files) or a location (a cloud URL)") != issues.end());
   CHECK(std::find(issues.begin(), issues.end(), "ingest.sources[1].name: missing required key") != issues.end());
   CHECK(std::find(issues.begin(), issues.end(), "logging.format: unknown value \"xml\" (valid: text, json)") !=
         issues.end());

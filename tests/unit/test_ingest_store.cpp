@@ -259,10 +259,17 @@ TEST_CASE("configured sources expand their globs and ingest every file in order"
   f.dir.write("exports/2024/09/b.csv", testing::focus_csv({{.billed = "2", .start = "2024-09-03T00:00:00Z"}}));
   f.dir.write("exports/2024/09/notes.txt", "not billing data");
   f.dir.write("metrics/cpu.csv", "timestamp,resource_id,metric,value\n2024-09-01T00:00:00Z,vm-1,CPUUtilization,5\n");
+  auto file_source = [](std::string name, std::string type, std::string path) {
+    config::IngestSource s;
+    s.name = std::move(name);
+    s.type = std::move(type);
+    s.paths = {std::move(path)};
+    return s;
+  };
   f.config.ingest.sources = {
-      {"focus-exports", "focus", {f.dir.file("exports") + "/**/*.csv"}},
-      {"metrics", "usage", {f.dir.file("metrics")}},
-      {"nothing-yet", "cur", {f.dir.file("cur") + "/*.csv.gz"}},
+      file_source("focus-exports", "focus", f.dir.file("exports") + "/**/*.csv"),
+      file_source("metrics", "usage", f.dir.file("metrics")),
+      file_source("nothing-yet", "cur", f.dir.file("cur") + "/*.csv.gz"),
   };
   auto results = ingest::run_configured_sources(f.db, f.config, f.clock);
   REQUIRE(results.size() == 4);
