@@ -103,12 +103,7 @@ void register_email(service::Service& svc) {
 
 void install(service::Service& svc, const std::string& templates_root) {
   const auto& config = svc.config();
-  svc.commands().on("subscribe", [&config](const commands::Command& c, commands::Invocation& inv) {
-    return run_subscribe(config, std::get<commands::Subscribe>(c), inv);
-  });
-  svc.commands().on("unsubscribe", [&config](const commands::Command& c, commands::Invocation& inv) {
-    return run_unsubscribe(config, std::get<commands::Unsubscribe>(c), inv);
-  });
+  install_subscription_commands(svc.commands(), config);
   svc.set_action_handler(std::make_shared<AlertActionHandler>(config, templates_root, svc.action_handler_ptr()));
   register_pagerduty(svc);
   register_email(svc);

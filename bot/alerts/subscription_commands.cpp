@@ -1,6 +1,6 @@
 #include "bot/alerts/subscription_commands.hpp"
 
-#include "engine/audit/audit.hpp"
+#include "engine/alerts/subscriptions.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/strings.hpp"
 
@@ -43,24 +43,9 @@ chat::Reply run_subscribe(const config::Config& config, const commands::Subscrib
                        " Personas: " + text::join(names, ", ") + ".");
   }
   if (inv.actor.user_id.empty()) throw invalid_input("subscribe needs to know who is asking");
-  SQLite::Statement ins(inv.db->sql(),
-                        "INSERT INTO chat_subscriptions(platform, user_id, persona, user_name, channel, workspace, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(platform, user_id, persona) DO UPDATE SET "
-                        "user_name = excluded.user_name, channel = excluded.channel, workspace = excluded.workspace");
-  ins.bind(1, inv.actor.platform);
-  ins.bind(2, inv.actor.user_id);
-  ins.bind(3, persona->name);
-  ins.bind(4, inv.actor.name);
-  ins.bind(5, inv.channel);
-  ins.bind(6, inv.workspace);
-  ins.bind(7, static_cast<std::int64_t>(inv.now));
-  auto tx = inv.db->begin_write();
-  ins.exec();
-  audit::append(*inv.db,
-                {inv.actor.user_id, "subscription.add", "subscription:" + inv.actor.platform + ":" + inv.actor.user_id,
-                 {{"persona", persona->name}, {"channel", inv.channel}, {"platform", inv.actor.platform}}},
-                inv.now);
-  tx.commit();
+  alerts::subscribe(*inv.db,
+                    {inv.actor.platform, inv.actor.user_id, inv.actor.name, persona->name, inv.channel, inv.workspace},
+                    inv.now);
   chat::Reply r;
   r.text("You are subscribed to *" + persona->name + "* alerts (" + persona->description + "), " + where_for(inv.actor.platform) + ".");
   r.text("You will get " + persona_brief(*persona) + ".");
@@ -74,24 +59,20 @@ chat::Reply run_unsubscribe(const config::Config& config, const commands::Unsubs
   std::string persona = s.persona;
   for (const auto& p : config.personas.list)
     if (text::iequals(p.name, s.persona)) persona = p.name;
-  SQLite::Statement del(inv.db->sql(), persona.empty()
-                                           ? "DELETE FROM chat_subscriptions WHERE platform = ? AND user_id = ?"
-                                           : "DELETE FROM chat_subscriptions WHERE platform = ? AND user_id = ? AND persona = ?");
-  del.bind(1, inv.actor.platform);
-  del.bind(2, inv.actor.user_id);
-  if (!persona.empty()) del.bind(3, persona);
-  auto tx = inv.db->begin_write();
-  int removed = del.exec();
-  if (removed > 0)
-    audit::append(*inv.db,
-                  {inv.actor.user_id, "subscription.remove", "subscription:" + inv.actor.platform + ":" + inv.actor.user_id,
-                   {{"persona", persona.empty() ? std::string("*") : persona}, {"removed", removed}}},
-                  inv.now);
-  tx.commit();
+  int removed = alerts::unsubscribe(*inv.db, inv.actor.platform, inv.actor.user_id, persona, inv.now);
   if (removed == 0)
     return chat::Reply::plain(persona.empty() ? "You had no subscriptions." : "You were not subscribed to *" + persona + "*.");
   return chat::Reply::plain(persona.empty() ? "Unsubscribed from everything (" + std::to_string(removed) + ")."
                                      : "Unsubscribed from *" + persona + "*.");
+}
+
+void install_subscription_commands(commands::Dispatcher& dispatcher, const config::Config& config) {
+  dispatcher.on("subscribe", [&config](const commands::Command& c, commands::Invocation& inv) {
+    return run_subscribe(config, std::get<commands::Subscribe>(c), inv);
+  });
+  dispatcher.on("unsubscribe", [&config](const commands::Command& c, commands::Invocation& inv) {
+    return run_unsubscribe(config, std::get<commands::Unsubscribe>(c), inv);
+  });
 }
 
 }  // namespace costbot::alerts_app

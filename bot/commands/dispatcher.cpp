@@ -5,7 +5,6 @@
 #include <cmath>
 
 #include "bot/commands/team_lookup.hpp"
-#include "engine/audit/audit.hpp"
 #include "engine/query/costs.hpp"
 #include "engine/query/period.hpp"
 #include "engine/util/error.hpp"
@@ -81,8 +80,6 @@ chat::Reply Dispatcher::dispatch(const Command& command, Invocation& inv) {
   auto name = name_of(command);
   if (auto it = handlers_.find(name); it != handlers_.end()) return it->second.handler(command, inv);
   if (auto* h = std::get_if<Help>(&command)) return help(h->topic);
-  if (std::holds_alternative<Subscribe>(command)) return run_subscribe(std::get<Subscribe>(command), inv);
-  if (std::holds_alternative<Unsubscribe>(command)) return run_unsubscribe(std::get<Unsubscribe>(command), inv);
   if (!std::holds_alternative<Top>(command) && !std::holds_alternative<TeamCost>(command)) return not_available(command);
 
   if (auto hit = cached(command, inv)) return hit->reply();
@@ -228,73 +225,13 @@ chat::Reply Dispatcher::run_team(const TeamCost& tc, Invocation& inv) {
   return r;
 }
 
-chat::Reply Dispatcher::run_subscribe(const Subscribe& s, Invocation& inv) {
-  std::string persona;
-  for (const auto& p : options_.personas)
-    if (text::iequals(p, s.persona)) persona = p;
-  if (persona.empty()) {
-    auto guess = text::closest(s.persona, options_.personas);
-    return error_reply("There is no persona \"" + s.persona + "\"." + (guess ? " Did you mean `" + *guess + "`?" : "") +
-                       " Personas: " + text::join(options_.personas, ", ") + ".");
-  }
-  if (inv.actor.user_id.empty()) throw invalid_input("subscribe needs to know who is asking");
-  SQLite::Statement ins(inv.db->sql(),
-                        "INSERT INTO chat_subscriptions(platform, user_id, persona, user_name, channel, workspace, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(platform, user_id, persona) DO UPDATE SET "
-                        "user_name = excluded.user_name, channel = excluded.channel, workspace = excluded.workspace");
-  ins.bind(1, inv.actor.platform);
-  ins.bind(2, inv.actor.user_id);
-  ins.bind(3, persona);
-  ins.bind(4, inv.actor.name);
-  ins.bind(5, inv.channel);
-  ins.bind(6, inv.workspace);
-  ins.bind(7, static_cast<std::int64_t>(inv.now));
-  auto tx = inv.db->begin_write();
-  ins.exec();
-  audit::append(*inv.db,
-                {inv.actor.user_id, "subscription.add", "subscription:" + inv.actor.platform + ":" + inv.actor.user_id,
-                 {{"persona", persona}, {"channel", inv.channel}, {"platform", inv.actor.platform}}},
-                inv.now);
-  tx.commit();
-  chat::Reply r;
-  r.text("You are subscribed to *" + persona + "* alerts and digests.");
-  r.context("`" + options_.command_prefix + " unsubscribe " + persona + "` stops them.");
-  r.fallback = "Subscribed to " + persona;
-  return r;
-}
-
-chat::Reply Dispatcher::run_unsubscribe(const Unsubscribe& s, Invocation& inv) {
-  if (inv.actor.user_id.empty()) throw invalid_input("unsubscribe needs to know who is asking");
-  SQLite::Statement del(inv.db->sql(), s.persona.empty()
-                                           ? "DELETE FROM chat_subscriptions WHERE platform = ? AND user_id = ?"
-                                           : "DELETE FROM chat_subscriptions WHERE platform = ? AND user_id = ? AND persona = ?");
-  del.bind(1, inv.actor.platform);
-  del.bind(2, inv.actor.user_id);
-  if (!s.persona.empty()) del.bind(3, s.persona);
-  auto tx = inv.db->begin_write();
-  int removed = del.exec();
-  if (removed > 0)
-    audit::append(*inv.db,
-                  {inv.actor.user_id, "subscription.remove", "subscription:" + inv.actor.platform + ":" + inv.actor.user_id,
-                   {{"persona", s.persona.empty() ? std::string("*") : s.persona}, {"removed", removed}}},
-                  inv.now);
-  tx.commit();
-  chat::Reply r;
-  if (removed == 0)
-    r.text(s.persona.empty() ? "You had no subscriptions." : "You were not subscribed to *" + s.persona + "*.");
-  else
-    r.text(s.persona.empty() ? "Unsubscribed from everything (" + std::to_string(removed) + ")."
-                             : "Unsubscribed from *" + s.persona + "*.");
-  r.fallback = r.summary();
-  return r;
-}
-
 chat::Reply Dispatcher::not_available(const Command& command) const {
   std::string name(name_of(command));
-  return error_reply("`" + name + "` is not available in this service yet (" +
-                     (name == "anomalies" || name == "budget" || name == "forecast" ? "no detection engine is connected"
-                                                                                    : "no approvals engine is connected") +
-                     "). `" + options_.command_prefix + " help` lists what works.");
+  std::string missing = name == "anomalies" || name == "budget" || name == "forecast" ? "no detection engine"
+                        : name == "subscribe" || name == "unsubscribe"                ? "no alerts engine"
+                                                                                       : "no approvals engine";
+  return error_reply("`" + name + "` is not available in this service yet (" + missing + " is connected). `" +
+                     options_.command_prefix + " help` lists what works.");
 }
 
 chat::Reply Dispatcher::help(std::string_view topic) const {

@@ -64,7 +64,6 @@ struct DispatcherOptions {
   std::chrono::seconds cache_ttl{60};
   // A cached reply is compared with the data at most this often (0 = on every use).
   std::chrono::milliseconds cache_recheck{1000};
-  std::vector<std::string> personas{"cfo", "engineer", "finops_analyst", "eng_manager"};
   std::vector<config::TeamConfig> teams;  // names and aliases, to resolve "team pay-team"
   std::string command_prefix = "/cost";   // how help writes commands ("/cost top 5")
 
@@ -100,8 +99,6 @@ class Dispatcher {
  private:
   chat::Reply run_top(const Top& top, Invocation& inv);
   chat::Reply run_team(const TeamCost& team, Invocation& inv);
-  chat::Reply run_subscribe(const Subscribe& s, Invocation& inv);
-  chat::Reply run_unsubscribe(const Unsubscribe& s, Invocation& inv);
   chat::Reply not_available(const Command& command) const;
 
   std::string cache_key(const Command& command, const Invocation& inv) const;

@@ -89,20 +89,6 @@ Placement placement(const Deliveries& d, storage::Database& db, const messages::
   return p;
 }
 
-// The copy a post is recorded in: the one the producer planned, else one made now (a reply in a
-// thread, a command answer: each its own copy, under a subject of its own).
-messages::Copy copy_for(storage::Database& db, const outbox::Item& item, const std::string& subject,
-                        const messages::Address& to, UnixSeconds now) {
-  messages::CopyStore copies(db);
-  if (auto planned = copies.find_by_post_key(item.idempotency_key)) return *planned;
-  auto tx = db.begin_write();
-  auto copy = copies.plan(subject.empty() ? "reply:" + item.idempotency_key : subject, to, item.idempotency_key, now);
-  if (copy.post_key != item.idempotency_key)  // the subject has its copy there already: this is another message
-    copy = copies.plan("reply:" + item.idempotency_key, to, item.idempotency_key, now);
-  tx.commit();
-  return copy;
-}
-
 json::object landed_receipt(const messages::Copy& copy) {
   return {{"channel", copy.conversation}, {"ts", copy.message_id}};
 }
@@ -181,7 +167,8 @@ json::value deliver_post(const Deliveries& d, const messages::ChatPost& post, co
   auto body = slack::render_body(*d.templates, post.message);
   auto where = placement(d, ctx.db, post, item);
   if (post.in_thread && post.broadcast && !where.thread_ts.empty()) body["reply_broadcast"] = true;
-  auto copy = copy_for(ctx.db, item, post.in_thread ? "" : post.message.subject, post.to, ctx.now);
+  auto copy = messages::CopyStore(ctx.db).copy_for_post(item.idempotency_key, post.in_thread ? "" : post.message.subject,
+                                                        post.to, ctx.now);
   return post_once(d, item, ctx, std::move(body), copy, where, post.message.version);
 }
 
@@ -232,7 +219,7 @@ json::value deliver_reply(const Deliveries& d, const messages::ChatReply& reply,
   // An answer into the conversation (a mention, a direct message): a post like any other.
   auto body = slack::render_message(reply.reply);
   messages::Address to{"slack", reply.conversation};
-  auto copy = copy_for(ctx.db, item, "", to, ctx.now);
+  auto copy = messages::CopyStore(ctx.db).copy_for_post(item.idempotency_key, "", to, ctx.now);
   return post_once(d, item, ctx, std::move(body), copy, Placement{reply.conversation, reply.thread}, 0);
 }
 

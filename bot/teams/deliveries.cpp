@@ -41,18 +41,6 @@ void require_connector(const teams::Connector& connector, const outbox::Item& it
                                 false);
 }
 
-// The copy a post is recorded in: the one the producer planned, else one made now.
-messages::Copy copy_for(storage::Database& db, const outbox::Item& item, const std::string& subject,
-                        const messages::Address& to, UnixSeconds now) {
-  messages::CopyStore copies(db);
-  if (auto planned = copies.find_by_post_key(item.idempotency_key)) return *planned;
-  auto tx = db.begin_write();
-  auto copy = copies.plan(subject.empty() ? "reply:" + item.idempotency_key : subject, to, item.idempotency_key, now);
-  if (copy.post_key != item.idempotency_key) copy = copies.plan("reply:" + item.idempotency_key, to, item.idempotency_key, now);
-  tx.commit();
-  return copy;
-}
-
 // Sends one activity and records where it landed.
 json::value send(Deliveries& d, const outbox::Item& item, outbox::DeliveryContext& ctx, json::object activity,
                  const messages::Copy& copy, const Destination& dest, const std::string& reply_to, std::int64_t version) {
@@ -86,7 +74,8 @@ json::value deliver_post(Deliveries& d, const messages::ChatPost& post, const ou
       reference = parent->conversation, hint = parent->service_url, reply_to = parent->message_id;
   }
   auto dest = destination(ctx.db, d.config, item, reference, hint);
-  auto copy = copy_for(ctx.db, item, post.in_thread ? "" : post.message.subject, post.to, ctx.now);
+  auto copy = messages::CopyStore(ctx.db).copy_for_post(item.idempotency_key, post.in_thread ? "" : post.message.subject,
+                                                        post.to, ctx.now);
   return send(d, item, ctx, std::move(activity), copy, dest, reply_to, post.message.version);
 }
 
@@ -118,7 +107,7 @@ json::value deliver_update(Deliveries& d, const messages::ChatUpdate& update, co
 json::value deliver_reply(Deliveries& d, const messages::ChatReply& reply, const outbox::Item& item,
                           outbox::DeliveryContext& ctx) {
   auto dest = destination(ctx.db, d.config, item, reply.conversation, reply.service_url);
-  auto copy = copy_for(ctx.db, item, "", {"teams", reply.conversation}, ctx.now);
+  auto copy = messages::CopyStore(ctx.db).copy_for_post(item.idempotency_key, "", {"teams", reply.conversation}, ctx.now);
   return send(d, item, ctx, teams::render_activity(reply.reply), copy, dest, reply.thread, 0);
 }
 

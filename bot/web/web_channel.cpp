@@ -22,6 +22,7 @@
 #include "engine/messages/copies.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/hash.hpp"
+#include "engine/util/html.hpp"
 #include "engine/util/strings.hpp"
 #include "engine/util/time.hpp"
 
@@ -51,22 +52,6 @@ Assets load_assets(const std::string& templates_root) {
   auto dir = std::filesystem::path(templates_root) / "web" / "page";
   return {read_asset(dir / "index.html"), read_asset(dir / "sign_in.html"), read_asset(dir / "app.js"), read_asset(dir / "spend.js"),
           read_asset(dir / "app.css"), read_asset(dir / "favicon.svg")};
-}
-
-// Text for HTML (the sign-in page's few values: names from config).
-std::string web_html_escape(std::string_view in) {
-  std::string out;
-  for (char c : in) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 // Plain text of a reply for the page (it draws text, never markup): the title, then every block.
@@ -178,8 +163,8 @@ class Channel {
     // Whom the page may act for: nobody but the person, unless a grant says so (access.act_for).
     const bool acts_for_others = svc_.authorizer().has_grants(principal);
     std::string body = text::replace_all(index_html_, "{{csrf_token}}", session->csrf_token);
-    body = text::replace_all(body, "{{user_id}}", web_html_escape(session->user_id));
-    body = text::replace_all(body, "{{user_name}}", web_html_escape(principal.name));
+    body = text::replace_all(body, "{{user_id}}", text::html_escape(session->user_id));
+    body = text::replace_all(body, "{{user_name}}", text::html_escape(principal.name));
     body = text::replace_all(body, "{{acts_for_others}}", acts_for_others ? "true" : "false");
     return html_page(std::move(body));
   }
@@ -190,8 +175,8 @@ class Channel {
     // `next`: where to go once signed in (a chart link followed while signed out), a local path.
     const std::string query = next.empty() || next == "/" ? "" : "?next=" + http::encode_form({{"n", next}}).substr(2);
     for (const auto& p : svc_.config().web.providers)
-      providers += "<li><a class=\"provider\" data-testid=\"provider\" href=\"/auth/login/" + web_html_escape(p.name) +
-                   web_html_escape(query) + "\">" + web_html_escape(p.label) + "</a></li>";
+      providers += "<li><a class=\"provider\" data-testid=\"provider\" href=\"/auth/login/" + text::html_escape(p.name) +
+                   text::html_escape(query) + "\">" + text::html_escape(p.label) + "</a></li>";
     std::string local = svc_.config().web.providers.empty()
                             ? "<p>No identity provider is configured. <code>costbot serve</code> printed a one-time "
                               "sign-in link for the local operator when it started; <code>costbot web sign-in-link</code> "
@@ -200,7 +185,7 @@ class Channel {
     std::string body = text::replace_all(sign_in_html_, "{{providers}}", providers);
     body = text::replace_all(body, "{{local_operator}}", local);
     body = text::replace_all(body, "{{problem}}", problem.empty() ? "" : "<p class=\"problem\" data-testid=\"problem\">" +
-                                                                             web_html_escape(problem) + "</p>");
+                                                                             text::html_escape(problem) + "</p>");
     auto r = html_page(std::move(body));
     r.status = problem.empty() ? 200 : 403;
     return r;

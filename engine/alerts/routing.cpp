@@ -34,17 +34,6 @@ std::string effective_severity(const detect::Finding& f, const std::optional<det
   return f.severity;
 }
 
-std::vector<Subscriber> subscribers(storage::Database& db, const std::string& persona) {
-  SQLite::Statement q(db.sql(),
-                      "SELECT platform, user_id, user_name, channel FROM chat_subscriptions WHERE persona = ? "
-                      "ORDER BY created_at, platform, user_id");
-  q.bind(1, persona);
-  std::vector<Subscriber> out;
-  while (q.executeStep())
-    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(), q.getColumn(3).getString()});
-  return out;
-}
-
 void persona_targets(storage::Database& db, const config::Config& config, const config::PersonaConfig& p,
                      const std::string& team, const std::string& severity, std::vector<Target>& targets,
                      std::vector<SkippedTarget>& skipped) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/alerts/subscriptions.hpp"
 #include "engine/config/config.hpp"
 #include "engine/detect/finding.hpp"
 #include "engine/storage/database.hpp"
@@ -47,12 +48,6 @@ struct RouteDecision {
   std::vector<SkippedTarget> skipped;
   std::optional<UnixSeconds> held_until;
 };
-
-// Subscriptions from chat (`subscribe PERSONA`), as delivery targets.
-struct Subscriber {
-  std::string platform, user_id, user_name, channel;
-};
-std::vector<Subscriber> subscribers(storage::Database& db, const std::string& persona);
 
 // Where a persona's messages about a finding of `team` go (deliver.* plus chat subscribers), and
 // the targets left out with why (no Slack token, no email server, no team channel, ...).

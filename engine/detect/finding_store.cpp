@@ -159,6 +159,30 @@ void bind_all(SQLite::Statement& q, const std::vector<std::string>& binds) {
   for (std::size_t i = 0; i < binds.size(); ++i) q.bind(static_cast<int>(i + 1), binds[i]);
 }
 
+// Every row of "SELECT columns FROM table" under `w`, in `order`, at most `limit` (0 = all).
+template <class Read>
+auto select_rows(storage::Database& db, const char* columns, const char* table, const Where& w, const char* order,
+                 std::size_t limit, Read read) {
+  std::string sql = std::string("SELECT ") + columns + " FROM " + table + w.sql + " ORDER BY " + order;
+  if (limit) sql += " LIMIT " + std::to_string(limit);
+  SQLite::Statement q(db.sql(), sql);
+  bind_all(q, w.binds);
+  std::vector<decltype(read(q))> out;
+  while (q.executeStep()) out.push_back(read(q));
+  return out;
+}
+
+// The row of "SELECT columns FROM table WHERE condition" with `keys` bound in order, if there is one.
+template <class Read, class... Keys>
+auto select_row(storage::Database& db, const char* columns, const char* table, const char* condition, Read read,
+                const Keys&... keys) -> std::optional<decltype(read(std::declval<SQLite::Statement&>()))> {
+  SQLite::Statement q(db.sql(), std::string("SELECT ") + columns + " FROM " + table + " WHERE " + condition);
+  int index = 0;
+  (q.bind(++index, keys), ...);
+  if (!q.executeStep()) return std::nullopt;
+  return read(q);
+}
+
 void bind_day(SQLite::Statement& q, int index, const std::optional<Day>& d) {
   if (d) q.bind(index, format_day(*d));
   else q.bind(index);
@@ -176,27 +200,15 @@ std::vector<Finding> FindingStore::findings(const FindingQuery& fq) {
     w.add("scope_value = ?", fq.scope_value);
   }
   if (fq.incident_id) w.add("incident_id = ?", std::to_string(fq.incident_id));
-  std::string sql = std::string("SELECT ") + kFindingColumns + " FROM findings" + w.sql + " ORDER BY day DESC, id DESC";
-  if (fq.limit) sql += " LIMIT " + std::to_string(fq.limit);
-  SQLite::Statement q(db_.sql(), sql);
-  bind_all(q, w.binds);
-  std::vector<Finding> out;
-  while (q.executeStep()) out.push_back(read_finding(q));
-  return out;
+  return select_rows(db_, kFindingColumns, "findings", w, "day DESC, id DESC", fq.limit, read_finding);
 }
 
 std::optional<Finding> FindingStore::finding(std::int64_t id) {
-  SQLite::Statement q(db_.sql(), std::string("SELECT ") + kFindingColumns + " FROM findings WHERE id = ?");
-  q.bind(1, static_cast<std::int64_t>(id));
-  if (!q.executeStep()) return std::nullopt;
-  return read_finding(q);
+  return select_row(db_, kFindingColumns, "findings", "id = ?", read_finding, id);
 }
 
 std::optional<Finding> FindingStore::finding_by_fingerprint(const std::string& fingerprint) {
-  SQLite::Statement q(db_.sql(), std::string("SELECT ") + kFindingColumns + " FROM findings WHERE fingerprint = ?");
-  q.bind(1, fingerprint);
-  if (!q.executeStep()) return std::nullopt;
-  return read_finding(q);
+  return select_row(db_, kFindingColumns, "findings", "fingerprint = ?", read_finding, fingerprint);
 }
 
 std::vector<Incident> FindingStore::incidents(const FindingQuery& fq) {
@@ -211,32 +223,18 @@ std::vector<Incident> FindingStore::incidents(const FindingQuery& fq) {
     w.add("scope_dimension = ?", fq.scope_dimension);
     w.add("scope_value = ?", fq.scope_value);
   }
-  std::string sql = std::string("SELECT ") + kIncidentColumns + " FROM incidents" + w.sql + " ORDER BY last_day DESC, id DESC";
-  if (fq.limit) sql += " LIMIT " + std::to_string(fq.limit);
-  SQLite::Statement q(db_.sql(), sql);
-  bind_all(q, w.binds);
-  std::vector<Incident> out;
-  while (q.executeStep()) out.push_back(read_incident(q));
-  return out;
+  return select_rows(db_, kIncidentColumns, "incidents", w, "last_day DESC, id DESC", fq.limit, read_incident);
 }
 
 std::optional<Incident> FindingStore::incident(std::int64_t id) {
-  SQLite::Statement q(db_.sql(), std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE id = ?");
-  q.bind(1, static_cast<std::int64_t>(id));
-  if (!q.executeStep()) return std::nullopt;
-  return read_incident(q);
+  return select_row(db_, kIncidentColumns, "incidents", "id = ?", read_incident, id);
 }
 
 std::optional<Incident> FindingStore::open_incident(const std::string& family, const std::string& dim,
                                                     const std::string& value) {
-  SQLite::Statement q(db_.sql(), std::string("SELECT ") + kIncidentColumns +
-                                     " FROM incidents WHERE family = ? AND scope_dimension = ? AND scope_value = ? AND "
-                                     "status = 'open'");
-  q.bind(1, family);
-  q.bind(2, dim);
-  q.bind(3, value);
-  if (!q.executeStep()) return std::nullopt;
-  return read_incident(q);
+  return select_row(db_, kIncidentColumns, "incidents",
+                    "family = ? AND scope_dimension = ? AND scope_value = ? AND status = 'open'", read_incident, family,
+                    dim, value);
 }
 
 void FindingStore::add_related_scopes(std::int64_t finding_id, const std::vector<RelatedScope>& scopes, UnixSeconds now) {

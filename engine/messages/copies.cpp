@@ -83,6 +83,16 @@ Copy CopyStore::plan(const std::string& subject, const Address& to, const std::s
   return *copy;
 }
 
+Copy CopyStore::copy_for_post(const std::string& post_key, const std::string& subject, const Address& to,
+                              UnixSeconds now) {
+  if (auto planned = find_by_post_key(post_key)) return *planned;
+  auto tx = db_.begin_write();
+  auto copy = plan(subject.empty() ? "reply:" + post_key : subject, to, post_key, now);
+  if (copy.post_key != post_key) copy = plan("reply:" + post_key, to, post_key, now);
+  tx.commit();
+  return copy;
+}
+
 Copy CopyStore::adopt(const std::string& subject, const Address& to, const std::string& conversation,
                       const std::string& message_id, const std::string& service_url, UnixSeconds now) {
   if (auto existing = find(subject, to)) return *existing;

@@ -65,6 +65,10 @@ class CopyStore {
   std::vector<Copy> copies_of(const std::string& subject);
 
   // ---- delivery handlers ----
+  // The copy a post (outbox item `post_key`) is recorded in: the one its producer planned, else one
+  // made now (a reply in a thread, a command answer) under `subject`, or under a subject of its own
+  // when `subject` is empty or its copy at `to` belongs to another message.
+  Copy copy_for_post(const std::string& post_key, const std::string& subject, const Address& to, UnixSeconds now);
   // Commit this before a post call that cannot be repeated safely.
   void begin_attempt(std::int64_t id, UnixSeconds now);
   // The call surely did not post (the service answered with an error): back to queued.

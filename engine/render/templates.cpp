@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "engine/util/error.hpp"
+#include "engine/util/html.hpp"
 
 namespace costbot::render {
 namespace fs = std::filesystem;
@@ -36,21 +37,6 @@ std::string json_escape(const std::string& s) {
       default:
         if (c < 0x20) out += fmt::format("\\u{:04x}", c);
         else out.push_back(static_cast<char>(c));
-    }
-  }
-  return out;
-}
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
     }
   }
   return out;
@@ -107,7 +93,7 @@ std::string Templates::render(const std::string& relative_path, const boost::jso
   if (!tmpl.is_valid())
     throw Error(ErrorKind::internal, "template " + path.string() + ": " + tmpl.error_message());
   if (ext == ".json") tmpl.set_custom_escape(json_escape);
-  else if (ext == ".html") tmpl.set_custom_escape(html_escape);
+  else if (ext == ".html") tmpl.set_custom_escape([](const std::string& s) { return text::html_escape(s); });
   else tmpl.set_custom_escape([](const std::string& s) { return s; });
 
   mus::data data = to_data(context);

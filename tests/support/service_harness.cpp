@@ -1,5 +1,6 @@
 #include "tests/support/service_harness.hpp"
 
+#include "bot/alerts/subscription_commands.hpp"
 #include "bot/approvals/approvals_app.hpp"
 #include "bot/service/operations.hpp"
 #include "bot/slack/slack_app.hpp"
@@ -63,6 +64,8 @@ void ServiceHarness::start() {
   slack_app::install(*service_);  // without a signing secret its routes answer 503
   if (options_.approvals) approvals_app::install(*service_, std::string(COSTBOT_SOURCE_DIR) + "/templates");
   teams_app::install(*service_);  // without msteams.app_id / a webhook secret its routes answer 503
+  // serve installs them with the alerts app; chat tests subscribe without the rest of it.
+  alerts_app::install_subscription_commands(service_->commands(), service_->config());
   if (options_.operations) service::install_operations(*service_, std::string(COSTBOT_SOURCE_DIR) + "/templates");
   if (options_.install) options_.install(*service_);
   service_->start();

@@ -3,6 +3,7 @@
 #include "engine/alerts/facts.hpp"
 #include "engine/alerts/quiet_hours.hpp"
 #include "engine/alerts/routing.hpp"
+#include "engine/audit/audit.hpp"
 #include "engine/detect/finding_store.hpp"
 #include "tests/support/alerts_support.hpp"
 
@@ -184,13 +185,8 @@ personas:
 pagerduty:
   routing_key: R0UTINGKEY0000000000000000000000
 )");
-  {
-    SQLite::Statement ins(w.db().sql(),
-                          "INSERT INTO chat_subscriptions(platform, user_id, persona, user_name, channel, workspace, created_at) "
-                          "VALUES ('slack', 'U0ALICE', 'engineer', 'alice', 'D0ALICE', 'T1', 1), "
-                          "('teams', '29:bob', 'engineer', 'Bob', '19:conv@thread', 'tenant', 2)");
-    ins.exec();
-  }
+  alerts::subscribe(w.db(), {"slack", "U0ALICE", "alice", "engineer", "D0ALICE", "T1"}, 1);
+  alerts::subscribe(w.db(), {"teams", "29:bob", "Bob", "engineer", "19:conv@thread", "tenant"}, 2);
   testing::FindingSpec spec;
   spec.severity = "high";
   auto high = w.add_finding(spec);
@@ -211,4 +207,32 @@ pagerduty:
   d = alerts::route_for(w.db(), w.config(), *w.config().personas.find("engineer"), ref.finding, ref.incident, kNoonUtc);
   REQUIRE(d.targets.size() == 3);
   CHECK(d.targets[0].text() == "pagerduty events");
+}
+
+TEST_CASE("subscriptions: one per user and persona, moved by a new subscribe, ended one or all at once", "[alerts][routing]") {
+  testing::AlertsWorld w("");
+  auto channels = [&](const std::string& persona) {
+    std::vector<std::string> out;
+    for (const auto& s : alerts::subscribers(w.db(), persona)) out.push_back(s.platform + ":" + s.user_id + "@" + s.channel);
+    return out;
+  };
+  alerts::subscribe(w.db(), {"slack", "U1", "alice", "cfo", "D1", "T1"}, 10);
+  alerts::subscribe(w.db(), {"slack", "U1", "alice", "engineer", "D1", "T1"}, 11);
+  alerts::subscribe(w.db(), {"teams", "29:u1", "Alice", "cfo", "19:c", "tenant"}, 12);  // another platform: another user
+  alerts::subscribe(w.db(), {"slack", "U1", "alice", "cfo", "D9", "T1"}, 13);           // the same one, moved
+  CHECK(channels("cfo") == std::vector<std::string>{"slack:U1@D9", "teams:29:u1@19:c"});
+  CHECK(channels("engineer") == std::vector<std::string>{"slack:U1@D1"});
+
+  CHECK(alerts::unsubscribe(w.db(), "slack", "U1", "finops_analyst", 14) == 0);
+  CHECK(alerts::unsubscribe(w.db(), "slack", "U1", "cfo", 15) == 1);
+  CHECK(channels("cfo") == std::vector<std::string>{"teams:29:u1@19:c"});
+  CHECK(alerts::unsubscribe(w.db(), "slack", "U1", "", 16) == 1);  // every persona: engineer was left
+  CHECK(channels("engineer").empty());
+  CHECK(channels("cfo").size() == 1);  // the Teams user is someone else
+
+  // Each change is audited; asking to end what does not exist changes nothing and is not.
+  std::vector<std::string> actions;
+  for (const auto& row : audit::list(w.db(), "subscription:slack:U1")) actions.push_back(row.action + "@" + std::to_string(row.at));
+  CHECK(actions == std::vector<std::string>{"subscription.add@10", "subscription.add@11", "subscription.add@13",
+                                            "subscription.remove@15", "subscription.remove@16"});
 }

@@ -8,7 +8,9 @@
 #include "bot/actions/action_handler.hpp"
 #include "bot/actions/buttons.hpp"
 #include "bot/commands/dispatcher.hpp"
+#include "bot/alerts/subscription_commands.hpp"
 #include "bot/commands/replies.hpp"
+#include "tests/support/approvals_support.hpp"
 #include "tests/support/cost_data.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -68,6 +70,8 @@ TEST_CASE("every Slack message kind renders as valid Block Kit (written to build
   replies["top-no-data"] = d.run("top 2019-01", inv);
   replies["team"] = d.run("team payments mtd", inv);
   replies["team-unknown"] = d.run("team paymnts", inv);
+  const auto personas = testing::load_config_text("{}\n");  // the built-in personas
+  alerts_app::install_subscription_commands(d, personas);  // as the service installs them
   replies["subscribe"] = d.run("subscribe cfo", inv);
   replies["subscribe-unknown"] = d.run("subscribe cfoo", inv);
   replies["unsubscribe"] = d.run("unsubscribe", inv);

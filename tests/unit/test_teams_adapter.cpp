@@ -15,6 +15,7 @@
 #include "bot/actions/action_handler.hpp"
 #include "bot/actions/buttons.hpp"
 #include "bot/commands/dispatcher.hpp"
+#include "bot/alerts/subscription_commands.hpp"
 #include "bot/commands/replies.hpp"
 #include "engine/config/config.hpp"
 #include "engine/render/templates.hpp"
@@ -22,6 +23,7 @@
 #include "engine/util/hash.hpp"
 #include "engine/util/strings.hpp"
 #include "tests/support/config_issues.hpp"
+#include "tests/support/approvals_support.hpp"
 #include "tests/support/cost_data.hpp"
 #include "tests/support/teams_tokens.hpp"
 #include "tests/support/test_support.hpp"
@@ -386,6 +388,8 @@ TEST_CASE("every Teams message kind renders as a valid Adaptive Card (written to
   replies["top-by-team"] = d.run("top 10 by team 30d", inv);
   replies["top-no-data"] = d.run("top 2019-01", inv);
   replies["team"] = d.run("team payments mtd", inv);
+  const auto personas = testing::load_config_text("{}\n");  // the built-in personas
+  alerts_app::install_subscription_commands(d, personas);  // as the service installs them
   replies["subscribe"] = d.run("subscribe cfo", inv);
   replies["not-available"] = d.run("anomalies", inv);
   replies["working-on-it"] = commands::working_on(*commands::parse("top 5").command);
