@@ -1,6 +1,7 @@
 #include "adapters/teams/adaptive_card.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "adapters/teams/activity.hpp"
 #include "engine/util/utf8.hpp"
@@ -155,6 +156,69 @@ void strip_card(json::object& card) {
 
 }  // namespace
 
+namespace {
+
+// A bracket that closes a link's text: "](" (inline), "][" (reference), "]:" (a reference's
+// definition). Teams' card Markdown (a CommonMark subset with [title](url) links) draws these as
+// links whose target the reader cannot see; a zero-width space after the bracket keeps the text
+// and breaks the syntax.
+bool teams_link_bracket(std::string_view text, std::size_t i) {
+  return text[i] == ']' && i + 1 < text.size() && (text[i + 1] == '(' || text[i + 1] == '[' || text[i + 1] == ':');
+}
+
+// The bare URL starting at `i` (http:// or https:// after a non-word character), without the
+// trailing punctuation that ends a sentence; empty when there is none.
+std::string_view teams_bare_url(std::string_view text, std::size_t i) {
+  auto rest = text.substr(i);
+  if (!rest.starts_with("https://") && !rest.starts_with("http://")) return {};
+  if (i > 0 && (std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '/' || text[i - 1] == '_'))
+    return {};
+  std::size_t end = 0;
+  while (end < rest.size() && !std::isspace(static_cast<unsigned char>(rest[end])) && rest[end] != '<' &&
+         rest[end] != '>' && rest[end] != '"')
+    ++end;
+  // Sentence punctuation after a URL is not part of it; a ")" only when it closes nothing inside.
+  while (end > 0) {
+    const char last = rest[end - 1];
+    const auto head = rest.substr(0, end);
+    if (std::string_view(".,;:!?]'*").find(last) != std::string_view::npos ||
+        (last == ')' && std::count(head.begin(), head.end(), ')') > std::count(head.begin(), head.end(), '(')))
+      --end;
+    else
+      break;
+  }
+  auto url = rest.substr(0, end);
+  return url.size() > std::string_view("https://").size() ? url : std::string_view{};
+}
+
+// A URL as a Markdown link whose text is its own target. Brackets and parentheses are
+// percent-encoded: they would end the link early (and Teams mobile breaks on "(" in a target).
+std::string teams_visible_link(std::string_view url) {
+  std::string target;
+  for (char c : url) {
+    switch (c) {
+      case '(': target += "%28"; break;
+      case ')': target += "%29"; break;
+      case '[': target += "%5B"; break;
+      case ']': target += "%5D"; break;
+      default: target += c;
+    }
+  }
+  return "[" + target + "](" + target + ")";
+}
+
+}  // namespace
+
+std::string card_plain_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 8);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    out += text[i];
+    if (teams_link_bracket(text, i)) out += "\u200B";
+  }
+  return out;
+}
+
 std::string card_markdown(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 8);
@@ -165,19 +229,21 @@ std::string card_markdown(std::string_view text) {
       if (close != std::string_view::npos && close > i + 1 && (newline == std::string_view::npos || close < newline) &&
           text[close - 1] != ' ') {
         out += "**";
-        out.append(text.substr(i + 1, close - i - 1));
+        out += card_markdown(text.substr(i + 1, close - i - 1));
         out += "**";
         i = close;
         continue;
       }
     }
-    // Text is data: "[Approve here](https://elsewhere)" must not become a link whose target the
-    // reader cannot see. A zero-width space between ] and ( keeps the text and breaks the syntax.
-    if (text[i] == ']' && i + 1 < text.size() && text[i + 1] == '(') {
-      out += "]\u200B";
+    // Our own links (tickets, requests, charts) work, and show where they go.
+    if (auto url = teams_bare_url(text, i); !url.empty()) {
+      out += teams_visible_link(url);
+      i += url.size() - 1;
       continue;
     }
+    // Text is data: "[Approve here](https://elsewhere)" must not become a hidden link.
     out += text[i];
+    if (teams_link_bracket(text, i)) out += "\u200B";
   }
   return out;
 }

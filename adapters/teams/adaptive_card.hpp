@@ -48,7 +48,14 @@ const boost::json::object* card_of(const boost::json::object& activity);
 // only served them) from every card of an activity, in place.
 void strip_bot_actions(boost::json::object& activity);
 
-// "*bold*" (chat::Reply's mark) → "**bold**" (Adaptive Card markdown); the rest as it is.
+// Teams draws card text as Markdown with [title](url) links (a CommonMark subset; no HTML). Text
+// that is data must not carry a link whose target the reader cannot see.
+//
+// card_markdown: a chat::Reply's text → card Markdown: "*bold*" → "**bold**"; a bare http(s) URL →
+// a link whose text is its own target (so our ticket and request links work); "[x](y)", "[x][y]"
+// and "[x]: y" in the text stay visible as typed but are no links (a zero-width space after "]").
 std::string card_markdown(std::string_view text);
+// A template fact (plain text) for card Markdown: only the link syntax is broken, as above.
+std::string card_plain_text(std::string_view text);
 
 }  // namespace costbot::teams

@@ -4,7 +4,12 @@
 
 namespace costbot::teams {
 
-const messages::TextStyle& text_style() { return messages::plain_style(); }
+// Facts are plain text, but Teams reads card text as Markdown: no hidden links from data (a
+// finding's summary, a rejection reason).
+const messages::TextStyle& text_style() {
+  static const messages::TextStyle style{&card_plain_text, nullptr, nullptr};
+  return style;
+}
 
 boost::json::object render_message_activity(const render::Templates& templates, const messages::Message& message,
                                             bool edit) {

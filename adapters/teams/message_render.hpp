@@ -1,7 +1,8 @@
 #pragma once
 // The Teams renderer of the one message model: a messages::Message as a Bot Framework message
 // activity (the delivery handler adds the conversation, serviceUrl and reply-to). Template messages
-// render templates/teams/<template_key>.json (an Adaptive Card) with the facts as plain text; a
+// render templates/teams/<template_key>.json (an Adaptive Card) with the facts as plain text (link
+// syntax broken: see card_plain_text); a
 // chat::Reply is drawn by adaptive_card.hpp.
 #include <boost/json.hpp>
 

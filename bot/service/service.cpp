@@ -107,6 +107,7 @@ void Service::start() {
     auto parent = std::filesystem::path(config_.database.path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
     auto& db = this->db();
+    db.require_writable();  // a read-only file: one clear error at start, not failures per decision
     for (const auto& name : db.migrate()) spdlog::info("migration {} applied", name);
     // Roles come from config: what changed since the last start is audited now.
     auto roles = auth::record_role_changes(db, authorizer_->assignments(),

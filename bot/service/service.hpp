@@ -93,6 +93,7 @@ class Service {
   const config::Config& config() const { return config_; }
   // Who may do what (engine/auth): every surface asks it before acting.
   const auth::Authorizer& authorizer() const { return *authorizer_; }
+  auth::Authorizer& authorizer() { return *authorizer_; }  // for parts that install a group directory
   const render::Templates& templates() const { return *templates_; }
   std::shared_ptr<const render::Templates> templates_ptr() const { return templates_; }
   const Clock& clock() const { return *clock_; }

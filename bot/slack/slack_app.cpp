@@ -10,6 +10,7 @@
 #include "adapters/slack/block_kit.hpp"
 #include "adapters/slack/inbound.hpp"
 #include "adapters/slack/verify.hpp"
+#include "adapters/slack/user_groups.hpp"
 #include "adapters/slack/web_api.hpp"
 #include "bot/actions/message_updates.hpp"
 #include "bot/commands/replies.hpp"
@@ -271,6 +272,19 @@ json::value run_command(const std::shared_ptr<App>& app, const outbox::Item& ite
 void install(service::Service& svc) {
   const auto& config = svc.config().slack;
   auto& router = svc.router();
+  // Roles given to Slack user groups: looked up with a separate client policy (one attempt, a
+  // short timeout: a click waits on it), cached for five minutes.
+  if (svc.authorizer().uses_slack_groups()) {
+    if (config.bot_token.reveal().empty())
+      spdlog::warn("access: roles name Slack user groups (slack_group:) but there is no slack.bot_token: nobody "
+                   "holds those roles");
+    auto lookups = std::make_shared<slack::WebApi>(svc.http_client(), config.api_url, config.bot_token.reveal());
+    http::CallOptions quick;
+    quick.max_attempts = 1;
+    quick.request_timeout = std::chrono::seconds(2);
+    lookups->set_call_options(quick);
+    svc.authorizer().set_group_directory(std::make_shared<slack::UserGroups>(lookups, svc.clock()));
+  }
   if (!config.enabled()) {
     spdlog::info("Slack is off: no slack.signing_secret / SLACK_SIGNING_SECRET");
     for (const char* path : {"/slack/commands", "/slack/events", "/slack/interactions"})

@@ -265,11 +265,13 @@ DecisionResult Approvals::decide(storage::Database& db, const Decision& d, UnixS
       if (!action || !action->is_string() || !after || !after->is_number()) continue;
       if (action->as_string() != "auto_reject" && action->as_string() != "auto_approve") continue;
       const auto at = *stage.due_at + static_cast<std::int64_t>(std::llround(after->to_number<double>() * 3600));
+      // Refused and audited like any other refused decision; the next SLA tick applies the step.
       if (at <= now)
-        return done(Outcome::stage_not_active,
+        return deny(Outcome::stage_not_active,
                     "The deadline of stage " + detail::stage_label(*record, current) + " of request " + ref + " passed at " +
                         format_instant(at) + ": the workflow decides it (" + std::string(action->as_string()) +
-                        "). Nothing changed.");
+                        "). Nothing changed.",
+                    "deadline_passed");
       break;
     }
 

@@ -96,7 +96,7 @@ std::vector<std::string> Authorizer::expand(const std::string& member) const {
       if (auto it = t.roles.find(name); it != t.roles.end()) out.insert(out.end(), it->second.begin(), it->second.end());
     return out;
   }
-  return {member};  // "*", idp_group:NAME, a user id
+  return {member};  // "*", idp_group:NAME, slack_group:..., a user id
 }
 
 bool Authorizer::member_of(const Principal& p, const std::vector<std::string>& members) const {
@@ -111,6 +111,12 @@ bool Authorizer::member_of(const Principal& p, const std::vector<std::string>& m
       continue;
     }
     if (p.user_id.empty()) continue;
+    if (m.starts_with("slack_group:")) {
+      if (!groups_) continue;
+      auto users = groups_->members(m.substr(12));
+      if (users && std::find(users->begin(), users->end(), p.user_id) != users->end()) return true;
+      continue;
+    }
     for (const auto& user : expand(m))
       if (user == p.user_id) return true;
   }
@@ -174,6 +180,13 @@ bool Authorizer::may_act_for(const Principal& actor, const std::string& person,
 
 bool Authorizer::has_grants(const Principal& actor) const {
   return !actor.user_id.empty() && config_.access.act_for.count(actor.user_id) > 0;
+}
+
+bool Authorizer::uses_slack_groups() const {
+  for (const auto& [role, members] : config_.access.roles)
+    for (const auto& m : members)
+      if (m.starts_with("slack_group:")) return true;
+  return false;
 }
 
 std::vector<std::pair<std::string, std::string>> Authorizer::assignments() const {

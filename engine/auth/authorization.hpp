@@ -12,17 +12,22 @@
 //   finops_admin  feedback that silences or retunes detection (not an anomaly, noise floor,
 //                 planned), planned events, budgets
 //   admin         roles and tokens, and everything finops_admin may do
+// Members: "*", a user id, group:NAME / role:NAME (approvals config), idp_group:NAME (groups the
+// identity provider named at sign-in), slack_group:ID or slack_group:@handle (a Slack user group,
+// looked up through the GroupDirectory).
 // A credential may carry roles of its own (an API token's `role`, the Jira webhook), which are
 // added to (or, for a token bound to a person, cap) the person's roles.
 //
 // Acting for someone else is never implied by a role: it needs an explicit grant (access.act_for,
 // an API token's act_for), and the decision is audited with both names.
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "engine/auth/group_directory.hpp"
 #include "engine/config/config.hpp"
 
 namespace costbot::auth {
@@ -81,6 +86,12 @@ class Authorizer {
   // True when some grant lets this principal act for someone else (the web page then offers "act as").
   bool has_grants(const Principal& actor) const;
 
+  // Where slack_group: members are looked up (the Slack adapter installs it). Without one, or
+  // when it cannot answer, nobody holds a role through a group: refused, never granted.
+  void set_group_directory(std::shared_ptr<const GroupDirectory> directory) { groups_ = std::move(directory); }
+  // True when some role names a slack_group: member.
+  bool uses_slack_groups() const;
+
   // Every (role, member) assignment the config makes, resolved to user ids where it can be
   // ("*" and idp_group:NAME stay as written): for `costbot access` and the audit of role changes.
   std::vector<std::pair<std::string, std::string>> assignments() const;
@@ -91,6 +102,7 @@ class Authorizer {
 
   const config::Config& config_;
   std::set<std::string> workflow_approvers_;  // every user a workflow stage (or fallback) names
+  std::shared_ptr<const GroupDirectory> groups_;
 };
 
 }  // namespace costbot::auth

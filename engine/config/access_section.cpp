@@ -1,5 +1,6 @@
 // `access:` — roles and explicit act-for grants (engine/auth decides with them).
 #include <algorithm>
+#include <cctype>
 
 #include "engine/config/sections.hpp"
 #include "engine/util/strings.hpp"
@@ -13,7 +14,7 @@ const std::vector<std::string>& role_names() {
 
 namespace {
 
-// "*", a user id, group:NAME, role:NAME, idp_group:NAME.
+// "*", a user id, group:NAME, role:NAME, idp_group:NAME, slack_group:ID|@handle.
 void check_member(Reader& r, const std::string& path, const std::string& member, const Config& config) {
   auto colon = member.find(':');
   if (member.empty()) return r.issues().add(path, "empty member");
@@ -27,8 +28,19 @@ void check_member(Reader& r, const std::string& path, const std::string& member,
     bool known = config.approvals.roles.count(name) > 0;
     for (const auto& t : config.teams) known = known || t.roles.count(name) > 0;
     if (!known) r.issues().add(path, "no approvals.roles." + name + " nor teams[].roles." + name);
+  } else if (kind == "slack_group") {
+    // A user group's id (S0614TZR7) or its handle (@finops), as usergroups.list names them.
+    const bool handle = name.size() > 1 && name[0] == '@';
+    const bool id = name.size() > 1 && name[0] == 'S';
+    const auto body = name.substr(1);
+    const bool clean = std::all_of(body.begin(), body.end(), [&](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) || (handle && (ch == '-' || ch == '_' || ch == '.'));
+    });
+    if (!(handle || id) || !clean)
+      r.issues().add(path, "\"" + member + "\": a Slack user group is slack_group:ID (S0614TZR7) or slack_group:@handle");
   } else if (kind != "idp_group") {
-    r.issues().add(path, "\"" + member + "\": expected *, a user id, group:NAME, role:NAME or idp_group:NAME");
+    r.issues().add(path, "\"" + member +
+                             "\": expected *, a user id, group:NAME, role:NAME, idp_group:NAME or slack_group:ID|@handle");
   }
 }
 

@@ -12,10 +12,16 @@ namespace costbot::storage {
 class Database {
  public:
   // Opens (creating if needed) the file. Does not migrate: call migrate() or use open_migrated().
+  // A file shorter than its header says (truncated) is refused with Error(invalid_input) naming it.
   explicit Database(const std::string& path);
 
   SQLite::Database& sql() { return db_; }
   const std::string& path() const { return path_; }
+
+  // SQLite opens a file it may not write read-only without a word (a read-only copy can still be
+  // read, e.g. by `audit verify`); every write would then fail one by one. A service that must write
+  // calls this at start: Error(invalid_input) naming the file.
+  void require_writable();
 
   // Applies every embedded migration not yet applied, each in its own transaction, in order.
   // Returns the names applied.

@@ -3,15 +3,22 @@
 // fails this test until it is given one here.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <iostream>
 #include <map>
 #include <regex>
 
 #include "bot/auth/surfaces.hpp"
 #include "bot/auth/web_auth.hpp"
+#include "engine/approvals/approvals.hpp"
 #include "engine/auth/sessions.hpp"
+#include "engine/render/templates.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/hash.hpp"
 #include "tests/support/approvals_support.hpp"
+#include "tests/support/finding_seed.hpp"
 #include "tests/support/http_test_client.hpp"
 #include "tests/support/service_harness.hpp"
 #include "tests/support/test_support.hpp"
@@ -130,6 +137,11 @@ struct Matrix {
         t.role = auth::to_string(role);
         example.api.tokens.push_back(t);
       }
+      config::ApiToken bound;  // acts as the team lead, with the lead's own roles
+      bound.name = "t-lead";
+      bound.sha256 = hash::sha256_hex("matrix-token-bound-to-the-lead-0123456789");
+      bound.actor = "U_LEAD";
+      example.api.tokens.push_back(bound);
       c = std::move(example);
     };
     return o;
@@ -256,4 +268,132 @@ TEST_CASE("every click and every command x every role, through the service's one
       const bool refused = reply.summary().find("Not allowed") != std::string::npos;
       CHECK(refused == !allowed(role, action));
     }
+}
+
+namespace {
+
+// The callers of the status table, one column each.
+enum Caller { signed_out, viewer_session, approver_session, admin_session, token_with_actor, token_without_actor, kCallers };
+const char* const kCallerNames[kCallers] = {"signed out",       "viewer (session)",  "approver (session)",
+                                            "admin (session)",  "token, actor U_LEAD", "token, role admin, no actor"};
+using Row = std::array<int, kCallers>;
+
+// Expected status per route and caller. Data: approval request 1 ($400, workflow small: U_LEAD
+// decides), finding 1 in incident 1. Sessions: U_V viewer, U_A approver role (no stage of its own),
+// U_D admin. Tokens: actor U_LEAD (no role: the person's own roles), and role admin without actor.
+// The API takes tokens only, the web routes sessions only; a token never signs anyone in.
+// No token at an API route: 401, or 429 once this address's budget of failed tries (10) is spent
+// (guessing tokens is slowed down per client address).
+constexpr int N = -401;
+
+const std::map<std::string, Row>& expected_statuses() {
+  static const std::map<std::string, Row> t{
+      //                                          out  viewer appr admin tokA tok
+      {"GET /healthz",                           {200, 200, 200, 200, 200, 200}},
+      {"GET /readyz",                            {200, 200, 200, 200, 200, 200}},
+      {"GET /metrics",                           {200, 200, 200, 200, 200, 200}},  // a local client
+      {"GET /",                                  {200, 200, 200, 200, 200, 200}},  // sign-in page or app
+      {"GET /incidents/{id}",                    {200, 200, 200, 200, 200, 200}},  // signed out: sign-in page
+      {"GET /findings/{id}",                     {200, 200, 200, 200, 200, 200}},
+      {"GET /approvals/{id}",                    {200, 200, 200, 200, 200, 200}},
+      {"GET /web/app.js",                        {200, 200, 200, 200, 200, 200}},
+      {"GET /web/app.css",                       {200, 200, 200, 200, 200, 200}},
+      {"GET /web/favicon.svg",                   {200, 200, 200, 200, 200, 200}},
+      {"GET /web/feeds",                         {401, 200, 200, 200, 401, 401}},
+      {"GET /web/feed",                          {401, 200, 200, 200, 401, 401}},
+      {"GET /web/findings",                      {401, 200, 200, 200, 401, 401}},
+      {"GET /web/incidents",                     {401, 200, 200, 200, 401, 401}},
+      {"GET /web/tickets",                       {401, 200, 200, 200, 401, 401}},
+      {"POST /web/actions",                      {401, 403, 200, 200, 401, 401}},  // ack: requester or above
+      {"GET /auth/local",                        {403, 403, 403, 403, 403, 403}},  // no link token
+      {"POST /auth/logout",                      {401, 200, 200, 200, 401, 401}},  // called last
+      {"GET /auth/me",                           {401, 200, 200, 200, 401, 401}},
+      {"GET /charts/{id}.png",                   {401, 200, 200, 200, 200, 200}},
+      {"GET /api/v1/costs",                      {N, N, N, N, 200, 200}},
+      {"GET /api/v1/findings",                   {N, N, N, N, 200, 200}},
+      {"GET /api/v1/findings/{id}",              {N, N, N, N, 200, 200}},
+      {"GET /api/v1/incidents",                  {N, N, N, N, 200, 200}},
+      {"GET /api/v1/incidents/{id}",             {N, N, N, N, 200, 200}},
+      {"GET /api/v1/budgets",                    {N, N, N, N, 200, 200}},
+      {"GET /api/v1/approvals",                  {N, N, N, N, 200, 200}},
+      {"GET /api/v1/approvals/{id}",             {N, N, N, N, 200, 200}},
+      // The lead (a requester by being an approver) opens one; a token acting as nobody cannot.
+      {"POST /api/v1/approvals",                 {N, N, N, N, 201, 400}},
+      // The lead decides the stage that is theirs; a token acting as nobody decides nothing.
+      {"POST /api/v1/approvals/{id}/decisions",  {N, N, N, N, 200, 400}},
+      {"POST /slack/commands",                   {401, 401, 401, 401, 401, 401}},  // no signature
+      {"POST /slack/events",                     {401, 401, 401, 401, 401, 401}},
+      {"POST /slack/interactions",               {401, 401, 401, 401, 401, 401}},
+      {"POST /teams/messages",                   {503, 503, 503, 503, 503, 503}},  // no Teams app configured
+      {"POST /teams/webhook",                    {401, 401, 401, 401, 401, 401}},
+      {"POST /jira/webhook",                     {401, 401, 401, 401, 401, 401}},
+  };
+  return t;
+}
+
+// The body a route is called with: a click the viewer may not make (ack needs requester), a
+// request, an approval.
+std::string body_for(const std::string& route) {
+  if (route == "POST /web/actions") return R"({"verb":"ack","subject":"incident:1"})";
+  if (route == "POST /api/v1/approvals") return R"({"title":"Stop idle nodes","amount":300,"team":"payments"})";
+  if (route == "POST /api/v1/approvals/{id}/decisions") return R"({"verdict":"approve","stage":1})";
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("the status table: every route x every caller answers exactly as expected", "[security][auth][http]") {
+  Matrix m;
+  auto& db = m.harness.db();
+  const auto now = m.harness.service().clock().now();
+  auto finding = testing::seed_finding(db, {}, now);
+  REQUIRE(finding.id == 1);
+  REQUIRE(finding.incident_id == 1);
+  {
+    approvals::Approvals engine(m.harness.service().config(), render::Templates(testing::source_path("templates")));
+    approvals::RequestFacts f;
+    f.title = "Stop idle instances";
+    f.team = "payments";
+    f.amount = 400;
+    f.requester = "U_R";
+    REQUIRE(engine.create_request(db, f, now).id == 1);
+  }
+  // Sessions for the web columns; their CSRF tokens go with every POST (the role is what is tested).
+  std::array<Headers, kCallers> headers;
+  auto session_of = [&](Role role) {
+    return Headers{{"Cookie", m.cookies[role]}, {"X-CSRF-Token", m.csrf(role)}};
+  };
+  headers[viewer_session] = session_of(Role::viewer);
+  headers[approver_session] = session_of(Role::approver);
+  headers[admin_session] = session_of(Role::admin);
+  headers[token_with_actor] = {{"Authorization", "Bearer matrix-token-bound-to-the-lead-0123456789"}};
+  headers[token_without_actor] = {{"Authorization", "Bearer " + token_of(Role::admin)}};
+
+  auto routes = m.harness.service().router().describe();
+  // Signing out ends the sessions the other rows use: last.
+  std::stable_partition(routes.begin(), routes.end(), [](const std::string& r) { return r != "POST /auth/logout"; });
+  std::string observed;
+  for (const auto& route : routes) {
+    INFO(route);
+    auto it = expected_statuses().find(route);
+    CHECK(it != expected_statuses().end());  // a new route: give it a row
+    const auto method = route.substr(0, route.find(' '));
+    const auto target = target_of(route.substr(route.find(' ') + 1));
+    observed += route + ":";
+    for (int caller = 0; caller < kCallers; ++caller) {
+      auto h = headers[caller];
+      h.emplace_back("Content-Type", "application/json");
+      auto r = m.send(method, target, h, body_for(route));
+      observed += " " + std::to_string(r.status);
+      if (it == expected_statuses().end()) continue;
+      INFO(kCallerNames[caller] << ": " << r.status << " " << r.body.substr(0, 300));
+      const int expected = it->second[caller];
+      if (expected == N)
+        CHECK((r.status == 401 || (r.status == 429 && r.body.find("bad or missing token") != std::string::npos)));
+      else
+        CHECK(r.status == expected);
+    }
+    observed += "\n";
+  }
+  if (std::getenv("COSTBOT_MATRIX_DUMP")) std::cout << observed;
 }

@@ -185,6 +185,15 @@ TEST_CASE("an SLA that runs out auto-rejects and every copy says so", "[approval
   auto ts = f.posted_ts(id);
   REQUIRE_FALSE(ts.empty());
   f.clock.advance(49 * 3600);
+  // Past the auto_reject deadline (+48h) the SLA tick has not run yet: the lead's late Approve does
+  // not beat the workflow. Refused to the clicker alone, audited, the request still open.
+  CHECK(f.click("approve", value(id, 0), "U_LEAD", "early", ts).status == 200);
+  REQUIRE(f.slack.wait_for_response_url_posts(1));
+  CHECK_THAT(f.last_note(), Catch::Contains("passed at") && Catch::Contains("auto_reject"));
+  CHECK(f.decisions(id) == 0);
+  CHECK(f.count("SELECT COUNT(*) FROM approval_requests WHERE status = 'open' AND id = " + std::to_string(id)) == 1);
+  CHECK(f.count("SELECT COUNT(*) FROM audit_log WHERE action = 'decision.denied' AND actor = 'U_LEAD' AND "
+                "details LIKE '%deadline_passed%'") == 1);
   auto report = f.engine->tick(f.db(), f.clock.now());  // what the approvals_sla job runs every minute
   CHECK(report.auto_rejected == 1);
   CHECK(report.reminders == 1);
@@ -201,7 +210,7 @@ TEST_CASE("an SLA that runs out auto-rejects and every copy says so", "[approval
   }));
   // A late click finds the request closed.
   CHECK(f.click("approve", value(id, 0), "U_LEAD", "late", ts).status == 200);
-  REQUIRE(f.slack.wait_for_response_url_posts(1));
+  REQUIRE(f.slack.wait_for_response_url_posts(2));
   CHECK_THAT(f.last_note(), Catch::Contains("already decided") || Catch::Contains("already rejected"));
 }
 

@@ -2,8 +2,11 @@
 
 #include <boost/json.hpp>
 
+#include <utility>
+
 #include "adapters/slack/block_kit.hpp"
 #include "bot/actions/buttons.hpp"
+#include "engine/auth/authorization.hpp"
 #include "engine/messages/copies.hpp"
 #include "engine/messages/publish.hpp"
 #include "engine/outbox/outbox.hpp"
@@ -11,6 +14,7 @@
 #include "tests/support/eventually.hpp"
 #include "tests/support/fake_slack.hpp"
 #include "tests/support/service_harness.hpp"
+#include "tests/support/test_clock.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace costbot;
@@ -351,4 +355,76 @@ TEST_CASE("approve and reject typed as commands take the same path as the button
   auto again = f.body_of(f.harness->post_slack("/slack/commands", testing::slash_command_body("reject 42 too late")));
   CHECK(std::string(again.at("text").as_string()).find("already approved") != std::string::npos);
   CHECK(f.count("SELECT COUNT(*) FROM chat_decisions WHERE subject = 'approval:42'") == 1);
+}
+
+TEST_CASE("a role given to a Slack user group follows the group's members, and an unanswered lookup grants nothing",
+          "[slack][security][auth]") {
+  // Issue 15: roles from Slack user groups. finops_admin (needed for "Not an anomaly") is given to
+  // the user group S0FINOPS; admin to the group with the handle @cost-admins. The fake Slack checks
+  // the bot token (a wrong one is a violation, checked when the fixture ends).
+  testing::TestClock clock(1726653600);
+  SlackFixture f([&clock](testing::HarnessOptions& o) {
+    o.clock = &clock;
+    o.configure = [](config::Config& c) {
+      c.access.roles["finops_admin"] = {"slack_group:S0FINOPS"};
+      c.access.roles["admin"] = {"slack_group:@cost-admins"};
+    };
+  });
+  f.slack.set_user_group("S0FINOPS", "finops", {"U0DANA", "U0LEE"});
+  f.slack.set_user_group("S0ADMINS", "cost-admins", {"U0LEE"});
+  int finding = 0;
+  auto not_anomaly = [&] {
+    const auto subject = "finding:" + std::to_string(++finding);
+    auto r = f.harness->post_slack("/slack/interactions",
+                                   slack_block_action("costbot.not_anomaly:" + subject, subject, "1700000000.000100",
+                                                      "trig-" + subject));
+    CHECK(r.status < 500);
+    return f.count("SELECT COUNT(*) FROM chat_decisions WHERE verb = 'not_anomaly' AND subject = '" + subject + "'") == 1;
+  };
+  auto lookups = [&] { return f.slack.user_group_lookups("S0FINOPS"); };
+
+  // Dana is in the group: her click counts. One lookup, then the answer is cached.
+  CHECK(not_anomaly());
+  CHECK(lookups() == 1);
+  // Dana leaves the group: within the cache's five minutes her click still counts, Slack is not asked.
+  f.slack.set_user_group("S0FINOPS", "finops", {"U0LEE"});
+  clock.advance(299);
+  CHECK(not_anomaly());
+  CHECK(lookups() == 1);
+  // After it expires the change counts: refused (and audited), nothing recorded.
+  clock.advance(2);
+  CHECK_FALSE(not_anomaly());
+  CHECK(lookups() == 2);
+  CHECK(f.count("SELECT COUNT(*) FROM audit_log WHERE action = 'access.denied' AND actor = 'U0DANA'") == 1);
+
+  // Back in the group, but Slack does not answer: refused, never granted.
+  f.slack.set_user_group("S0FINOPS", "finops", {"U0DANA"});
+  f.slack.drop_user_group_lookups("S0FINOPS");
+  clock.advance(301);
+  CHECK_FALSE(not_anomaly());
+  CHECK(lookups() == 3);
+  // The failure is kept for 30 s (no lookup per click during an outage), then Slack is asked again.
+  f.slack.drop_user_group_lookups("S0FINOPS", false);
+  clock.advance(29);
+  CHECK_FALSE(not_anomaly());
+  CHECK(lookups() == 3);
+  clock.advance(2);
+  CHECK(not_anomaly());
+  CHECK(lookups() == 4);
+
+  // A handle is resolved to its group through usergroups.list: Lee is an admin, Dana is not.
+  const auto& authorizer = std::as_const(f.harness->service()).authorizer();
+  auto slack_person = [](const std::string& id) {
+    auth::Principal p;
+    p.platform = "slack";
+    p.user_id = id;
+    return p;
+  };
+  CHECK(authorizer.check(slack_person("U0LEE"), auth::Action::manage_access).allowed);
+  CHECK_FALSE(authorizer.check(slack_person("U0DANA"), auth::Action::manage_access).allowed);
+  CHECK(f.slack.user_group_lookups("S0ADMINS") >= 1);
+  // A handle Slack no longer knows is nobody's.
+  f.slack.set_user_group("S0ADMINS", "renamed", {"U0LEE"});
+  clock.advance(301);
+  CHECK_FALSE(authorizer.check(slack_person("U0LEE"), auth::Action::manage_access).allowed);
 }

@@ -19,7 +19,8 @@ FakeSlack::FakeSlack(std::string bot_token, FakeServerOptions options) : token_(
     std::string m = method;
     server_.on("POST", "/api/" + m, [this, m](const RecordedRequest& req) { return answer(m, req); });
   }
-  for (const char* method : {"conversations.history", "conversations.replies", "conversations.open"}) {
+  for (const char* method : {"conversations.history", "conversations.replies", "conversations.open", "usergroups.list",
+                             "usergroups.users.list"}) {
     std::string m = method;
     server_.on("POST", "/api/" + m, [this, m](const RecordedRequest& req) { return read_method(m, req); });
   }
@@ -119,6 +120,24 @@ ScriptedResponse FakeSlack::read_method(const std::string& method, const Recorde
     if (form["users"].empty()) return refuse("missing users", "users_list_not_supplied");
     return ScriptedResponse::json(200, json::serialize(json::object{{"ok", true}, {"channel", {{"id", "D" + form["users"].substr(1)}}}}));
   }
+  if (method == "usergroups.list") {
+    json::array groups;
+    for (const auto& [id, g] : user_groups_) groups.push_back(json::object{{"id", id}, {"handle", g.handle}, {"name", g.handle}});
+    return ScriptedResponse::json(200, json::serialize(json::object{{"ok", true}, {"usergroups", std::move(groups)}}));
+  }
+  if (method == "usergroups.users.list") {
+    if (form["usergroup"].empty()) return refuse("missing usergroup", "invalid_arguments");
+    auto it = user_groups_.find(form["usergroup"]);
+    if (it == user_groups_.end()) return ScriptedResponse::json(200, R"({"ok":false,"error":"no_such_subteam"})");
+    if (it->second.drop) {
+      ScriptedResponse dropped;
+      dropped.close_without_answer = true;
+      return dropped;
+    }
+    json::array users;
+    for (const auto& u : it->second.users) users.push_back(json::value(u));
+    return ScriptedResponse::json(200, json::serialize(json::object{{"ok", true}, {"users", std::move(users)}}));
+  }
   if (form["channel"].empty()) return refuse("missing channel", "channel_not_found");
   if (method == "conversations.replies" && form["ts"].empty()) return refuse("missing ts", "thread_not_found");
   const bool with_metadata = form["include_all_metadata"] == "true" || form["include_all_metadata"] == "1";
@@ -135,6 +154,27 @@ ScriptedResponse FakeSlack::read_method(const std::string& method, const Recorde
     found.push_back(std::move(out));
   }
   return ScriptedResponse::json(200, json::serialize(json::object{{"ok", true}, {"messages", std::move(found)}, {"has_more", false}}));
+}
+
+void FakeSlack::set_user_group(const std::string& id, const std::string& handle, std::vector<std::string> users) {
+  std::lock_guard lock(mutex_);
+  user_groups_[id] = UserGroup{handle, std::move(users)};
+}
+
+void FakeSlack::drop_user_group_lookups(const std::string& id, bool drop) {
+  std::lock_guard lock(mutex_);
+  user_groups_[id].drop = drop;
+}
+
+std::size_t FakeSlack::user_group_lookups(const std::string& id) const {
+  std::size_t n = 0;
+  for (const auto& r : server_.requests("POST", "/api/usergroups.users.list"))
+    try {
+      for (const auto& [k, v] : http::decode_form(r.body))
+        if (k == "usergroup" && v == id) ++n;
+    } catch (const std::exception&) {
+    }
+  return n;
 }
 
 void FakeSlack::use_time(std::int64_t unix_seconds) {

@@ -6,7 +6,8 @@
 //
 // It keeps the messages it was asked to post, per channel, with their metadata, and serves them
 // back through conversations.history / conversations.replies (form-encoded, bearer token,
-// include_all_metadata, oldest) as Slack does; conversations.open gives a user's DM channel.
+// include_all_metadata, oldest) as Slack does; conversations.open gives a user's DM channel; user
+// groups answer usergroups.list and usergroups.users.list.
 // post_then_lose_answer_next() posts the next message and then never answers (a crash or a lost
 // answer after Slack acted); on_call() runs a hook when a method is called, before it answers.
 #include <boost/json.hpp>
@@ -39,6 +40,13 @@ class FakeSlack {
   void post_then_lose_answer_next();
   // Runs `hook` (on the fake's thread) every time `method` is called, before it answers.
   void on_call(const std::string& method, std::function<void()> hook);
+  // A user group (usergroups.list, usergroups.users.list with usergroup=ID; bearer token, form
+  // fields, as Slack takes them). Setting it again replaces its members.
+  void set_user_group(const std::string& id, const std::string& handle, std::vector<std::string> users);
+  // Lookups of the group's members drop the connection without an answer (Slack unreachable).
+  void drop_user_group_lookups(const std::string& id, bool drop = true);
+  // How many times usergroups.users.list was asked for the group.
+  std::size_t user_group_lookups(const std::string& id) const;
   // Messages kept in a channel (chat.postMessage bodies with their "ts"), oldest first.
   std::vector<boost::json::object> messages_in(const std::string& channel) const;
 
@@ -65,6 +73,12 @@ class FakeSlack {
   bool lose_next_answer_ = false;
   std::map<std::string, std::function<void()>> hooks_;
   std::map<std::string, std::vector<boost::json::object>> channels_;  // channel → posted messages
+  struct UserGroup {
+    std::string handle;
+    std::vector<std::string> users;
+    bool drop = false;
+  };
+  std::map<std::string, UserGroup> user_groups_;  // id → group
   FakeHttpServer server_;  // last: its threads stop before the members they use go away
 };
 

@@ -6,9 +6,13 @@
 #include <atomic>
 #include <cstdlib>
 #include <latch>
+#include <regex>
 #include <thread>
 
 #include "adapters/teams/adaptive_card.hpp"
+#include "adapters/teams/message_render.hpp"
+#include "engine/messages/message.hpp"
+#include "engine/render/templates.hpp"
 #include "engine/auth/authorization.hpp"
 #include "engine/detect/feedback.hpp"
 #include "engine/util/hash.hpp"
@@ -139,7 +143,8 @@ TEST_CASE("access config names its problems with their paths", "[auth][config]")
 access:
   roles:
     superuser: [U1]
-    admin: [group:nope, "role:ghost", "team:x"]
+    admin: [group:nope, "role:ghost", "team:x", "slack_group:finops", "slack_group:@fin ops", "slack_group:S0614TZR7",
+            "slack_group:@cost-admins"]
   act_for:
     "*": [U1]
 )");
@@ -152,6 +157,10 @@ access:
   CHECK_THAT(all, Catch::Contains("access.roles.admin[0]: no approvals.groups.nope"));
   CHECK_THAT(all, Catch::Contains("access.roles.admin[1]: no approvals.roles.ghost"));
   CHECK_THAT(all, Catch::Contains("access.roles.admin[2]"));
+  // Slack user groups: an id (S...) or a @handle.
+  CHECK_THAT(all, Catch::Contains("access.roles.admin[3]: \"slack_group:finops\": a Slack user group is slack_group:ID"));
+  CHECK_THAT(all, Catch::Contains("access.roles.admin[4]"));
+  CHECK_THAT(all, !Catch::Contains("access.roles.admin[5]") && !Catch::Contains("access.roles.admin[6]"));
   CHECK_THAT(all, Catch::Contains("access.act_for.*"));
 }
 
@@ -325,10 +334,74 @@ TEST_CASE("a click after an auto_reject deadline does not beat the workflow, eve
         approvals::Outcome::approved_final);
 }
 
-TEST_CASE("Markdown links in text never become hidden links in Teams cards", "[teams][security]") {
-  // Issue 15 finding 11: "[Approve](https://elsewhere)" in a finding's text became a link.
-  auto out = teams::card_markdown("Costs rose. [Approve here](https://evil.example/x) *now*");
-  CHECK_THAT(out, !Catch::Contains("]("));
-  CHECK_THAT(out, Catch::Contains("[Approve here]"));
-  CHECK_THAT(out, Catch::Contains("**now**"));
+namespace {
+
+// Every string of a rendered card (TextBlock text, FactSet values, titles...).
+void teams_card_strings(const boost::json::value& v, std::vector<std::string>& out) {
+  if (v.is_string()) out.emplace_back(v.get_string());
+  if (v.is_array())
+    for (const auto& item : v.get_array()) teams_card_strings(item, out);
+  if (v.is_object())
+    for (const auto& entry : v.get_object()) teams_card_strings(entry.value(), out);
+}
+
+// Checks the card Markdown of `text`: every [title](target) link shows its own target, and no
+// other link syntax ("](", "][", "]:") is left. Returns the links' targets.
+std::vector<std::string> teams_checked_links(const std::string& text) {
+  INFO(text);
+  static const std::regex link(R"(\[([^\]]*)\]\(([^)]*)\))");
+  std::vector<std::string> targets;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), link); it != std::sregex_iterator(); ++it) {
+    CHECK((*it)[1].str() == (*it)[2].str());
+    targets.push_back((*it)[2].str());
+  }
+  auto rest = std::regex_replace(text, link, "");
+  CHECK(rest.find("](") == std::string::npos);
+  CHECK(rest.find("][") == std::string::npos);
+  CHECK(rest.find("]:") == std::string::npos);
+  return targets;
+}
+
+}  // namespace
+
+TEST_CASE("links in rendered Teams cards: ours work and show their target, text from data hides none", "[teams][security]") {
+  // Issue 15 finding 11: Markdown links passed unescaped into Teams cards. Teams draws TextBlock and
+  // Fact text as CommonMark-subset Markdown with [title](url) links (learn.microsoft.com, "Format
+  // cards in Teams"): a reason "[Approve here](https://evil...)" became a link showing only its title.
+  testing::ApprovalsFixture f;
+  auto id = f.request(400);
+  const std::string reason = "[Approve here](https://evil.example/x) or [the runbook][1]\n[1]: https://evil.example/y";
+  REQUIRE(f.decide(id, "U_LEAD", approvals::Verdict::reject, 0, reason).outcome == approvals::Outcome::rejected);
+  auto record = f.load(id);
+  messages::Message message{record.subject(), "approver/approval_request", f.engine->view(record), 1};
+  auto activity = teams::render_message_activity(render::Templates(testing::source_path("templates")), message);
+  const auto* card = teams::card_of(activity);
+  REQUIRE(card);
+  std::vector<std::string> strings;
+  teams_card_strings(*card, strings);
+  bool reason_shown = false;
+  for (const auto& s : strings) {
+    if (s.starts_with("http")) continue;  // Action.OpenUrl targets: the button shows where it goes
+    CHECK(teams_checked_links(s).empty());  // facts are plain text: no link at all
+    reason_shown = reason_shown || s.find("[Approve here]") != std::string::npos;
+  }
+  CHECK(reason_shown);  // the text stays readable as typed
+
+  // A reply (command answers, notes): our own URL becomes a working link; the rest is data.
+  chat::Reply reply;
+  reply.title = "Ticket";
+  reply.text("Opened https://jira.example.com/browse/FIN-7 (see https://wiki.example.com/Cost_(runbook)). "
+             "*Not* [this](https://evil.example/z)");
+  strings.clear();
+  teams_card_strings(teams::render_card(reply), strings);
+  std::vector<std::string> targets;
+  for (const auto& s : strings)
+    for (const auto& t : teams_checked_links(s)) targets.push_back(t);
+  CHECK(targets == std::vector<std::string>{"https://jira.example.com/browse/FIN-7",
+                                            "https://wiki.example.com/Cost_%28runbook%29",
+                                            "https://evil.example/z"});
+  // The evil one shows its target as its text: "[this]" is no link.
+  CHECK(std::any_of(strings.begin(), strings.end(), [](const std::string& s) {
+    return s.find("**Not** [this]\u200B([https://evil.example/z](https://evil.example/z))") != std::string::npos;
+  }));
 }

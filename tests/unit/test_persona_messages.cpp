@@ -9,6 +9,7 @@
 
 #include "adapters/slack/message_render.hpp"
 #include "adapters/teams/adaptive_card.hpp"
+#include "adapters/teams/message_render.hpp"
 #include "engine/messages/style.hpp"
 #include "engine/alerts/digest.hpp"
 #include "engine/alerts/facts.hpp"
@@ -39,7 +40,9 @@ messages::Rendered render_for(testing::AlertsWorld& w, const config::PersonaConf
                               const json::object& ctx, const std::string& event) {
   alerts::MessageRenderer renderer(w.templates(), w.config());
   auto message = renderer.message(persona, channel, event, "incident:1", ctx, 1);
-  const auto& style = channel == alerts::Channel::slack ? slack::text_style() : messages::plain_style();
+  const auto& style = channel == alerts::Channel::slack   ? slack::text_style()
+                      : channel == alerts::Channel::teams ? teams::text_style()
+                                                          : messages::plain_style();
   return messages::render_template(w.templates(), alerts::to_string(channel), message, style);
 }
 

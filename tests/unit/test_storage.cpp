@@ -1,8 +1,14 @@
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+
 #include "engine/query/costs.hpp"
 #include "engine/storage/database.hpp"
 #include "engine/storage/migrations.hpp"
+#include "engine/util/error.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace costbot;
@@ -72,4 +78,66 @@ TEST_CASE("cost queries total, rank and fill daily series", "[storage][query]") 
   auto range = q.data_range();
   REQUIRE(range);
   CHECK(format_day(range->first) == "2024-08-15");
+}
+
+namespace {
+
+// Runs `body` in a child process without root's right to write any file (root ignores file modes),
+// so a read-only file is read-only; returns the child's exit status (0: every check held).
+template <typename F>
+int storage_as_nobody(F body) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(3);
+    ::_exit(body() ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+TEST_CASE("a truncated or read-only database file is refused at start with its name, and never mapped", "[storage][security]") {
+  // Issue 15 finding 11: a read-only or cut database crashed serve with SIGBUS and no log line.
+  testing::TempDir dir;
+  const auto original = dir.file("costbot.db");
+  {
+    auto db = storage::open_migrated(original);
+    CHECK(db.sql().execAndGet("PRAGMA mmap_size").getInt64() == 0);  // read(), never a mapping
+    db.require_writable();                                           // an ordinary file: fine
+  }
+  REQUIRE_FALSE(std::filesystem::exists(original + "-wal"));  // checkpointed at close
+  const auto size = std::filesystem::file_size(original);
+
+  SECTION("truncated: refused at open, naming the file and what is missing") {
+    const auto cut = dir.file("cut.db");
+    std::filesystem::copy_file(original, cut);
+    std::filesystem::resize_file(cut, size / 2);
+    CHECK_THROWS_WITH(storage::Database(cut), Catch::Contains("cannot use database " + cut) &&
+                                                  Catch::Contains("truncated") && Catch::Contains("restore it from a backup"));
+    // Not a database at all (a cut before the header ends).
+    std::filesystem::resize_file(cut, 50);
+    CHECK_THROWS_WITH(storage::Database(cut), Catch::Contains(cut) && Catch::Contains("not a SQLite database"));
+  }
+  SECTION("read-only: still readable, but a service that writes is refused at start") {
+    const auto copy = dir.file("readonly.db");
+    std::filesystem::copy_file(original, copy);
+    std::filesystem::permissions(copy, std::filesystem::perms::owner_read | std::filesystem::perms::group_read |
+                                           std::filesystem::perms::others_read);
+    auto status = storage_as_nobody([&] {
+      try {
+        storage::Database db(copy);
+        if (db.schema_version() <= 0) return false;
+        db.require_writable();
+        return false;  // not refused
+      } catch (const Error& e) {
+        const std::string what = e.what();
+        return what.find("cannot use database " + copy) != std::string::npos && what.find("read-only") != std::string::npos;
+      } catch (...) {
+        return false;
+      }
+    });
+    CHECK(status == 0);
+  }
 }
