@@ -170,6 +170,7 @@ struct Matrix {
 std::string target_of(const std::string& pattern) {
   auto t = std::regex_replace(pattern, std::regex(R"(\{id\})"), "1");
   if (t == "/web/feed") t += "?feed=approvals";
+  if (t == "/web/compare") t += "?a=payments&b=platform";
   return t;
 }
 
@@ -305,6 +306,11 @@ const std::map<std::string, Row>& expected_statuses() {
       {"GET /web/app.js",                        {200, 200, 200, 200, 200, 200}},
       {"GET /web/app.css",                       {200, 200, 200, 200, 200, 200}},
       {"GET /web/favicon.svg",                   {200, 200, 200, 200, 200, 200}},
+      {"GET /web/spend.js",                      {200, 200, 200, 200, 200, 200}},
+      {"GET /web/spend",                         {401, 200, 200, 200, 401, 401}},
+      {"GET /web/compare",                       {401, 200, 200, 200, 401, 401}},
+      {"GET /web/summary",                       {401, 200, 200, 200, 401, 401}},
+      {"GET /web/savings",                       {401, 200, 200, 200, 401, 401}},
       {"GET /web/feeds",                         {401, 200, 200, 200, 401, 401}},
       {"GET /web/feed",                          {401, 200, 200, 200, 401, 401}},
       {"GET /web/findings",                      {401, 200, 200, 200, 401, 401}},
@@ -315,6 +321,7 @@ const std::map<std::string, Row>& expected_statuses() {
       {"POST /auth/logout",                      {401, 200, 200, 200, 401, 401}},  // called last
       {"GET /auth/me",                           {401, 200, 200, 200, 401, 401}},
       {"GET /charts/{id}.png",                   {401, 200, 200, 200, 200, 200}},
+      {"GET /api/v1/openapi.yaml",               {200, 200, 200, 200, 200, 200}},  // the published contract
       {"GET /api/v1/costs",                      {N, N, N, N, 200, 200}},
       {"GET /api/v1/findings",                   {N, N, N, N, 200, 200}},
       {"GET /api/v1/findings/{id}",              {N, N, N, N, 200, 200}},
