@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "adapters/aws/aws_config.hpp"
+#include "adapters/aws/location_credentials.hpp"
 #include "adapters/aws/aws_errors.hpp"
 #include "adapters/aws/sigv4.hpp"
 #include "adapters/http/retry_after.hpp"
@@ -339,13 +340,7 @@ std::unique_ptr<ingest::RemoteSource> open_cost_explorer_source(const ingest::Re
     if (!n || *n < 0) throw invalid_input(location.where("max_calls_per_day") + ": expected a number of calls (0 = no cap)");
     settings.max_calls_per_day = *n;
   }
-  CredentialSettings cs;
-  cs.profile = location.setting("profile");
-  cs.role_arn = location.setting("role_arn");
-  cs.external_id = location.setting("external_id");
-  cs.role_session_name = location.setting("role_session_name");
-  cs.access_key_id_env = location.setting("access_key_id_env");
-  cs.secret_access_key_env = location.setting("secret_access_key_env");
+  CredentialSettings cs = credential_settings_of(location);
   auto shared = SharedConfig::load();
   const std::string profile = active_profile_name(cs.profile);
   cs.region = resolve_region(shared, profile);  // for STS; Cost Explorer itself signs in us-east-1

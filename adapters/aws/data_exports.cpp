@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "adapters/aws/aws_config.hpp"
+#include "adapters/aws/location_credentials.hpp"
 #include "adapters/http/remote_error.hpp"
 #include "engine/util/hash.hpp"
 #include "engine/util/strings.hpp"
@@ -253,13 +254,7 @@ std::unique_ptr<ingest::RemoteSource> open_s3_export_source(const ingest::Remote
                                                             const Clock& clock) {
   // Keys and values were checked with the config (config::location_keys), or by
   // parse_remote_location for a URL on the command line.
-  CredentialSettings cs;
-  cs.profile = location.setting("profile");
-  cs.role_arn = location.setting("role_arn");
-  cs.external_id = location.setting("external_id");
-  cs.role_session_name = location.setting("role_session_name");
-  cs.access_key_id_env = location.setting("access_key_id_env");
-  cs.secret_access_key_env = location.setting("secret_access_key_env");
+  CredentialSettings cs = credential_settings_of(location);
   if (cs.access_key_id_env.empty() != cs.secret_access_key_env.empty())
     throw invalid_input(location.where(cs.access_key_id_env.empty() ? "secret_access_key_env" : "access_key_id_env") +
                         ": access_key_id_env and secret_access_key_env go together");
