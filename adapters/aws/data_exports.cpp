@@ -252,12 +252,7 @@ std::vector<ingest::CheckStep> S3ExportSource::check() {
 
 std::unique_ptr<ingest::RemoteSource> open_s3_export_source(const ingest::RemoteLocation& location, http::Client& client,
                                                             const Clock& clock) {
-  // Keys and values were checked with the config (config::location_keys), or by
-  // parse_remote_location for a URL on the command line.
   CredentialSettings cs = credential_settings_of(location);
-  if (cs.access_key_id_env.empty() != cs.secret_access_key_env.empty())
-    throw invalid_input(location.where(cs.access_key_id_env.empty() ? "secret_access_key_env" : "access_key_id_env") +
-                        ": access_key_id_env and secret_access_key_env go together");
   auto shared = SharedConfig::load();
   std::string profile = active_profile_name(cs.profile);
   cs.region = resolve_region(shared, profile, location.setting("region"));

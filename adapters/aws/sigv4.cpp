@@ -3,40 +3,13 @@
 #include <algorithm>
 #include <map>
 
+#include "adapters/http/form.hpp"
 #include "engine/util/hash.hpp"
+#include "engine/util/percent.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::aws {
 namespace {
-
-bool sigv4_unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-         c == '.' || c == '~';
-}
-
-int sigv4_hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding for query parameters; a '%' not followed by two hex digits stays as it is.
-std::string sigv4_percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    int hi, lo;
-    if (s[i] == '%' && i + 2 < s.size() &&
-        (hi = sigv4_hex_value(s[i + 1])) >= 0 && (lo = sigv4_hex_value(s[i + 2])) >= 0) {
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
 
 // Removes "." and empty segments and resolves ".." (services other than S3).
 std::string sigv4_normalize_path(std::string_view path) {
@@ -74,7 +47,7 @@ std::string sigv4_canonical_query(std::string_view query) {
       auto eq = pair.find('=');
       std::string key(eq == std::string_view::npos ? pair : pair.substr(0, eq));
       std::string value(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
-      params.emplace_back(uri_encode(sigv4_percent_decode(key), false), uri_encode(sigv4_percent_decode(value), false));
+      params.emplace_back(uri_encode(text::percent_decode_lenient(key), false), uri_encode(text::percent_decode_lenient(value), false));
     }
     start = end + 1;
   }
@@ -115,22 +88,7 @@ std::string sigv4_date_only(UnixSeconds time) { return amz_date(time).substr(0, 
 
 }  // namespace
 
-std::string uri_encode(std::string_view bytes, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(bytes.size() * 3 / 2);
-  for (char ch : bytes) {
-    auto c = static_cast<unsigned char>(ch);
-    if (sigv4_unreserved(c) || (keep_slash && c == '/')) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string uri_encode(std::string_view bytes, bool keep_slash) { return http::percent_encode(bytes, keep_slash); }
 
 std::string s3_key_path(std::string_view key) { return "/" + uri_encode(key, true); }
 

@@ -9,50 +9,11 @@
 #include "adapters/http/url.hpp"
 #include "adapters/identity/entra.hpp"
 #include "engine/util/error.hpp"
+#include "engine/util/percent.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::azure {
 namespace {
-
-bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-         c == '_' || c == '~';
-}
-
-std::string percent_encode(std::string_view s, bool keep_slash) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (unreserved(c) || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      auto hex = [](char c) {
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-      };
-      int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
-}
 
 struct ServiceError {
   std::string code, message;
@@ -146,7 +107,7 @@ std::string_view name_of(BlobAuthKind kind) {
   return "anonymous";
 }
 
-std::string encode_blob_path(std::string_view name) { return percent_encode(name, true); }
+std::string encode_blob_path(std::string_view name) { return http::percent_encode(name, true); }
 
 BlobPage parse_blob_listing(std::string_view xml) {
   pugi::xml_document doc;
@@ -159,7 +120,7 @@ BlobPage parse_blob_listing(std::string_view xml) {
     BlobItem item;
     auto name = blob.child("Name");
     item.name = name.child_value();
-    if (text::iequals(name.attribute("Encoded").value(), "true")) item.name = percent_decode(item.name);
+    if (text::iequals(name.attribute("Encoded").value(), "true")) item.name = text::percent_decode_lenient(item.name);
     if (item.name.empty()) throw invalid_input("the List Blobs answer has a Blob without a Name");
     auto props = blob.child("Properties");
     item.etag = props.child_value("Etag");
@@ -184,9 +145,9 @@ std::string BlobClient::url_of(const std::string& container, const std::string& 
 http::Response BlobClient::call(const std::string& container, const std::string& blob,
                                 std::vector<std::pair<std::string, std::string>> query,
                                 std::vector<std::pair<std::string, std::string>> headers, const std::string& what) {
-  std::string path = service_path_ + "/" + percent_encode(container, false) + (blob.empty() ? "" : "/" + encode_blob_path(blob));
+  std::string path = service_path_ + "/" + http::percent_encode(container, false) + (blob.empty() ? "" : "/" + encode_blob_path(blob));
   std::string query_text;
-  for (const auto& [k, v] : query) query_text += (query_text.empty() ? "" : "&") + percent_encode(k, false) + "=" + percent_encode(v, false);
+  for (const auto& [k, v] : query) query_text += (query_text.empty() ? "" : "&") + http::percent_encode(k, false) + "=" + http::percent_encode(v, false);
   if (auth_.kind == BlobAuthKind::sas && !auth_.sas.empty()) query_text += (query_text.empty() ? "" : "&") + auth_.sas;
   auto url = http::parse_url(service_url_);
   std::string full = url.scheme + "://" + url.host + (url.port == (url.tls() ? "443" : "80") ? "" : ":" + url.port) + path +

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "adapters/azure/azure_settings.hpp"
+#include "adapters/http/form.hpp"
 #include "adapters/identity/entra.hpp"
 #include "engine/util/error.hpp"
 #include "engine/util/log.hpp"
@@ -27,23 +28,6 @@ const std::set<std::string>& sas_keys() {
 const std::set<std::string>& blob_setting_keys() {
   static const std::set<std::string> keys{"dataset", "auth", "account_key_env", "sas_env", "connection_string_env", "chunk_kb"};
   return keys;
-}
-
-std::string sas_query_encode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-                c == '_' || c == '~';
-    if (keep) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 RemoteSourceError as_source_error(const http::RemoteError& e) { return RemoteSourceError(e.kind(), e.what(), e.retryable()); }
@@ -230,7 +214,7 @@ std::unique_ptr<ingest::RemoteSource> open_blob_export_source(const ingest::Remo
   // A SAS in the location's query arrives as settings: put it back together.
   std::string sas;
   for (const auto& [key, value] : location.settings)
-    if (sas_keys().count(key)) sas += (sas.empty() ? "" : "&") + key + "=" + sas_query_encode(value);
+    if (sas_keys().count(key)) sas += (sas.empty() ? "" : "&") + key + "=" + http::percent_encode(value);
   if (!sas.empty() && !location.settings.count("sig"))
     throw invalid_input(location.base + ": the SAS in the location has no sig= (copy the whole SAS token)");
 

@@ -194,6 +194,48 @@ struct Client::Impl {
     return std::chrono::milliseconds(dist(rng));
   }
 
+  // The retry rules call() and open_stream() share, for one request.
+  struct RetryRules {
+    bool idempotent = false;
+    int max_attempts = 1;
+    std::chrono::milliseconds max_wait{0};
+    bool stale_retry_used = false;
+  };
+
+  // After an attempt that got no answer. nullopt: try again at once, not counted as an attempt (a
+  // pooled connection the server had already closed; the server never saw the request). Once a
+  // non-idempotent request was written whole, a close without an answer is ambiguous — the server
+  // may have acted and then dropped the connection — so it is not repeated here; the caller decides
+  // (the outbox looks before it acts again). Otherwise the backoff to wait, or NetworkError.
+  std::optional<std::chrono::milliseconds> after_no_answer(RetryRules& rules, const AttemptFailure& failure,
+                                                           const Request& request, const Url& url, int attempt_no) {
+    if (failure.stale_reuse && !rules.stale_retry_used && (rules.idempotent || !failure.written)) {
+      rules.stale_retry_used = true;
+      return std::nullopt;
+    }
+    bool may_retry = failure.retryable && (!failure.sent || rules.idempotent) && attempt_no < rules.max_attempts;
+    spdlog::debug("{} {}: attempt {} failed: {}", request.method, url.origin(), attempt_no, failure.message);
+    if (!may_retry)
+      throw NetworkError(request.method + " " + url.origin() + ": " + failure.message +
+                             (attempt_no > 1 ? " (after " + std::to_string(attempt_no) + " attempts)" : ""),
+                         failure.retryable, failure.sent);
+    return backoff(attempt_no);
+  }
+
+  // After an answer: nullopt hands it over; otherwise the wait before the next attempt. 429 and 503
+  // say the server did not act, so they are repeated; 500/502/504 only when idempotent. A
+  // Retry-After longer than max_wait is not slept on: the caller (e.g. the outbox) reschedules.
+  std::optional<std::chrono::milliseconds> after_answer(const RetryRules& rules, int status,
+                                                        std::optional<std::chrono::seconds> retry_after,
+                                                        int attempt_no) {
+    bool refused = status == 429 || status == 503;
+    bool server_error = status == 500 || status == 502 || status == 504;
+    if (!((refused || (server_error && rules.idempotent)) && attempt_no < rules.max_attempts)) return std::nullopt;
+    if (!retry_after) return backoff(attempt_no);
+    if (*retry_after > rules.max_wait) return std::nullopt;
+    return std::max<std::chrono::milliseconds>(*retry_after, std::chrono::milliseconds(50));
+  }
+
   std::unique_ptr<Connection> take_pooled(const std::string& origin) {
     auto it = pool.find(origin);
     if (it == pool.end()) return nullptr;
@@ -405,57 +447,37 @@ struct Client::Impl {
   net::awaitable<Response> call(Request request, CallOptions call) {
     Url url = parse_url(request.url);
     require_allowed_scheme(url);
-    bool idempotent = call.idempotency == Idempotency::idempotent ||
-                      (call.idempotency == Idempotency::by_method &&
-                       (request.method == "GET" || request.method == "HEAD" || request.method == "PUT" ||
-                        request.method == "DELETE" || request.method == "OPTIONS"));
-    int max_attempts = std::max(1, call.max_attempts.value_or(options.max_attempts));
+    RetryRules rules;
+    rules.idempotent = call.idempotency == Idempotency::idempotent ||
+                       (call.idempotency == Idempotency::by_method &&
+                        (request.method == "GET" || request.method == "HEAD" || request.method == "PUT" ||
+                         request.method == "DELETE" || request.method == "OPTIONS"));
+    rules.max_attempts = std::max(1, call.max_attempts.value_or(options.max_attempts));
+    rules.max_wait = call.max_retry_wait.value_or(options.max_retry_wait);
     auto timeout = call.request_timeout.value_or(options.request_timeout);
-    auto max_wait = call.max_retry_wait.value_or(options.max_retry_wait);
 
     auto proxy = proxy_settings.proxy_for(url);
     auto req = wire_request(request, url, proxy);
 
     net::steady_timer timer(co_await net::this_coro::executor);
-    bool stale_retry_used = false;
     for (int attempt_no = 1;; ++attempt_no) {
       AttemptFailure failure;
       auto r = co_await attempt(url, proxy, req, timeout, failure);
-      std::chrono::milliseconds delay{0};
+      std::optional<std::chrono::milliseconds> delay;
       if (!r) {
-        // A pooled connection the server had already closed: one immediate retry on a fresh one,
-        // which is not counted as an attempt (the server never saw the request). Once a
-        // non-idempotent request was written whole, a close without an answer is ambiguous — the
-        // server may have acted and then dropped the connection — so it is not repeated here; the
-        // caller decides (the outbox looks before it acts again).
-        if (failure.stale_reuse && !stale_retry_used && (idempotent || !failure.written)) {
-          stale_retry_used = true;
+        delay = after_no_answer(rules, failure, request, url, attempt_no);
+        if (!delay) {
           --attempt_no;
           continue;
         }
-        bool may_retry = failure.retryable && (!failure.sent || idempotent) && attempt_no < max_attempts;
-        spdlog::debug("{} {}: attempt {} failed: {}", request.method, url.origin(), attempt_no, failure.message);
-        if (!may_retry)
-          throw NetworkError(request.method + " " + url.origin() + ": " + failure.message +
-                                 (attempt_no > 1 ? " (after " + std::to_string(attempt_no) + " attempts)" : ""),
-                             failure.retryable, failure.sent);
-        delay = backoff(attempt_no);
       } else {
         r->attempts = attempt_no;
         if (auto ra = r->header("retry-after")) r->retry_after = parse_retry_after(*ra, default_clock().now());
-        bool refused = r->status == 429 || r->status == 503;  // the server says it did not act on it
-        bool server_error = r->status == 500 || r->status == 502 || r->status == 504;
-        bool retry = (refused || (server_error && idempotent)) && attempt_no < max_attempts;
-        if (!retry) co_return std::move(*r);
-        if (r->retry_after) {
-          if (*r->retry_after > max_wait) co_return std::move(*r);  // the caller reschedules
-          delay = std::max<std::chrono::milliseconds>(*r->retry_after, std::chrono::milliseconds(50));
-        } else {
-          delay = backoff(attempt_no);
-        }
-        spdlog::debug("{} {}: HTTP {}, retrying in {} ms", request.method, url.origin(), r->status, delay.count());
+        delay = after_answer(rules, r->status, r->retry_after, attempt_no);
+        if (!delay) co_return std::move(*r);
+        spdlog::debug("{} {}: HTTP {}, retrying in {} ms", request.method, url.origin(), r->status, delay->count());
       }
-      timer.expires_after(delay);
+      timer.expires_after(*delay);
       beast::error_code ec;
       co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
     }
@@ -465,18 +487,18 @@ struct Client::Impl {
   net::awaitable<std::shared_ptr<BodyStream::State>> open_stream(Request request, CallOptions call) {
     Url url = parse_url(request.url);
     require_allowed_scheme(url);
-    bool idempotent = call.idempotency == Idempotency::idempotent ||
-                      (call.idempotency == Idempotency::by_method && (request.method == "GET" || request.method == "HEAD"));
-    int max_attempts = std::max(1, call.max_attempts.value_or(options.max_attempts));
+    RetryRules rules;
+    rules.idempotent = call.idempotency == Idempotency::idempotent ||
+                       (call.idempotency == Idempotency::by_method && (request.method == "GET" || request.method == "HEAD"));
+    rules.max_attempts = std::max(1, call.max_attempts.value_or(options.max_attempts));
+    rules.max_wait = call.max_retry_wait.value_or(options.max_retry_wait);
     auto timeout = call.request_timeout.value_or(options.request_timeout);
-    auto max_wait = call.max_retry_wait.value_or(options.max_retry_wait);
     auto proxy = proxy_settings.proxy_for(url);
     auto req = wire_request(request, url, proxy);
     const std::string pool_key = proxy ? proxy->display() + " " + url.origin() : url.origin();
     const std::string what = request.method + " " + url.origin() + url.target;
 
     net::steady_timer timer(co_await net::this_coro::executor);
-    bool stale_retry_used = false;
     for (int attempt_no = 1;; ++attempt_no) {
       AttemptFailure failure;
       auto state = std::make_shared<BodyStream::State>();
@@ -518,35 +540,25 @@ struct Client::Impl {
           c.close();
         }
       }
-      std::chrono::milliseconds delay{0};
+      std::optional<std::chrono::milliseconds> delay;
       if (!state->connection || ec) {
-        if (failure.stale_reuse && !stale_retry_used && (idempotent || !failure.written)) {
-          stale_retry_used = true;
+        delay = after_no_answer(rules, failure, request, url, attempt_no);
+        if (!delay) {
           --attempt_no;
           continue;
         }
-        bool may_retry = failure.retryable && (!failure.sent || idempotent) && attempt_no < max_attempts;
-        if (!may_retry)
-          throw NetworkError(request.method + " " + url.origin() + ": " + failure.message +
-                                 (attempt_no > 1 ? " (after " + std::to_string(attempt_no) + " attempts)" : ""),
-                             failure.retryable, failure.sent);
-        delay = backoff(attempt_no);
       } else {
         const auto& msg = state->parser->get();
         state->status = static_cast<int>(msg.result_int());
         for (const auto& field : msg) state->headers.emplace_back(text::to_lower(field.name_string()), std::string(field.value()));
-        bool refused = state->status == 429 || state->status == 503;
-        bool server_error = state->status == 500 || state->status == 502 || state->status == 504;
-        if (!((refused || (server_error && idempotent)) && attempt_no < max_attempts)) co_return state;
         std::optional<std::chrono::seconds> retry_after;
         for (const auto& [k, v] : state->headers)
           if (k == "retry-after") retry_after = parse_retry_after(v, default_clock().now());
-        if (retry_after && *retry_after > max_wait) co_return state;  // the caller decides
-        delay = retry_after ? std::max<std::chrono::milliseconds>(*retry_after, std::chrono::milliseconds(50))
-                            : backoff(attempt_no);
+        delay = after_answer(rules, state->status, retry_after, attempt_no);
+        if (!delay) co_return state;
         state->connection->close();  // the error body is not worth reading to keep the connection
       }
-      timer.expires_after(delay);
+      timer.expires_after(*delay);
       beast::error_code ignored;
       co_await timer.async_wait(net::redirect_error(net::use_awaitable, ignored));
     }

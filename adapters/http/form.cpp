@@ -1,6 +1,7 @@
 #include "adapters/http/form.hpp"
 
 #include <boost/url/encode.hpp>
+#include <boost/url/grammar/lut_chars.hpp>
 #include <boost/url/parse_query.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
@@ -41,6 +42,11 @@ std::string encode_form(const FormFields& fields) {
     out += boost::urls::encode(v, boost::urls::unreserved_chars, opts);
   }
   return out;
+}
+
+std::string percent_encode(std::string_view text, bool keep_slash) {
+  static constexpr auto kUnreservedAndSlash = boost::urls::unreserved_chars + boost::urls::grammar::lut_chars('/');
+  return keep_slash ? boost::urls::encode(text, kUnreservedAndSlash) : boost::urls::encode(text, boost::urls::unreserved_chars);
 }
 
 }  // namespace costbot::http

@@ -58,23 +58,7 @@ bool service_url_allowed(std::string_view url, const std::vector<std::string>& p
   return false;
 }
 
-std::string encode_path_segment(std::string_view segment) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(segment.size() * 3);
-  for (unsigned char c : segment) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                      c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string encode_path_segment(std::string_view segment) { return http::percent_encode(segment); }
 
 Connector::Connector(http::Client& client, ConnectorOptions options, const Clock& clock)
     : client_(client), options_(std::move(options)), clock_(clock) {}

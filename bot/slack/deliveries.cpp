@@ -22,6 +22,7 @@
 #include "adapters/http/remote_error.hpp"
 #include "adapters/slack/block_kit.hpp"
 #include "adapters/slack/message_render.hpp"
+#include "bot/outbox/copy_to_edit.hpp"
 #include "bot/outbox/receipts.hpp"
 #include "engine/messages/copies.hpp"
 #include "engine/util/error.hpp"
@@ -175,22 +176,19 @@ json::value deliver_post(const Deliveries& d, const messages::ChatPost& post, co
 json::value deliver_update(const Deliveries& d, const messages::ChatUpdate& update, const outbox::Item&,
                            outbox::DeliveryContext& ctx) {
   messages::CopyStore copies(ctx.db);
-  auto copy = copies.find(update.message.subject, update.to);
-  if (!copy) throw outbox::DeliveryError("no copy of " + update.message.subject + " at " + update.to.text() + " to edit", false);
-  if (copy->state == messages::CopyState::failed)
-    throw outbox::DeliveryError("the first post of " + update.message.subject + " to " + update.to.target + " failed", false);
-  if (!copy->landed()) throw outbox::DeliveryError("waiting for the first post of " + update.message.subject, true);
-  if (!copies.may_show(*copy, update.message.version))
-    return json::object{{"channel", copy->conversation}, {"ts", copy->message_id},
+  auto copy = outbox::copy_to_edit(copies, update);
+  if (!copy.landed()) throw outbox::DeliveryError("waiting for the first post of " + update.message.subject, true);
+  if (!copies.may_show(copy, update.message.version))
+    return json::object{{"channel", copy.conversation}, {"ts", copy.message_id},
                         {"skipped", "the message already shows a newer version"}};
   auto body = slack::render_body(*d.templates, update.message);
-  body["channel"] = copy->conversation;
-  body["ts"] = copy->message_id;
+  body["channel"] = copy.conversation;
+  body["ts"] = copy.message_id;
   d.api->update_message(body);  // editing to the same content twice is harmless
   auto tx = ctx.db.begin_write();
-  copies.shown(copy->id, update.message.version, ctx.now);
+  copies.shown(copy.id, update.message.version, ctx.now);
   tx.commit();
-  return json::object{{"channel", copy->conversation}, {"ts", copy->message_id}};
+  return json::object{{"channel", copy.conversation}, {"ts", copy.message_id}};
 }
 
 json::value deliver_reply(const Deliveries& d, const messages::ChatReply& reply, const outbox::Item& item,

@@ -9,6 +9,7 @@
 
 #include "adapters/teams/adaptive_card.hpp"
 #include "adapters/teams/message_render.hpp"
+#include "bot/outbox/copy_to_edit.hpp"
 #include "bot/service/service.hpp"
 #include "bot/teams/conversations.hpp"
 #include "engine/messages/copies.hpp"
@@ -82,26 +83,23 @@ json::value deliver_post(Deliveries& d, const messages::ChatPost& post, const ou
 json::value deliver_update(Deliveries& d, const messages::ChatUpdate& update, const outbox::Item& item,
                            outbox::DeliveryContext& ctx) {
   messages::CopyStore copies(ctx.db);
-  auto copy = copies.find(update.message.subject, update.to);
-  if (!copy) throw outbox::DeliveryError("no copy of " + update.message.subject + " at " + update.to.text() + " to edit", false);
-  if (copy->state == messages::CopyState::failed)
-    throw outbox::DeliveryError("the first post of " + update.message.subject + " to " + update.to.target + " failed", false);
-  if (copy->conversation.starts_with("webhook:")) return json::object{{"skipped", "incoming webhook messages cannot be edited"}};
-  if (!copy->landed()) throw outbox::DeliveryError("waiting for the first post of " + update.message.subject, true);
-  if (!copies.may_show(*copy, update.message.version)) {
+  auto copy = outbox::copy_to_edit(copies, update);
+  if (copy.conversation.starts_with("webhook:")) return json::object{{"skipped", "incoming webhook messages cannot be edited"}};
+  if (!copy.landed()) throw outbox::DeliveryError("waiting for the first post of " + update.message.subject, true);
+  if (!copies.may_show(copy, update.message.version)) {
     spdlog::info("{} {}: version {} is older than the shown {}, skipped", item.kind, item.idempotency_key,
-                 update.message.version, copy->shown_version);
+                 update.message.version, copy.shown_version);
     return json::object{{"skipped", "older than the version already shown"}};
   }
-  auto dest = destination(ctx.db, d.config, item, copy->conversation, copy->service_url);
+  auto dest = destination(ctx.db, d.config, item, copy.conversation, copy.service_url);
   require_connector(*d.connector, item);
   auto activity = teams::render_message_activity(d.svc.templates(), update.message, /*edit=*/true);
-  activity["id"] = copy->message_id;
-  d.connector->update_activity(dest.service_url, dest.conversation_id, copy->message_id, activity);
+  activity["id"] = copy.message_id;
+  d.connector->update_activity(dest.service_url, dest.conversation_id, copy.message_id, activity);
   auto tx = ctx.db.begin_write();
-  copies.shown(copy->id, update.message.version, ctx.now);
+  copies.shown(copy.id, update.message.version, ctx.now);
   tx.commit();
-  return json::object{{"conversation", dest.conversation_id}, {"activity_id", copy->message_id}};
+  return json::object{{"conversation", dest.conversation_id}, {"activity_id", copy.message_id}};
 }
 
 json::value deliver_reply(Deliveries& d, const messages::ChatReply& reply, const outbox::Item& item,

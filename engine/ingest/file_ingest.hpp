@@ -44,6 +44,11 @@ struct FileResult;
 std::int64_t record_run_start(storage::Database& db, const FileResult& result, std::int64_t size, UnixSeconds started,
                               const char* status);
 void record_run_finish(storage::Database& db, const FileResult& result, UnixSeconds finished);
+// After a run that rolled back (nothing of it remains): records it as failed, in its own transaction,
+// with rows_read / rows_rejected / seconds / error as the caller set them. A failure to record is
+// logged (run_id 0), never thrown: the caller is already reporting the first error.
+void record_failed_run(storage::Database& db, FileResult& result, std::int64_t size, UnixSeconds started,
+                       UnixSeconds finished);
 
 // A remote source through its adapter (remote_sync.cpp); a failed result when none handles it.
 struct SourcesRunOptions;

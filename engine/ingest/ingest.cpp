@@ -90,6 +90,21 @@ void record_run_finish(storage::Database& db, const FileResult& r, UnixSeconds f
   q.exec();
 }
 
+void record_failed_run(storage::Database& db, FileResult& result, std::int64_t size, UnixSeconds started,
+                       UnixSeconds finished) {
+  result.status = RunStatus::failed;
+  result.rows_accepted = 0;
+  try {
+    auto tx = db.begin_write();
+    result.run_id = record_run_start(db, result, size, started, "failed");
+    record_run_finish(db, result, finished);
+    tx.commit();
+  } catch (const std::exception& e) {
+    spdlog::error("cannot record the failed ingest run of {}: {}", result.path, e.what());
+    result.run_id = 0;
+  }
+}
+
 namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -225,20 +240,10 @@ FileResult ingest_file(storage::Database& db, const config::Config& config, Sour
   }
 
   // The transaction has rolled back (nothing of the run remains); record the failure on its own.
-  result.status = RunStatus::failed;
   result.rows_read = counts.read;
-  result.rows_accepted = 0;
   result.rows_rejected = rejected;
   result.seconds = seconds_since(start);
-  try {
-    auto tx = db.begin_write();
-    result.run_id = record_run_start(db, result, size, started, "failed");
-    record_run_finish(db, result, clock.now());
-    tx.commit();
-  } catch (const std::exception& e) {
-    spdlog::error("cannot record the failed ingest run of {}: {}", path, e.what());
-    result.run_id = 0;
-  }
+  record_failed_run(db, result, size, started, clock.now());
   spdlog::debug("ingest of {} failed: {}", path, result.error);
   return result;
 }

@@ -10,6 +10,7 @@
 #include "engine/ingest/quarantine.hpp"
 #include "engine/ingest/remote_source.hpp"
 #include "engine/util/cron.hpp"
+#include "engine/util/percent.hpp"
 #include "engine/util/strings.hpp"
 
 namespace costbot::ingest {
@@ -232,19 +233,9 @@ FileResult ingest_delivery(storage::Database& db, const config::Config& config, 
     result.rejections.clear();
   }
   if (result.status != RunStatus::succeeded) {
-    result.status = RunStatus::failed;
     result.rows_read = counts.read;
-    result.rows_accepted = 0;
     result.seconds = seconds();
-    try {
-      auto tx = db.begin_write();
-      result.run_id = record_run_start(db, result, size, started, "failed");
-      record_run_finish(db, result, clock.now());
-      tx.commit();
-    } catch (const std::exception& e) {
-      spdlog::error("cannot record the failed ingest run of {}: {}", result.path, e.what());
-      result.run_id = 0;
-    }
+    record_failed_run(db, result, size, started, clock.now());
   }
   if (options.on_progress) {
     progress.finished = true;
@@ -316,22 +307,6 @@ std::string RemoteLocation::where(const std::string& key) const {
   return config_path + "." + (group == setting_group.end() ? std::string("options") : group->second) + "." + key;
 }
 
-namespace {
-std::string remote_percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i] == '+' ? ' ' : s[i]);
-    }
-  }
-  return out;
-}
-}  // namespace
-
 std::optional<RemoteLocation> parse_remote_location(const std::string& text, SourceType type,
                                                     const std::string& source_name) {
   auto end = text.find("://");
@@ -354,8 +329,8 @@ std::optional<RemoteLocation> parse_remote_location(const std::string& text, Sou
       auto pair = query.substr(0, amp);
       auto eq = pair.find('=');
       if (!pair.empty())
-        l.settings[remote_percent_decode(pair.substr(0, eq))] =
-            eq == std::string_view::npos ? "" : remote_percent_decode(pair.substr(eq + 1));
+        l.settings[text::percent_decode_lenient(pair.substr(0, eq), true)] =
+            eq == std::string_view::npos ? "" : text::percent_decode_lenient(pair.substr(eq + 1), true);
       if (amp == std::string_view::npos) break;
       query.remove_prefix(amp + 1);
     }

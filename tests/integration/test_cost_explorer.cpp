@@ -296,3 +296,15 @@ TEST_CASE("one account from its export and Cost Explorer is counted once: the ex
   for (const auto& r : x.sync(l, *later)) CHECK(r.status != RunStatus::failed);
   CHECK(testing::billed_total(x.f.db, "sub_account_id = '111111111111'") == Approx(20 + 21 + 22));
 }
+
+TEST_CASE("Cost Explorer: a key id variable without its secret's variable is refused by name",
+          "[aws][cost-explorer]") {
+  testing::IngestFixture f;
+  http::Client client{ce_client_options()};
+  auto l = ingest::parse_remote_location("aws-cost-explorer://999988887777?access_key_id_env=CE_KEY_ID",
+                                         ingest::SourceType::focus, "aws-ce");
+  REQUIRE(l);
+  CHECK_THROWS_WITH(aws::open_cost_explorer_source(*l, client, f.clock),
+                    Catch::Contains("access_key_id_env= in the URL") &&
+                        Catch::Contains("access_key_id_env and secret_access_key_env go together"));
+}
