@@ -28,7 +28,7 @@ build_pkgs=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev
   libsqlitecpp-dev libsqlite3-dev catch2 libyaml-cpp-dev libkainjow-mustache-dev
   libspdlog-dev libfmt-dev libcli11-dev libcairo2-dev libjwt-dev zlib1g-dev libxxhash-dev
-  libhowardhinnant-date-dev libcurl4-openssl-dev libpugixml-dev
+  libhowardhinnant-date-dev libcurl4-openssl-dev libpugixml-dev lld
 )
 # Tools the tests drive: sqlite3 and python3 compute independent reference figures, clang +
 # compiler-rt build the sanitizer and fuzzer targets, node/npm run the message validators and the

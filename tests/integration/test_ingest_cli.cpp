@@ -139,10 +139,13 @@ TEST_CASE("a SIGKILLed ingest leaves the state before it or the complete run, ne
   testing::TempDir dir;
   // Small batches so the run writes (and the WAL grows) from its first seconds on.
   auto config = dir.write("costbot.yaml", "ingest:\n  batch_rows: 2000\n");
+  // Big enough that the run's write transaction outgrows SQLite's 2 MB page cache and spills into
+  // the WAL well before it ends (a 23k-row file grows the WAL to ~10 MB), small enough to ingest
+  // three times in seconds under ASan.
   testing::FocusGeneratorOptions gen;
-  gen.rows = 200000;
+  gen.rows = 30000;
   gen.days = 30;
-  gen.resources = 4000;
+  gen.resources = 1500;
   gen.first_day = "2024-08-15";  // August and September: replaces the sample's September scopes
   auto big = dir.file("big.csv");
   auto generated = testing::generate_focus_file(kSample, big, gen);

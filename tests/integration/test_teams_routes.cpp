@@ -12,6 +12,7 @@
 #include "tests/support/eventually.hpp"
 #include "tests/support/fake_teams.hpp"
 #include "tests/support/service_harness.hpp"
+#include "tests/support/test_clock.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace costbot;
@@ -28,9 +29,12 @@ struct TeamsFixture {
   testing::TempDir dir;
   testing::FakeTeams teams;
   testing::FakeHttpServer webhook_sink;  // an Incoming Webhook / Workflows URL
+  testing::TestClock clock{1726653600};  // 2024-09-18T10:00:00Z; the service's clock when stepped
   std::unique_ptr<testing::ServiceHarness> harness;
 
-  explicit TeamsFixture(std::function<void(config::MsTeamsConfig&)> tweak = {}) {
+  // stepped: the outbox delivers only on deliver_due(), at `clock`'s now (retries are checked by
+  // moving the clock, never waited for).
+  explicit TeamsFixture(std::function<void(config::MsTeamsConfig&)> tweak = {}, bool stepped = false) {
     webhook_sink.on("POST", "/workflows/finops", testing::ScriptedResponse::text(202, ""));
     testing::HarnessOptions options;
     options.database_path = dir.file("teams.db");
@@ -39,6 +43,10 @@ struct TeamsFixture {
     // test_slack_routes; the approvals engine has its own Teams test in test_approvals_http.
     options.approvals = false;
     options.ca_file = teams.ca_file();
+    if (stepped) {
+      options.clock = &clock;
+      options.stepped_outbox = true;
+    }
     options.configure = [this, tweak](config::Config& c) {
       auto& t = c.msteams;
       t.app_id = teams.app_id();
@@ -82,13 +90,17 @@ struct TeamsFixture {
   }
   testing::TestResponse post(const json::object& activity) { return post(activity, teams.token(now())); }
 
-  // Queues a proactive card (as alerts and approval requests do) and waits until Teams has it.
-  std::string post_card(const std::string& subject, const chat::Reply& reply) {
-    auto before = teams.connector_calls("POST").size();
+  // Queues a proactive card (as alerts and approval requests do) for the outbox.
+  void queue_card(const std::string& subject, const chat::Reply& reply) {
     auto& db = harness->db();
     auto tx = db.begin_write();
     messages::post(db, {"teams", "costs"}, messages::reply_message(subject, reply, 1), "test:" + subject, now());
     tx.commit();
+  }
+  // Queues a proactive card and waits until Teams has it (the outbox thread delivers it).
+  std::string post_card(const std::string& subject, const chat::Reply& reply) {
+    auto before = teams.connector_calls("POST").size();
+    queue_card(subject, reply);
     harness->service().wake_outbox();
     REQUIRE(teams.wait_for_connector_calls("POST", before + 1));
     // The copy is recorded after the connector answered, in the outbox worker's own transaction.
@@ -294,19 +306,28 @@ TEST_CASE("Teams Reject needs a reason, Action.Submit clicks and Details work to
 
 TEST_CASE("proactive Teams posts and edits go through the connector with a cached token, 429 is retried later",
           "[teams][outbox]") {
-  TeamsFixture f;
+  TeamsFixture f({}, /*stepped=*/true);
   // Retry-After longer than the deliveries' 1 s patience: handed back to the outbox, which reschedules.
   f.teams.fail_next_connector_call(testing::ScriptedResponse::json(429, R"({"error":{"code":"Throttled"}})").header("Retry-After", "2"));
-  auto started = std::chrono::steady_clock::now();
   chat::Reply alert;
   alert.title = "Budget: data-platform is on pace for $9,800 of $8,000";
   alert.text("Month-end forecast exceeds the budget by 22%.");
-  auto id = f.post_card("budget:data-platform:2024-09", alert);
-  CHECK_FALSE(id.empty());
-  // Rescheduled by the outbox for Retry-After (whole seconds from the last full second: 1-2 s later).
-  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(900));
-  CHECK(f.count("SELECT attempts FROM outbox WHERE idempotency_key = 'test:budget:data-platform:2024-09'") == 2);
+  const std::string subject = "budget:data-platform:2024-09";
+  const std::string attempts = "SELECT attempts FROM outbox WHERE idempotency_key = 'test:" + subject + "'";
+  f.queue_card(subject, alert);
+  CHECK(f.harness->deliver_due() == 1);  // throttled
+  CHECK(f.count(attempts) == 1);
+  f.clock.advance(1);
+  CHECK(f.harness->deliver_due() == 0);  // not before Retry-After
+  f.clock.advance(1);
+  CHECK(f.harness->deliver_due() == 1);
+  CHECK(f.count(attempts) == 2);
+  auto copy = messages::CopyStore(f.harness->db()).find(subject, {"teams", "costs"});
+  REQUIRE(copy);
+  CHECK(copy->landed());
   auto posted = f.teams.connector_calls("POST").back();
+  CHECK_FALSE(posted.returned_id.empty());
+  CHECK(copy->message_id == posted.returned_id);
   CHECK(posted.conversation_id == kTeamsChannel);  // "costs" resolved through msteams.conversations
   CHECK(posted.activity_id.empty());              // a new message, not a reply
 
@@ -320,13 +341,13 @@ TEST_CASE("proactive Teams posts and edits go through the connector with a cache
                       messages::ChatUpdate{{"teams", "costs"}, messages::reply_message("budget:data-platform:2024-09", r, version)},
                       f.now());
     tx.commit();
-    f.harness->service().wake_outbox();
+    return f.harness->deliver_due();
   };
-  enqueue_update(3, "Budget: forecast revised");
-  REQUIRE(f.teams.wait_for_connector_calls("PUT", 1));
+  CHECK(enqueue_update(3, "Budget: forecast revised") == 1);
+  REQUIRE(f.teams.connector_calls("PUT").size() == 1);
   CHECK(json::serialize(f.teams.connector_calls("PUT").front().body).find("forecast revised") != std::string::npos);
-  enqueue_update(2, "Budget: stale text");
-  REQUIRE(testing::eventually([&] { return outbox::status_of(db, "test:update:v2") == std::optional<std::string>("done"); }));
+  CHECK(enqueue_update(2, "Budget: stale text") == 1);
+  CHECK(outbox::status_of(db, "test:update:v2") == std::optional<std::string>("done"));
   CHECK(f.teams.connector_calls("PUT").size() == 1);
   CHECK(f.teams.token_requests() == 1);
 
@@ -335,8 +356,8 @@ TEST_CASE("proactive Teams posts and edits go through the connector with a cache
   messages::post(db, {"teams", "webhook:finops"}, messages::reply_message("approval:43", approval_card(), 1), "test:webhook",
                  f.now());
   tx.commit();
-  f.harness->service().wake_outbox();
-  REQUIRE(f.webhook_sink.wait_for_requests("POST", "/workflows/finops", 1));
+  CHECK(f.harness->deliver_due() == 1);
+  REQUIRE(f.webhook_sink.requests("POST", "/workflows/finops").size() == 1);
   auto body = f.webhook_sink.requests("POST", "/workflows/finops").front().body;
   CHECK(body.find("Approval needed") != std::string::npos);
   CHECK(body.find("Action.Execute") == std::string::npos);

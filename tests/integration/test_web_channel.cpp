@@ -53,9 +53,10 @@ struct Web {
 
   std::string cookie;  // the signed-in session's Cookie header ("" = anonymous)
 
+  // stepped: the outbox delivers only when the test calls harness.deliver_due() (nothing polled).
   explicit Web(std::function<void(config::Config&)> configure = example_config(), bool demo_data = false,
-               bool signed_in = true)
-      : harness(options(dir, std::move(configure))) {
+               bool signed_in = true, bool stepped = false)
+      : harness(options(dir, std::move(configure), stepped)) {
     if (demo_data) seed_demo();
     harness.start();
     if (signed_in && harness.service().config().web.access != "off") cookie = sign_in_with_link();
@@ -97,12 +98,14 @@ struct Web {
     return headers;
   }
 
-  static testing::HarnessOptions options(testing::TempDir& dir, std::function<void(config::Config&)> configure) {
+  static testing::HarnessOptions options(testing::TempDir& dir, std::function<void(config::Config&)> configure,
+                                        bool stepped) {
     testing::HarnessOptions o;
     o.database_path = dir.file("web.db");
     o.slack = false;
     o.operations = true;
     o.outbox_poll = std::chrono::milliseconds(50);
+    o.stepped_outbox = stepped;
     o.configure = std::move(configure);
     return o;
   }
@@ -201,15 +204,13 @@ TEST_CASE("the web page is served by the binary, with nothing from elsewhere", "
 }
 
 TEST_CASE("approval requests reach the web feed, and the page's buttons decide them", "[web][approvals]") {
-  Web web;
+  Web web(example_config(), /*demo_data=*/false, /*signed_in=*/true, /*stepped=*/true);
   auto id = open_request(web.harness, 450);  // the example's team-lead tier: one stage
   const std::string subject = "approval:" + std::to_string(id);
-  json::object item;
-  REQUIRE(testing::eventually([&] {
-    auto f = web.feed("approvals");
-    if (auto i = find_item(f, subject)) return item = *i, true;
-    return false;
-  }));
+  CHECK(web.harness.deliver_due() >= 1);
+  auto posted = find_item(web.feed("approvals"), subject);
+  REQUIRE(posted);
+  json::object item = *posted;
   const auto& view = item.at("view").as_object();
   CHECK(view.at("status").as_string() == "open");
   CHECK(item.at("version").as_int64() == 1);
@@ -234,11 +235,11 @@ TEST_CASE("approval requests reach the web feed, and the page's buttons decide t
     INFO(r.body);
     REQUIRE(r.status == 200);
     CHECK(json::parse(r.body).at("queued_effects").as_bool());
-    REQUIRE(testing::eventually([&] {
-      auto i = find_item(web.feed("approvals"), subject);
-      return i && i->at("view").at("status").as_string() == "approved";
-    }));
-    auto updated = *find_item(web.feed("approvals"), subject);
+    CHECK(web.harness.deliver_due() >= 1);
+    auto found = find_item(web.feed("approvals"), subject);
+    REQUIRE(found);
+    auto updated = *found;
+    CHECK(updated.at("view").at("status").as_string() == "approved");
     CHECK(updated.at("version").as_int64() > 1);
     CHECK(updated.at("view").at("stages").at(0).at("status").as_string() == "approved");
     CHECK(testing::count_rows(web.harness.db(), "SELECT COUNT(*) FROM web_posts WHERE subject = '" + subject + "'") == 1);
@@ -255,12 +256,11 @@ TEST_CASE("approval requests reach the web feed, and the page's buttons decide t
     CHECK(no_reason.status == 400);
     CHECK_THAT(no_reason.body, Catch::Contains("a reason is required"));
     REQUIRE(web.post("/web/actions", body("reject", approver, "the agents run the release build"), good).status == 200);
-    REQUIRE(testing::eventually([&] {
-      auto i = find_item(web.feed("approvals"), subject);
-      return i && i->at("view").at("status").as_string() == "rejected";
-    }));
-    CHECK_THAT(std::string(find_item(web.feed("approvals"), subject)->at("text").as_string()),
-               Catch::Contains("the agents run the release build"));
+    CHECK(web.harness.deliver_due() >= 1);
+    auto rejected = find_item(web.feed("approvals"), subject);
+    REQUIRE(rejected);
+    CHECK(rejected->at("view").at("status").as_string() == "rejected");
+    CHECK_THAT(std::string(rejected->at("text").as_string()), Catch::Contains("the agents run the release build"));
   }
   SECTION("a request from elsewhere is refused before anything is decided") {
     auto without_token = web.post("/web/actions", body("approve", approver), {{"Content-Type", "application/json"}});

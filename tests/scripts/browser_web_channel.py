@@ -12,6 +12,7 @@ node_modules on the first run and whenever the lock file changes; it downloads n
   browser_web_channel.py --repo DIR --binary PATH --out DIR
 """
 import argparse
+import fcntl
 import filecmp
 import os
 import re
@@ -26,15 +27,19 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 def install_packages(browser_dir):
+    """npm ci once per lock file; serialized with a file lock, since both browser tests call it and
+    ctest may start them together (two `npm ci` in one folder delete each other's files)."""
     lock = os.path.join(browser_dir, "package-lock.json")
     marker = os.path.join(browser_dir, "node_modules", ".costbot-installed-lock")
-    if os.path.exists(marker) and filecmp.cmp(lock, marker, shallow=False):
-        return
-    r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=browser_dir,
-                       capture_output=True, text=True, timeout=600)
-    if r.returncode != 0:
-        raise RuntimeError(f"npm ci in {browser_dir} failed:\n{r.stdout}\n{r.stderr}")
-    shutil.copyfile(lock, marker)
+    with open(os.path.join(browser_dir, ".install.lock"), "w") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        if os.path.exists(marker) and filecmp.cmp(lock, marker, shallow=False):
+            return
+        r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=browser_dir,
+                           capture_output=True, text=True, timeout=600)
+        if r.returncode != 0:
+            raise RuntimeError(f"npm ci in {browser_dir} failed:\n{r.stdout}\n{r.stderr}")
+        shutil.copyfile(lock, marker)
 
 
 def main():

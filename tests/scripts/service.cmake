@@ -24,11 +24,11 @@ add_test(NAME "script: OIDC sign-in in headless Chromium, unsigned profile refus
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties("script: REST API answers match bot/api/openapi.yaml"
                      "script: GET /metrics of a live service passes promtool check metrics"
-                     PROPERTIES TIMEOUT 300 LABELS service)
+                     PROPERTIES TIMEOUT 300 LABELS service COST 15)
 # npm ci on the first run; Chromium's start.
 set_tests_properties("script: web channel in headless Chromium: approve changes the stage"
                      "script: OIDC sign-in in headless Chromium, unsigned profile refused"
-                     PROPERTIES TIMEOUT 900 LABELS "service;browser")
+                     PROPERTIES TIMEOUT 900 LABELS "service;browser" COST 60)
 
 # Every message kind for every persona and channel on the demo: no placeholder left, no server
 # command told to a chat reader, and every link on this service opens (tests/scripts/message_links.py).
@@ -37,4 +37,4 @@ add_test(NAME "script: every link in every rendered message opens on the running
                  --repo ${CMAKE_SOURCE_DIR} --binary $<TARGET_FILE:costbot>
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties("script: every link in every rendered message opens on the running service"
-                     PROPERTIES TIMEOUT 600 LABELS service)
+                     PROPERTIES TIMEOUT 600 LABELS service COST 25)
