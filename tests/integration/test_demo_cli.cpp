@@ -190,7 +190,8 @@ TEST_CASE("the demo's injected stories are in the data: spike, level shift, wast
   REQUIRE(found.exit_code == 0);
   std::set<std::int64_t> payments_incidents;
   std::set<std::string> growth;
-  for (const auto& v : json::parse(found.out).at("findings").as_array()) {
+  const auto findings = json::parse(found.out);  // kept alive: the loop reads into it
+  for (const auto& v : findings.at("findings").as_array()) {
     const auto& f = v.as_object();
     const std::string kind(f.at("kind").as_string());
     if (kind != "cost_spike" && kind != "level_shift" && kind != "drift" && kind != "runaway_growth") continue;
