@@ -196,7 +196,8 @@ TEST_CASE("the demo's injected stories are in the data: spike, level shift, wast
     const std::string kind(f.at("kind").as_string());
     if (kind != "cost_spike" && kind != "level_shift" && kind != "drift" && kind != "runaway_growth") continue;
     if (f.at("team").as_string() == "payments") payments_incidents.insert(f.at("incident_id").as_int64());
-    if (std::string(f.at("resource").as_string()).find("data-lake-raw-events") != std::string::npos) growth.insert(kind);
+    // A resource-scope finding names its resource in the scope's value.
+    if (std::string(f.at("scope").at("value").as_string()).find("data-lake-raw-events") != std::string::npos) growth.insert(kind);
   }
   CHECK(payments_incidents.size() == 1);
   CHECK((growth.count("drift") + growth.count("runaway_growth")) > 0);
