@@ -3,6 +3,7 @@
 
 #include "bot/commands/team_lookup.hpp"
 #include "bot/detection/detection_replies.hpp"
+#include "engine/detect/at_stake.hpp"
 #include "engine/detect/finding_store.hpp"
 #include "engine/util/format.hpp"
 
@@ -67,18 +68,18 @@ chat::Reply anomalies_reply(const ReplyContext& ctx, const commands::Anomalies& 
   }
 
   int open = 0;
-  double at_stake = 0;
   int by_severity[4] = {0, 0, 0, 0};
   for (const auto& i : incidents) {
     if (i.status != "open") continue;
     ++open;
-    at_stake += i.peak_impact_per_day;
     ++by_severity[severity_rank(i.severity)];
   }
+  detect::FindingStore store(ctx.db);
+  const double at_stake = detect::at_stake_per_day(store, ctx.config.detection.correlation, incidents);
   std::vector<chat::Field> fields{{"Open", std::to_string(open)}};
   if (command.all) fields.push_back({"Closed", std::to_string(incidents.size() - static_cast<std::size_t>(open))});
   if (open > 0) {
-    fields.push_back({"At stake (open, at peak)", fmtx::money(at_stake, 0, currency) + "/day · " +
+    fields.push_back({"At stake (open anomalies and waste, at peak, each dollar once)", fmtx::money(at_stake, 0, currency) + "/day · " +
                                                       fmtx::money(at_stake * 30.4, 0, currency) + "/month"});
     std::string severities;
     for (int s = 3; s >= 0; --s) {

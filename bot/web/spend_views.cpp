@@ -8,6 +8,7 @@
 
 #include "engine/alerts/kinds.hpp"
 #include "engine/approvals/records.hpp"
+#include "engine/detect/at_stake.hpp"
 #include "engine/detect/budgets.hpp"
 #include "engine/detect/finding_store.hpp"
 #include "engine/util/error.hpp"
@@ -245,12 +246,12 @@ json::object summary_view(storage::Database& db, const config::Config& config, D
   // What is at stake in open incidents (per month), most severe first.
   detect::FindingStore store(db);
   int open_incidents = 0, critical = 0;
-  double at_stake = 0;
-  for (const auto& i : store.incidents(detect::FindingQuery::open())) {
+  const auto open = store.incidents(detect::FindingQuery::open());
+  for (const auto& i : open) {
     ++open_incidents;
     critical += i.severity == "critical";
-    at_stake += std::max(0.0, i.peak_impact_per_day) * 30.4;
   }
+  const double at_stake = detect::at_stake_per_day(store, config.detection.correlation, open) * 30.4;
   auto savings = savings_view(db, config);
   savings.erase("open");
   return {{"as_of", format_day(as_of)},

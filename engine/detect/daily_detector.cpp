@@ -253,6 +253,7 @@ struct DailyLanes {
   int last_up_anchor[L], stairs_from[L];
   double stairs_level[L];
   double trend[kTrendDays][L] = {}, week_sum[kTrendDays][L] = {};
+  double cost[kTrendDays][L] = {}, cost_week[kTrendDays][L] = {};  // the same, in money as billed
   int trend_days[L];
   double flat_values[kMaxIdle][L] = {}, flat_expected[kMaxIdle][L] = {};
   bool flat_latched[L];
@@ -489,11 +490,18 @@ template <int L>
       s.trend[slot][l] = implied;
       // The running 7-day sum, restarted with the trend (days before an anchor do not count).
       s.week_sum[slot][l] = s.trend_days[l] == 0 ? implied : s.week_sum[before][l] + implied - (s.trend_days[l] >= 7 ? leaving : 0.0);
+      // The same weeks in money as billed, for what a drift costs: under steady growth the level
+      // lags and the weekday factors absorb part of the lag, so the level's weeks understate the
+      // dollars (the demo's +1.6%/day bucket: ~$35/day by levels where the bill rose ~$55/day).
+      const double cost_leaving = s.cost[leaving_slot][l];
+      s.cost[slot][l] = values[l];
+      s.cost_week[slot][l] = s.trend_days[l] == 0 ? values[l] : s.cost_week[before][l] + values[l] - (s.trend_days[l] >= 7 ? cost_leaving : 0.0);
       s.trend_days[l] = std::min(s.trend_days[l] + 1, kTrendDays);
     }
     for (int l = 0; l < L; ++l) {
       if (s.trend_days[l] < 7 * (o.drift_weeks + 1)) continue;
       auto week = [&](int back_weeks) { return s.week_sum[(today - 7 * back_weeks + 7 * kTrendDays) % kTrendDays][l] / 7; };
+      auto billed = [&](int back_weeks) { return s.cost_week[(today - 7 * back_weeks + 7 * kTrendDays) % kTrendDays][l] / 7; };
       const int lookback = std::min(8, s.trend_days[l] / 7 - 1);
       const double w0 = week(0), wmid = week(lookback / 2), wref = week(lookback);
       if (!(wref > floor[l])) continue;
@@ -501,7 +509,9 @@ template <int L>
       const double zg = g / (sigma[l] * std::sqrt(2.0 / 7));
       const bool rising = g >= 0;
       const bool steady = rising ? (w0 > wmid && wmid > wref) : (w0 < wmid && wmid < wref);
-      const double gate = impact_floor > 0 ? std::abs(w0 - wref) / impact_floor : 1e300;
+      // The money: the billed weekly means over the same weeks, in the direction of the drift.
+      const double dollars = rising ? std::max(0.0, billed(0) - billed(lookback)) : std::min(0.0, billed(0) - billed(lookback));
+      const double gate = impact_floor > 0 ? std::abs(dollars) / impact_floor : 1e300;
       double score = daily_past(std::min({std::abs(g) / o.drift_min_change, std::abs(zg) / z, gate}));
       if (!steady) score *= kBelow;
       DayKind kind = DayKind::drift;
@@ -516,7 +526,7 @@ template <int L>
         }
         if (runaway) kind = DayKind::runaway;
       }
-      consider_candidate(best[l], best_is_alarm[l], {score, kind, g, w0 - wref, wref, 7 * lookback}, score >= 0.5);
+      consider_candidate(best[l], best_is_alarm[l], {score, kind, g, dollars, billed(lookback), 7 * lookback}, score >= 0.5);
       if (score >= 0.5) {
         s.trend_days[l] = 0;
         s.base_level[l] = w0;

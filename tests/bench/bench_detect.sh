@@ -3,6 +3,7 @@
 # Python baselines on the same data: statsmodels STL (robust, period 7) and a numpy rolling z-score.
 #   tests/bench/bench_detect.sh [N] [DAYS]
 #   STL_SERIES=2000 (default): how many of the N series STL scores (0 = all; ~100 series/s)
+#   BENCH_DETECT_BIN=path: use this bench_detect instead of building build-bench/
 # Builds build-bench/ (Release, -DCOSTBOT_BENCH=ON) when needed. Data goes to $TMPDIR.
 #
 # statsmodels without installing it: Debian's python3-statsmodels cannot sit beside the build's
@@ -16,11 +17,16 @@ cd "$(dirname "$0")/../.."
 n="${1:-100000}"
 days="${2:-365}"
 stl_series="${STL_SERIES:-2000}"
-if [ ! -x build-bench/tests/bench/bench_detect ]; then
-  cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DCOSTBOT_BENCH=ON -DCOSTBOT_TESTS=OFF >/dev/null
+# BENCH_DETECT_BIN: a bench_detect built elsewhere (e.g. by hand with release flags on a machine
+# whose compile slots are busy); build-bench is then only a place for pydeps.
+bin="${BENCH_DETECT_BIN:-build-bench/tests/bench/bench_detect}"
+if [ -z "${BENCH_DETECT_BIN:-}" ]; then
+  if [ ! -x build-bench/tests/bench/bench_detect ]; then
+    cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DCOSTBOT_BENCH=ON -DCOSTBOT_TESTS=OFF >/dev/null
+  fi
+  cmake --build build-bench --target bench_detect -j2 >/dev/null
 fi
-cmake --build build-bench --target bench_detect -j2 >/dev/null
-bin=build-bench/tests/bench/bench_detect
+mkdir -p build-bench
 data="${TMPDIR:-/tmp}/costbot-bench-$n-$days.f64"
 [ -f "$data" ] || "$bin" generate "$data" "$n" "$days"
 

@@ -31,9 +31,12 @@ flagged (the issue's "recall at <= 5% of normal days flagged").
 --split A|B picks one half of the corpus by a fixed rule, stated before any tuning: the files'
 keys (<category>/<name>.csv) sorted, A = positions 0, 2, 4, ... and B = 1, 3, 5, ... On the
 shared NAB files A is the half detectors are tuned on and B the half they are reported on.
+--split artificial|real halves the corpus by category instead, as the team's held-out set is
+split from the shared one: artificial* (the synthetic categories) against real* (recorded
+series). Tune on one, report the other.
 With labels/kinds.json next to the labels (the daily cost corpus), recall is also given per kind.
 
-Usage: nab_score.py --results DIR [--nab DIR] [--optimize] [--per-file] [--split A|B]
+Usage: nab_score.py --results DIR [--nab DIR] [--optimize] [--per-file] [--split A|B|artificial|real]
   DIR mirrors the NAB data dir: DIR/<category>/<name>.csv, each a detect-series output.
 """
 import argparse
@@ -132,8 +135,10 @@ def load_cases(results_dir, nab_dir, split=None):
         with open(kinds_path) as f:
             kinds = json.load(f)
     keys = sorted(labels)
-    if split:
+    if split in ("A", "B"):
         keys = keys[0 if split == "A" else 1::2]
+    elif split in ("artificial", "real"):
+        keys = [k for k in keys if k.startswith("artificial") == (split == "artificial")]
     cases = []
     for key in keys:
         path = os.path.join(results_dir, key)
@@ -215,7 +220,7 @@ def main():
     ap.add_argument("--optimize", action="store_true", help="also sweep one corpus-wide threshold on anomaly_score")
     ap.add_argument("--per-file", action="store_true")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
-    ap.add_argument("--split", choices=["A", "B"], help="score one half (see above)")
+    ap.add_argument("--split", choices=["A", "B", "artificial", "real"], help="score one half (see above)")
     ap.add_argument("--label", default="", help="a name for the results in the output")
     args = ap.parse_args()
     cases = load_cases(args.results, args.nab, args.split)

@@ -2,7 +2,7 @@
 # Scores detector outputs side by side (nab_score.py --optimize --json) and prints one table.
 #   score_table.sh LABELS_DIR RESULTS_ROOT SPLIT...
 # RESULTS_ROOT holds one directory per detector (costbot, rolling-z), each mirroring the data dir;
-# SPLIT is A, B (the fixed halves, see nab_score.py) or all.
+# SPLIT is A, B (the fixed halves, see nab_score.py), artificial, real (the category halves) or all.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 labels="$1"

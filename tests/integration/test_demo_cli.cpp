@@ -182,6 +182,25 @@ TEST_CASE("the demo's injected stories are in the data: spike, level shift, wast
   auto requests = json::parse(list.out);
   for (const auto& r : requests.as_array()) workflows.insert(std::string(r.at("workflow").as_string()));
   CHECK(workflows == std::multiset<std::string>{"lead-finops-cfo", "lead-then-finops", "team-lead", "team-lead"});
+
+  // What detection made of the cost stories: the runaway GPU is ONE cost-anomaly incident (the
+  // broader scopes are its context), and the raw-events bucket's slow growth is a finding of its
+  // own (drift or runaway growth, its dollars over the shipped $50/day floor).
+  auto found = demo.cli({"findings", "--format", "json"});
+  REQUIRE(found.exit_code == 0);
+  std::set<std::int64_t> payments_incidents;
+  std::set<std::string> growth;
+  const auto findings = json::parse(found.out);  // kept alive: the loop reads into it
+  for (const auto& v : findings.at("findings").as_array()) {
+    const auto& f = v.as_object();
+    const std::string kind(f.at("kind").as_string());
+    if (kind != "cost_spike" && kind != "level_shift" && kind != "drift" && kind != "runaway_growth") continue;
+    if (f.at("team").as_string() == "payments") payments_incidents.insert(f.at("incident_id").as_int64());
+    // A resource-scope finding names its resource in the scope's value.
+    if (std::string(f.at("scope").at("value").as_string()).find("data-lake-raw-events") != std::string::npos) growth.insert(kind);
+  }
+  CHECK(payments_incidents.size() == 1);
+  CHECK((growth.count("drift") + growth.count("runaway_growth")) > 0);
 }
 
 TEST_CASE("costbot demo is deterministic for a seed and day, and a rerun adds nothing twice", "[demo][cli]") {

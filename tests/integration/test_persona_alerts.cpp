@@ -4,16 +4,23 @@
 
 #include <boost/json.hpp>
 
+#include <cmath>
+#include <set>
+
 #include "bot/alerts/alerts_app.hpp"
+#include "bot/detection/detection_commands.hpp"
 #include "engine/alerts/alert_store.hpp"
 #include "engine/alerts/delivery.hpp"
 #include "engine/messages/copies.hpp"
 #include "engine/alerts/digest.hpp"
 #include "engine/alerts/escalation.hpp"
+#include "engine/detect/detection_run.hpp"
 #include "engine/detect/finding_store.hpp"
 #include "engine/outbox/outbox.hpp"
+#include "engine/util/format.hpp"
 #include "engine/util/json_fields.hpp"
 #include "tests/support/alerts_support.hpp"
+#include "tests/support/cost_fixtures.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/fake_http_server.hpp"
 #include "tests/support/fake_slack.hpp"
@@ -369,4 +376,172 @@ server:
   auto missing = testing::run_costbot({"--config", config_path, "--db", db, "route", "--finding", "F99"});
   CHECK(missing.exit_code == 2);
   CHECK_THAT(missing.err, Contains("no finding F99"));
+}
+
+namespace {
+
+// Two teams in two AWS accounts, 120 days ending 2024-09-18 (weekends 70%, a 2% wobble; every
+// row used 24 hours, so no waste rule has anything to say; both teams well inside their budgets):
+// payments (account 111111111111): payments-web on EC2 $300, payments-db on RDS $200 and the GPU
+// box payments-gpu-1 on EC2 $150 a day; platform (account 222222222222): platform-k8s on EC2 $500.
+// On the last day payments-gpu-1 costs 12x its usual: the same event shows in its resource, its
+// service, its team, its account and its provider. Returns the real change ($/day).
+double seed_one_event(storage::Database& db) {
+  testing::CostFixture fx(db);
+  const Day first = Day(std::chrono::year(2024) / 5 / 22);
+  double change = 0;
+  for (int i = 0; i < 120; ++i) {
+    const Day d = first + std::chrono::days{i};
+    const double week = (weekday(d) == 0 || weekday(d) == 6) ? 0.7 : 1.0;
+    const double wobble = 1 + 0.02 * std::sin(i * 1.7);
+    auto row = [&](double cost, const std::string& team, const std::string& account, const std::string& service,
+                   const std::string& resource) {
+      testing::CostRow r{format_day(d), cost, team};
+      r.account = account;
+      r.service = service;
+      r.resource = resource;
+      r.sku = resource + "-sku";
+      r.consumed = 24;
+      r.unit = "Hours";
+      fx.add(r);
+    };
+    row(300 * week * wobble, "payments", "111111111111", "Amazon Elastic Compute Cloud", "payments-web");
+    row(200 * week * wobble, "payments", "111111111111", "Amazon RDS", "payments-db");
+    const double gpu = 150 * wobble;
+    row(i == 119 ? 12 * gpu : gpu, "payments", "111111111111", "Amazon Elastic Compute Cloud", "payments-gpu-1");
+    row(500 * week * wobble, "platform", "222222222222", "Amazon Elastic Compute Cloud", "platform-k8s");
+    if (i == 119) change = 11 * gpu;
+  }
+  return change;
+}
+
+}  // namespace
+
+TEST_CASE("one 12x spike on one resource is one incident: one page, one CFO email, one Slack post, its own dollars",
+          "[integration][alerts][correlation]") {
+  const std::string key = "R0UTINGKEY0000000000000000000000";
+  testing::FakeHttpServer pd;
+  pd.on("POST", "/v2/enqueue", [](const testing::RecordedRequest&) {
+    return testing::ScriptedResponse::json(202, R"({"status":"success","message":"Event processed"})");
+  });
+  testing::FakeSmtpServer smtp;
+  testing::FakeSlack slack;
+  testing::AlertsWorld w(R"(
+personas:
+  eng_manager: {enabled: false}
+  cfo:
+    min_severity: high
+    deliver: {email: [cfo@example.com], web: false}
+  engineer:
+    min_severity: high
+    deliver: {pagerduty: true, web: false}
+  finops_analyst:
+    min_severity: low
+    deliver: {slack: ["#finops"], web: false}
+pagerduty:
+  routing_key: )" + key + "\n  events_url: " + pd.url() + R"(/v2/enqueue
+  min_severity: critical
+email:
+  smtp_url: )" + smtp.url() + R"(
+  tls: none
+  from: "costbot <costbot@example.com>"
+)");
+  // Every scope of the shipped config, and its hierarchies.
+  w.config().detection.anomaly.scopes = config::AnomalyConfig{}.scopes;
+  const double change = seed_one_event(w.db());
+  auto summary = detect::run_detection(w.db(), w.config(), 1726653600);
+  INFO("findings new " << summary.findings_new);
+
+  detect::FindingQuery open;
+  open.open_only = true;
+  auto incidents = detect::FindingStore(w.db()).incidents(open);
+  REQUIRE(incidents.size() == 1);
+  const auto incident = incidents[0];
+  CHECK(incident.scope_dimension == "resource");
+  CHECK(incident.scope_value == "payments-gpu-1");
+  CHECK(incident.severity == "critical");
+  CHECK(incident.peak_impact_per_day == Approx(change).epsilon(0.05));
+  // The broader scopes are context of its finding, not findings of their own.
+  auto finding = detect::FindingStore(w.db()).finding(incident.latest_finding_id);
+  REQUIRE(finding);
+  std::set<std::string> related;
+  for (const auto& s : finding->related) related.insert(s.dimension + ":" + s.value);
+  CHECK(related.count("team:payments") == 1);
+  CHECK(related.count("account:111111111111") == 1);
+  CHECK(related.count("provider:aws") == 1);
+  CHECK(related.count("service:Amazon Elastic Compute Cloud") == 1);
+  CHECK(w.db().sql().execAndGet("SELECT COUNT(*) FROM findings WHERE status = 'open'").getInt() == 1);
+
+  // The real service, its outbox stepped by the test.
+  testing::TestClock clock{kAlertsT0};
+  testing::HarnessOptions options;
+  options.database_path = w.config().database.path;
+  options.slack_api_url = slack.api_url();
+  options.bot_token = slack.bot_token();
+  options.clock = &clock;
+  options.stepped_outbox = true;
+  const config::Config world = w.config();
+  options.configure = [world](config::Config& c) {
+    c.teams = world.teams;
+    c.personas = world.personas;
+    c.alerts = world.alerts;
+    c.server.public_url = world.server.public_url;
+    c.pagerduty = world.pagerduty;
+    c.email = world.email;
+    c.detection = world.detection;
+  };
+  options.install = [](service::Service& s) {
+    alerts_app::install(s, testing::source_path("templates"));
+    detection_chat::install(s);  // `/cost anomalies`, as `costbot serve` does
+  };
+  testing::ServiceHarness harness(options);
+  harness.start();
+
+  alerts::AlertDelivery(w.db(), w.config(), w.templates(), clock.now()).run();
+  harness.deliver_due();
+  const auto pages = pd.requests("POST", "/v2/enqueue");
+  REQUIRE(pages.size() == 1);
+  CHECK(json_string(json::parse(pages[0].body).as_object(), "event_action") == "trigger");
+  CHECK(json_string(json::parse(pages[0].body).as_object(), "dedup_key") == "incident:" + std::to_string(incident.id));
+  REQUIRE(smtp.messages().size() == 1);
+  CHECK(smtp.messages()[0].rcpt_to == std::vector<std::string>{"cfo@example.com"});
+  REQUIRE(slack.calls("chat.postMessage").size() == 1);
+  CHECK(json_string(slack.calls("chat.postMessage")[0], "channel") == "#finops");
+
+  // `/cost anomalies`: the one incident, at stake what really changed (not summed over scopes).
+  auto listed = harness.post_slack("/slack/commands", testing::slash_command_body("anomalies"));
+  REQUIRE(listed.status == 200);
+  CHECK_THAT(listed.body, Contains("1 open, " + fmtx::money(incident.peak_impact_per_day, 0, "USD") + "/day at stake"));
+
+  // Acknowledge once: the incident is acknowledged, nothing else is open, escalation never comes.
+  const std::string subject = "incident:" + std::to_string(incident.id);
+  auto copy = messages::CopyStore(w.db()).find(subject, {"slack", "#finops"});
+  REQUIRE(copy);
+  REQUIRE(copy->landed());
+  auto r = harness.post_slack("/slack/interactions",
+                              alert_block_action("costbot.ack:" + subject, subject, copy->conversation, copy->message_id));
+  REQUIRE(r.status == 200);
+  harness.deliver_due();
+  REQUIRE(alerts::ack_for(w.db(), subject));
+  clock.advance(10 * 3600);
+  CHECK(alerts::run_escalation(w.db(), w.config(), w.templates(), clock.now()).steps == 0);
+
+  // The next day's run (the spike over) opens nothing at the broader scopes and sends nothing new.
+  CHECK(detect::run_detection(w.db(), w.config(), 1726653600 + 86400).findings_new == 0);
+  CHECK(detect::FindingStore(w.db()).incidents(open).size() <= 1);
+  auto later = alerts::AlertDelivery(w.db(), w.config(), w.templates(), clock.now()).run();
+  CHECK(later.posted == 0);
+  harness.deliver_due();
+  // PagerDuty heard of it once more: the Slack ack acknowledged the page, nothing triggered again.
+  int triggers = 0;
+  for (const auto& request : pd.requests("POST", "/v2/enqueue")) {
+    const auto action = json_string(json::parse(request.body).as_object(), "event_action");
+    triggers += action == "trigger";
+    CHECK((action == "trigger" || action == "acknowledge"));
+  }
+  CHECK(triggers == 1);
+  CHECK(smtp.messages().size() == 1);
+  CHECK(slack.calls("chat.postMessage").size() == 1);
+  CHECK(slack.violations().empty());
+  CHECK(smtp.violations().empty());
 }

@@ -12,7 +12,9 @@ using std::chrono::days;
 // implementation-defined).
 class GeneratorRng {
  public:
-  explicit GeneratorRng(std::uint64_t seed) : state_(seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull) {}
+  // The seed is mixed once before the stream starts: seeding the state with an affine function of
+  // the seed made seed s+1's stream seed s's shifted by one draw (consecutive series correlated).
+  explicit GeneratorRng(std::uint64_t seed) : state_(seed ^ 0x2545F4914F6CDD1Dull) { state_ = next(); }
   std::uint64_t next() {
     std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;

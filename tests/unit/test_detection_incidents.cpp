@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 
+#include "engine/detect/at_stake.hpp"
 #include "engine/detect/chart_series.hpp"
 #include "engine/detect/detection_run.hpp"
 #include "engine/detect/feedback.hpp"
@@ -349,4 +350,77 @@ TEST_CASE("one cost event is one incident at the narrowest scope that explains i
         CHECK(std::find(c.incident_scopes.begin(), c.incident_scopes.end(), f.scope_value) != c.incident_scopes.end());
     }
   }
+}
+
+TEST_CASE("at stake counts each dollar once: nested scopes are not summed, budget overruns are not added",
+          "[detect][incidents][correlation]") {
+  testing::TempDir dir;
+  auto db = storage::open_migrated(dir.file("stake.db"));
+  FindingStore store(db);
+  int next = 0;
+  auto open_incident = [&](const std::string& kind, const std::string& dimension, const std::string& value, double impact,
+                           const std::string& resource = "") {
+    Finding f;
+    f.kind = kind;
+    f.rule_id = kind.rfind("budget", 0) == 0 ? "budget:payments" : "anomaly:" + dimension;
+    f.fingerprint = "stake|" + std::to_string(++next);
+    f.scope_dimension = dimension;
+    f.scope_value = value;
+    f.team = "payments";
+    f.provider = "aws";
+    f.account = "111111111111";
+    f.service = "Amazon Elastic Compute Cloud";
+    f.resource = resource;
+    f.severity = "high";
+    f.day = kFirst;
+    f.impact_per_day = impact;
+    f.actual = 1000 + impact;
+    f.expected = 1000;
+    auto tx = db.begin_write();
+    store.upsert(f, 1000);
+    store.attach_to_incident(f, 1000);
+    tx.commit();
+  };
+  const config::CorrelationConfig scopes;  // the shipped hierarchies
+  auto stake = [&] { return at_stake_per_day(store, scopes, store.incidents(FindingQuery::open())); };
+
+  open_incident("cost_spike", "resource", "payments-gpu-1", 1650, "payments-gpu-1");
+  CHECK(stake() == Approx(1650));
+  // The same event left open at its team (not explained enough to be context): counted once, the
+  // larger of the two.
+  open_incident("cost_spike", "team", "payments", 1500);
+  CHECK(stake() == Approx(1650));
+  // ... and at its account, broader still, with more change of its own.
+  open_incident("level_shift", "account", "111111111111", 2200);
+  CHECK(stake() == Approx(2200));
+  // A budget running over because of it adds nothing; waste elsewhere adds its own dollars.
+  open_incident("budget_forecast", "team", "payments", 900);
+  CHECK(stake() == Approx(2200));
+  open_incident("idle_compute", "resource", "payments-old-box", 40, "payments-old-box");
+  CHECK(stake() == Approx(2240));
+  // Two changes on two resources of one team, the team's own smaller: the parts count.
+  testing::TempDir other_dir;
+  auto other = storage::open_migrated(other_dir.file("two.db"));
+  FindingStore other_store(other);
+  auto add = [&](const std::string& dimension, const std::string& value, double impact, const std::string& resource) {
+    Finding f;
+    f.kind = "cost_spike";
+    f.rule_id = "anomaly:" + dimension;
+    f.fingerprint = "two|" + value;
+    f.scope_dimension = dimension;
+    f.scope_value = value;
+    f.team = "payments";
+    f.resource = resource;
+    f.severity = "high";
+    f.day = kFirst;
+    f.impact_per_day = impact;
+    auto tx = other.begin_write();
+    other_store.upsert(f, 1000);
+    other_store.attach_to_incident(f, 1000);
+    tx.commit();
+  };
+  add("resource", "a", 300, "a");
+  add("resource", "b", 400, "b");
+  add("team", "payments", 500, "");
+  CHECK(at_stake_per_day(other_store, scopes, other_store.incidents(FindingQuery::open())) == Approx(700));
 }
