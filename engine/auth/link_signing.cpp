@@ -53,7 +53,7 @@ std::optional<std::string> signed_link_refusal(storage::Database& db, std::strin
   // Compared before the expiry, so an altered `expires` reads as altered, not as expired.
   if (key.empty() || !hash::equal_constant_time(link_signature(key, path, *until), *signature))
     return std::string("the link's signature does not match (altered, or signed by another costbot)");
-  if (now > *until) return "the link expired at " + format_instant(*until) + "; the alert's newer copies carry a fresh one";
+  if (now > *until) return "the link expired at " + format_instant(*until) + "; the chart itself opens from costbot's page (signed in)";
   return std::nullopt;
 }
 
