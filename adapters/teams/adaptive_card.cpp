@@ -326,6 +326,25 @@ json::object render_activity(const chat::Reply& reply, CardOptions options) {
   return card_activity(render_card(reply, options), reply.summary());
 }
 
+std::optional<json::object> user_specific_activity(const chat::Reply& answer, const std::string& user_id) {
+  const chat::Button* share = nullptr;
+  for (const auto& block : answer.blocks)
+    if (const auto* a = std::get_if<chat::ActionsBlock>(&block))
+      for (const auto& b : a->buttons)
+        if (b.verb == chat::ActionVerb::share) share = &b;
+  if (!share || user_id.empty()) return std::nullopt;
+  chat::Reply placeholder;
+  placeholder.title = answer.title;
+  placeholder.text("Only the person who asked sees these figures here; they can share them with everyone.");
+  placeholder.fallback = answer.title.empty() ? "A cost answer for the person who asked" : answer.title;
+  auto card = render_card(placeholder);
+  const chat::Button show{"Show my answer", chat::ActionVerb::details, share->subject, chat::ButtonStyle::plain, std::nullopt};
+  auto refresh = execute(show, show.label, {});
+  refresh.erase("fallback");  // a refresh is Universal Actions only: clients without them show the card as is
+  card["refresh"] = json::object{{"action", std::move(refresh)}, {"userIds", json::array{json::value(user_id)}}};
+  return card_activity(card, placeholder.fallback);
+}
+
 json::object card_invoke_response(const json::object& card) {
   return {{"statusCode", 200}, {"type", std::string(kAdaptiveCardType)}, {"value", card}};
 }

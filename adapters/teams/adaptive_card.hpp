@@ -14,6 +14,7 @@
 //   says it was shortened.
 #include <boost/json.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,14 @@ boost::json::object render_card(const chat::Reply& reply, CardOptions options = 
 boost::json::object render_activity(const chat::Reply& reply, CardOptions options = {});
 // {"type":"message","attachments":[card]}
 boost::json::object card_activity(const boost::json::object& card, const std::string& summary = {});
+
+// Teams has no message only one person sees; its nearest is a user-specific view (Universal
+// Actions `refresh` with `userIds`): everyone sees this card, naming the answer and saying only
+// the asker sees its figures, while the asker's client (user_id = their Teams id, 29:...) invokes
+// the refresh action (Action.Execute "costbot.details" with the Share button's subject) and shows
+// the card the bot answers with instead: the answer with its Share button. `answer` must carry a
+// Share button (chat::ActionVerb::share); nullopt otherwise.
+std::optional<boost::json::object> user_specific_activity(const chat::Reply& answer, const std::string& user_id);
 
 // adaptiveCard/action invoke responses.
 boost::json::object card_invoke_response(const boost::json::object& card);

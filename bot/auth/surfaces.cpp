@@ -40,7 +40,9 @@ auth::Action action_of(const chat::ChatAction& action) {
     case chat::ActionVerb::reject: return auth::Action::decide_approval;
     case chat::ActionVerb::not_anomaly: return auth::Action::feedback;
     case chat::ActionVerb::ack: return auth::Action::acknowledge;
-    case chat::ActionVerb::details: return auth::Action::view;
+    case chat::ActionVerb::details:
+    // Sharing runs the query again as whoever clicked (the command guard checks it too).
+    case chat::ActionVerb::share: return auth::Action::view;
   }
   return auth::Action::manage_access;  // unknown: the strictest
 }

@@ -13,6 +13,7 @@
 #include "bot/auth/web_auth.hpp"
 #include "bot/server/errors.hpp"
 #include "bot/service/service.hpp"
+#include "engine/auth/link_signing.hpp"
 #include "engine/detect/budgets.hpp"
 #include "engine/detect/chart_series.hpp"
 #include "engine/detect/finding_store.hpp"
@@ -214,6 +215,16 @@ Response chart(service::Service& svc, PngCache& cache, const Request& req) {
 // and comes back here.
 namespace {
 std::optional<Response> refuse_unless_viewer(service::Service& svc, const webauth::WebAuth& auth, const Request& req) {
+  // A signed link (alerts' image URLs, for Slack's and Teams' servers) opens this one chart until
+  // it expires, with no session; a bad one is refused outright, never tried as something else.
+  auto expires = req.query_param("expires");
+  auto signature = req.query_param("signature");
+  if (expires || signature) {
+    const std::string path = "/charts/" + std::to_string(finding_id_of(req.param("id"))) + ".png";
+    if (auto why = auth::signed_link_refusal(svc.db(), path, expires, signature, svc.clock().now()))
+      throw Error(ErrorKind::forbidden, "chart link refused: " + *why);
+    return std::nullopt;
+  }
   if (req.header("authorization")) {
     const auto& token = api::authenticate(svc.config().api, req.header("authorization"));
     svc.authorizer().require(api::principal_of(token), auth::Action::view);

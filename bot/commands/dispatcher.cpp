@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "bot/commands/replies.hpp"
 #include "bot/commands/team_lookup.hpp"
 #include "engine/query/costs.hpp"
 #include "engine/query/period.hpp"
@@ -78,14 +79,14 @@ chat::Reply Dispatcher::dispatch(const Command& command, Invocation& inv) {
   if (guard_)
     if (auto refused = guard_(command, inv)) return *refused;
   auto name = name_of(command);
-  if (auto it = handlers_.find(name); it != handlers_.end()) return it->second.handler(command, inv);
+  if (auto it = handlers_.find(name); it != handlers_.end()) return private_answer(command, it->second.handler(command, inv));
   if (auto* h = std::get_if<Help>(&command)) return help(h->topic);
   if (!std::holds_alternative<Top>(command) && !std::holds_alternative<TeamCost>(command)) return not_available(command);
 
   if (auto hit = cached(command, inv)) return hit->reply();
   auto fingerprint = data_fingerprint(*inv.db);  // before the query: a change during it is noticed next time
-  chat::Reply reply = std::holds_alternative<Top>(command) ? run_top(std::get<Top>(command), inv)
-                                                           : run_team(std::get<TeamCost>(command), inv);
+  chat::Reply reply = private_answer(command, std::holds_alternative<Top>(command) ? run_top(std::get<Top>(command), inv)
+                                                                                   : run_team(std::get<TeamCost>(command), inv));
   if (options_.cache_ttl.count() > 0) {
     std::lock_guard lock(cache_mutex_);
     if (cache_.size() > 1000) cache_.clear();  // bounded: distinct queries per day are few

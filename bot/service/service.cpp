@@ -9,6 +9,7 @@
 
 #include "bot/api/auth.hpp"
 #include "bot/auth/surfaces.hpp"
+#include "bot/commands/share_clicks.hpp"
 #include "bot/metrics/service_metrics.hpp"
 #include "bot/service/decision_commands.hpp"
 #include "engine/auth/role_audit.hpp"
@@ -125,6 +126,7 @@ void Service::start() {
     };
   // Every click and command is authorized in one place (engine/auth), whichever surface it came
   // from: wrap the handler chain as it stands now, after every part installed its handler.
+  action_handler_ = commands::make_share_handler(*dispatcher_, action_handler_);  // "Share to channel"
   action_handler_ = std::make_shared<authz::AuthorizingActionHandler>(*authorizer_, action_handler_);
   dispatcher_->set_guard(authz::command_guard(*authorizer_));
   work_pool_ = std::make_unique<boost::asio::thread_pool>(static_cast<std::size_t>(config_.server.work_threads));

@@ -331,7 +331,14 @@ json::value run_command(const std::shared_ptr<App>& app, const outbox::Item& ite
   answer.conversation = inv.channel;
   answer.thread = get("thread_ts");
   answer.reply = app->svc.commands().run(get("text"), inv);
-  answer.reply.visibility = chat::Visibility::in_channel;
+  if (!inv.channel.starts_with("D") && commands::has_share_button(answer.reply)) {
+    // A query answer to a mention in a channel: only the asker sees it (chat.postEphemeral), with Share.
+    answer.user = inv.actor.user_id;
+  } else {
+    // A direct message is private already, and the answer stays in it; help and notes go in the thread.
+    answer.reply = commands::direct_answer(std::move(answer.reply));
+    answer.reply.visibility = chat::Visibility::in_channel;
+  }
   auto tx = ctx.db.begin_write();
   messages::enqueue(ctx.db, item.idempotency_key + ":reply", answer, ctx.now);
   tx.commit();

@@ -106,7 +106,11 @@ json::value deliver_reply(Deliveries& d, const messages::ChatReply& reply, const
                           outbox::DeliveryContext& ctx) {
   auto dest = destination(ctx.db, d.config, item, reply.conversation, reply.service_url);
   auto copy = messages::CopyStore(ctx.db).copy_for_post(item.idempotency_key, "", {"teams", reply.conversation}, ctx.now);
-  return send(d, item, ctx, teams::render_activity(reply.reply), copy, dest, reply.thread, 0);
+  // An answer for one person in a shared conversation: a user-specific view (only they see it).
+  std::optional<json::object> for_one;
+  if (!reply.user.empty() && reply.reply.visibility == chat::Visibility::ephemeral)
+    for_one = teams::user_specific_activity(reply.reply, reply.user);
+  return send(d, item, ctx, for_one ? std::move(*for_one) : teams::render_activity(reply.reply), copy, dest, reply.thread, 0);
 }
 
 }  // namespace

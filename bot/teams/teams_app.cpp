@@ -32,6 +32,19 @@ using server::Response;
 
 namespace {
 
+// A query answer (it carries a Share button) is for the asker: in a personal chat it is private
+// already (a plain answer that stays); in a channel or group chat everyone gets a card saying only
+// the asker sees the figures, and the asker's client shows them (a user-specific view, `user` =
+// their Teams id). Anything else goes to the conversation as it is.
+void address_answer(messages::ChatReply& r, const std::string& conversation_type, const std::string& asker) {
+  if (!commands::has_share_button(r.reply)) return;
+  if (conversation_type == "personal" || asker.empty()) {
+    r.reply = commands::direct_answer(std::move(r.reply));
+    return;
+  }
+  r.user = asker;
+}
+
 struct App {
   service::Service& svc;
   config::MsTeamsConfig config;
@@ -75,6 +88,7 @@ struct App {
     r.service_url = a.service_url;
     r.thread = a.reply_to_id.empty() ? a.id : a.reply_to_id;
     r.reply = reply;
+    address_answer(r, a.conversation.conversation_type, a.from.id);
     messages::enqueue(db, key, r, now);
   }
 };
@@ -149,6 +163,9 @@ Response handle_card_action(App& app, const teams::Activity& a, const teams::Car
   if (click.invoke) {
     if (auto card = refreshed_card(app, db, action.message.channel, action.message.message_id, before))
       return Response::json(200, teams::card_invoke_response(*card));
+    // A user-specific view asking for its asker's answer: the card is theirs alone.
+    if (note && action.subject.starts_with(commands::kShareSubjectPrefix) && is_rich(*note))
+      return Response::json(200, teams::card_invoke_response(teams::render_card(*note)));
   }
   if (note && (is_rich(*note) || !click.invoke)) {
     // Teams has no private replies: a rich note (Details) goes into the conversation, as a reply.
@@ -215,6 +232,8 @@ Response handle_message(App& app, const teams::Activity& a, const std::string& r
                       {"conversation", a.conversation.id},
                       {"service_url", a.service_url},
                       {"reply_to_id", a.id},
+                      {"conversation_type", a.conversation.conversation_type},
+                      {"user_mri", a.from.id},
                       {"user_id", teams::user_id_of(a.from)},
                       {"user_name", a.from.name},
                       {"tenant_id", a.tenant_id}},
@@ -423,6 +442,7 @@ void install(service::Service& svc) {
     r.service_url = text_of("service_url");
     r.thread = text_of("reply_to_id");
     r.reply = reply;
+    address_answer(r, text_of("conversation_type"), text_of("user_mri"));
     auto tx = ctx.db.begin_write();
     messages::enqueue(ctx.db, item.idempotency_key + ":reply", r, ctx.now);
     tx.commit();

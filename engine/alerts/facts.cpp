@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "engine/alerts/kinds.hpp"
+#include "engine/auth/link_signing.hpp"
 #include "engine/detect/budgets.hpp"
 #include "engine/detect/finding_store.hpp"
 #include "engine/detect/tuning.hpp"
@@ -311,10 +312,12 @@ std::string subject_of(const Finding& f) {
   return f.incident_id ? "incident:" + std::to_string(f.incident_id) : "finding:" + std::to_string(f.id);
 }
 
+std::string chart_path(const Finding& f) { return "/charts/" + std::to_string(f.id) + ".png"; }
+
 std::string chart_url(const config::Config& config, const Finding& f) {
   const bool budget = f.kind == detect::kBudgetActual || f.kind == detect::kBudgetForecast;
   if (!detect::is_cost_anomaly(f.kind) && !budget) return {};
-  return config.public_base_url() + "/charts/" + std::to_string(f.id) + ".png";
+  return config.public_base_url() + chart_path(f);
 }
 
 
@@ -539,8 +542,12 @@ json::object finding_facts(storage::Database& db, const config::Config& config, 
   if (auto chart = chart_url(config, f); !chart.empty()) {
     o["chart_url"] = chart;
     links.push_back({{"label", "Cost chart"}, {"url", chart}});
-    // Slack and Teams fetch an image themselves: only from a public https address (server.public_url).
-    if (config.server.public_url.rfind("https://", 0) == 0) o["chart_image_url"] = chart;
+    // Slack and Teams fetch an image themselves: only from a public https address (server.public_url),
+    // and without anyone's session, so the image link is signed and expires (engine/auth/link_signing).
+    if (config.server.public_url.rfind("https://", 0) == 0)
+      o["chart_image_url"] = chart + "?" +
+                             auth::signed_query(db, chart_path(f),
+                                                std::max(f.updated_at, f.created_at) + auth::kChartLinkLifetime);
     o["chart_alt"] = budget ? "This month's spend against the budget, with the forecast to month end"
                             : "Daily cost of " + scope_label(f.scope_dimension, f.scope_value) + ", expected range and anomalous days";
   }

@@ -38,8 +38,11 @@ std::string spend_view_url(const std::string& base_url, const std::string& by, c
 
 // "incident:7" for a finding in an incident, else "finding:12": what messages are about.
 std::string subject_of(const detect::Finding& f);
-// "{public_url}/charts/{finding_id}.png" for cost anomalies (other kinds have no chart): "".
+// "{public_url}/charts/{finding_id}.png" for cost anomalies and budgets (other kinds have no chart): "".
+// People open it signed in; Slack and Teams fetch `chart_image_url` (the same, signed: link_signing.hpp).
 std::string chart_url(const config::Config& config, const detect::Finding& f);
+// "/charts/{finding_id}.png": the path a chart link signs.
+std::string chart_path(const detect::Finding& f);
 
 // The facts of `f` (and of its incident, when it has one) as of `now`.
 boost::json::object finding_facts(storage::Database& db, const config::Config& config, const detect::Finding& f,

@@ -10,12 +10,14 @@ const char* to_string(ActionVerb verb) {
     case ActionVerb::not_anomaly: return "not_anomaly";
     case ActionVerb::details: return "details";
     case ActionVerb::ack: return "ack";
+    case ActionVerb::share: return "share";
   }
   return "details";
 }
 
 std::optional<ActionVerb> parse_action_verb(std::string_view name) {
-  for (auto v : {ActionVerb::approve, ActionVerb::reject, ActionVerb::not_anomaly, ActionVerb::details, ActionVerb::ack})
+  for (auto v : {ActionVerb::approve, ActionVerb::reject, ActionVerb::not_anomaly, ActionVerb::details, ActionVerb::ack,
+                 ActionVerb::share})
     if (name == to_string(v)) return v;
   return std::nullopt;
 }

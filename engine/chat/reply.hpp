@@ -14,7 +14,9 @@ namespace costbot::chat {
 
 // What a button does when clicked. The verb and subject travel with the click and come back as a
 // ChatAction (see action.hpp), so the button needs no server-side state.
-enum class ActionVerb { approve, reject, not_anomaly, details, ack };
+// share: post a query answer, shown only to who asked, in the conversation for everyone (subject
+// "command:top 5 7d": the command is run again as whoever clicked).
+enum class ActionVerb { approve, reject, not_anomaly, details, ack, share };
 const char* to_string(ActionVerb verb);
 std::optional<ActionVerb> parse_action_verb(std::string_view name);
 

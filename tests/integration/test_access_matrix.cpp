@@ -13,6 +13,7 @@
 #include "bot/auth/surfaces.hpp"
 #include "bot/auth/web_auth.hpp"
 #include "engine/approvals/approvals.hpp"
+#include "engine/auth/link_signing.hpp"
 #include "engine/auth/sessions.hpp"
 #include "engine/render/templates.hpp"
 #include "engine/util/error.hpp"
@@ -405,6 +406,29 @@ TEST_CASE("the status table: every route x every caller answers exactly as expec
         CHECK((r.status == 401 || (r.status == 429 && r.body.find("bad or missing token") != std::string::npos)));
       else
         CHECK(r.status == expected);
+    }
+    observed += "\n";
+  }
+  // The chart route's signed links (alerts' images, fetched by Slack's and Teams' servers): a good
+  // signature opens the chart to anyone; an altered or expired one is refused to everyone, however
+  // signed in (a bad link is never tried as something else).
+  const std::string chart = "/charts/1.png";
+  const std::map<std::string, std::pair<std::string, Row>> signed_rows{
+      {"GET /charts/{id}.png?expires&signature (good)",
+       {chart + "?" + auth::signed_query(db, chart, now + 3600), {200, 200, 200, 200, 200, 200}}},
+      {"GET /charts/{id}.png?expires&signature (altered)",
+       {chart + "?" + auth::signed_query(db, "/charts/2.png", now + 3600), {403, 403, 403, 403, 403, 403}}},
+      {"GET /charts/{id}.png?expires&signature (expired)",
+       {chart + "?" + auth::signed_query(db, chart, now - 1), {403, 403, 403, 403, 403, 403}}},
+  };
+  for (const auto& [row, link] : signed_rows) {
+    INFO(row);
+    observed += row + ":";
+    for (int caller = 0; caller < kCallers; ++caller) {
+      auto r = m.send("GET", link.first, headers[caller]);
+      observed += " " + std::to_string(r.status);
+      INFO(kCallerNames[caller] << ": " << r.status << " " << r.body.substr(0, 300));
+      CHECK(r.status == link.second[caller]);
     }
     observed += "\n";
   }

@@ -105,7 +105,9 @@ detection:
     REQUIRE(r.status == 200);
     CHECK(took < std::chrono::seconds(3));  // inside Slack's window, answered inline
     auto body = json::parse(r.body).as_object();
-    CHECK((body.at("response_type") == "in_channel") == shared);  // answers for the channel, errors for the asker
+    // Answers are for the asker with a Share button; errors for the asker without one.
+    CHECK(body.at("response_type") == "ephemeral");
+    CHECK((json::serialize(body).find("costbot.share:") != std::string::npos) == shared);
     return json::serialize(body);
   }
 };

@@ -76,8 +76,10 @@ TEST_CASE("a signed slash command is answered inside the request from the cost d
   REQUIRE(r.status == 200);
   CHECK(r.header("Content-Type").starts_with("application/json"));
   auto body = f.body_of(r);
-  CHECK(body.at("response_type") == "in_channel");
+  // Only the asker sees cost figures, with a button to share them.
+  CHECK(body.at("response_type") == "ephemeral");
   CHECK(body.at("blocks").at(0).at("text").at("text") == "Top 5 services · last 7 days");
+  CHECK(json::serialize(body).find("Share to channel") != std::string::npos);
   CHECK(json::serialize(body).find("Amazon") != std::string::npos);
   // The same command again is served from the cache with the same answer.
   auto again = f.harness->post_slack("/slack/commands", testing::slash_command_body("top 5 last 7d"));
@@ -203,7 +205,7 @@ TEST_CASE("slow work acks at once and follows up through response_url via the ou
   CHECK(r.body.find("Working on") != std::string::npos);
   REQUIRE(f.slack.wait_for_response_url_posts(1));
   auto follow_up = f.slack.response_url_posts().at(0);
-  CHECK(follow_up.at("response_type") == "in_channel");
+  CHECK(follow_up.at("response_type") == "ephemeral");
   CHECK(follow_up.at("blocks").at(0).at("text").at("text") == "Top 3 teams · last 30 days");
   CHECK(testing::eventually(
       [&] { return f.count("SELECT COUNT(*) FROM outbox WHERE kind = 'slack.reply' AND status = 'done'") == 1; }));
@@ -427,4 +429,67 @@ TEST_CASE("a role given to a Slack user group follows the group's members, and a
   f.slack.set_user_group("S0ADMINS", "renamed", {"U0LEE"});
   clock.advance(301);
   CHECK_FALSE(authorizer.check(slack_person("U0LEE"), auth::Action::manage_access).allowed);
+}
+
+TEST_CASE("a query answer is shown to the asker only, and Share posts it for the channel, saying who shared it",
+          "[slack][commands][share]") {
+  SlackFixture f([](testing::HarnessOptions& o) {
+    o.stepped_outbox = true;
+    o.ack_budget_ms = 30000;  // answered inline even on a loaded machine
+  });
+  testing::seed_cost_data(f.harness->db(), day_of(f.now()), {10, 30, 5});
+  auto r = f.harness->post_slack("/slack/commands", testing::slash_command_body("top 5 last 7d", f.slack.response_url("cmd")));
+  REQUIRE(r.status == 200);
+  auto answer = f.body_of(r);
+  CHECK(answer.at("response_type") == "ephemeral");
+  const json::object* share = nullptr;
+  for (const auto& block : answer.at("blocks").as_array())
+    if (block.at("type") == "actions") share = &block.at("elements").at(0).as_object();
+  REQUIRE(share);
+  CHECK(share->at("text").at("text") == "Share to channel");
+  CHECK(share->at("value") == "command:top 5 7d");
+
+  // Dana clicks Share on the private answer (Slack: an ephemeral container, a fresh response_url).
+  auto click = [&](const std::string& response_url) {
+    json::object payload{
+        {"type", "block_actions"},
+        {"user", {{"id", "U0DANA"}, {"username", "dana"}, {"name", "dana"}, {"team_id", "T0001"}}},
+        {"team", {{"id", "T0001"}, {"domain", "example"}}},
+        {"api_app_id", "A123456"},
+        {"trigger_id", "trig-share"},
+        {"response_url", response_url},
+        {"container", {{"type", "message"}, {"message_ts", "1700000100.000100"}, {"channel_id", "C0PAY"}, {"is_ephemeral", true}}},
+        {"channel", {{"id", "C0PAY"}, {"name", "payments"}}},
+        {"actions", json::array{{{"action_id", share->at("action_id")}, {"block_id", "b9"}, {"type", "button"},
+                                 {"value", share->at("value")}, {"action_ts", "1700000101.0"}}}}};
+    return f.harness->post_slack("/slack/interactions", testing::interaction_body(json::serialize(payload)));
+  };
+  REQUIRE(click(f.slack.response_url("share")).status == 200);
+  REQUIRE(f.harness->deliver_due() == 2);
+  auto posts = f.slack.response_url_posts();
+  REQUIRE(posts.size() == 2);
+  const auto& shared = posts[0].at("response_type") == "in_channel" ? posts[0] : posts[1];
+  const auto& note = posts[0].at("response_type") == "in_channel" ? posts[1] : posts[0];
+  // For everyone in the channel: the same answer, who shared it, and no button.
+  CHECK(shared.at("response_type") == "in_channel");
+  CHECK_FALSE(shared.contains("replace_original"));
+  const auto shared_text = json::serialize(shared);
+  CHECK(shared.at("blocks").at(0).at("text").at("text") == "Top 5 services · last 7 days");
+  CHECK(shared_text.find("Shared by dana") != std::string::npos);
+  CHECK(shared_text.find("costbot.share") == std::string::npos);
+  // For Dana: the private answer becomes a note.
+  CHECK(note.at("response_type") == "ephemeral");
+  CHECK(note.at("replace_original") == true);
+  CHECK(json::serialize(note).find("You shared") != std::string::npos);
+  CHECK(f.count("SELECT COUNT(*) FROM audit_log WHERE action = 'answer.shared' AND actor = 'slack:U0DANA' "
+                "AND subject = 'command:top 5 7d'") == 1);
+
+  // Clicking again (a slow network, a double click) shares nothing more.
+  REQUIRE(click(f.slack.response_url("share2")).status == 200);
+  f.harness->deliver_due();
+  auto after = f.slack.response_url_posts();
+  REQUIRE(after.size() == 3);
+  CHECK(after[2].at("response_type") == "ephemeral");
+  CHECK(json::serialize(after[2]).find("shared already") != std::string::npos);
+  CHECK(f.count("SELECT COUNT(*) FROM audit_log WHERE action = 'answer.shared'") == 1);
 }

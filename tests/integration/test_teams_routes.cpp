@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <regex>
+
 #include "adapters/teams/adaptive_card.hpp"
 #include "adapters/teams/outgoing_webhook.hpp"
 #include "bot/actions/buttons.hpp"
@@ -196,8 +198,9 @@ TEST_CASE("a Teams message gets its answer as an Adaptive Card through the conne
   const auto* card = teams::card_of(call.body);
   REQUIRE(card);
   auto text = json::serialize(*card);
+  // In a channel the figures are for the asker (a user-specific view: see the Share test below).
   CHECK(text.find("Top 5 services") != std::string::npos);
-  CHECK(text.find("\"type\":\"Table\"") != std::string::npos);
+  CHECK(card->at("refresh").at("userIds").at(0) == "29:1dana");
 
   // The conversation reference was captured, with the serviceUrl to reach it later.
   {
@@ -431,4 +434,71 @@ TEST_CASE("without Teams configuration both Teams routes answer 503 with the rea
   auto webhook = testing::http_request("127.0.0.1", harness.port(), "POST", "/teams/webhook", {}, "{}");
   CHECK(webhook.status == 503);
   CHECK(webhook.body.find("TEAMS_OUTGOING_WEBHOOK_SECRET") != std::string::npos);
+}
+
+TEST_CASE("Teams: a query answer in a channel is a user-specific view for the asker, Share posts it for everyone",
+          "[teams][commands][share]") {
+  TeamsFixture f;
+  testing::seed_cost_data(f.harness->db(), day_of(f.now()), {10, 30, 5});
+  REQUIRE(f.post(f.activity({{"text", "<at>costbot</at> top 5 by service 7d"}})).status == 200);
+  REQUIRE(f.teams.wait_for_connector_calls("POST", 1));
+  auto posted = f.teams.connector_calls("POST").front();
+  const std::string card_id = posted.returned_id;
+  const auto* card = teams::card_of(posted.body);
+  REQUIRE(card);
+  // Everyone sees what was asked and who may see it, no figures; Dana's client asks for Dana's card.
+  const auto everyone = json::serialize(*card);
+  CHECK(everyone.find("Top 5 services") != std::string::npos);
+  CHECK(everyone.find("Only the person who asked") != std::string::npos);
+  CHECK(everyone.find("\"type\":\"Table\"") == std::string::npos);
+  CHECK_FALSE(std::regex_search(everyone, std::regex(R"(\$[0-9])")));  // no amounts
+  const auto& refresh = card->at("refresh").as_object();
+  CHECK(refresh.at("userIds") == json::array{"29:1dana"});
+  CHECK(refresh.at("action").at("type") == "Action.Execute");
+  CHECK(refresh.at("action").at("verb") == "costbot.details");
+  const std::string subject(refresh.at("action").at("data").at("subject").as_string());
+  CHECK(subject == "command:top 5 by service 7d");
+
+  // Dana's client refreshes the card (an adaptiveCard/action invoke): the answer, with Share, for Dana only.
+  auto refreshed = f.post(f.activity(
+      {{"type", "invoke"},
+       {"name", "adaptiveCard/action"},
+       {"replyToId", card_id},
+       {"value", {{"action", refresh.at("action")}, {"trigger", "automatic"}}}}));
+  REQUIRE(refreshed.status == 200);
+  auto mine = json::parse(refreshed.body).as_object();
+  CHECK(mine.at("type") == "application/vnd.microsoft.card.adaptive");
+  const auto dana_sees = json::serialize(mine.at("value"));
+  CHECK(dana_sees.find("\"type\":\"Table\"") != std::string::npos);
+  CHECK(dana_sees.find("costbot.share") != std::string::npos);
+  CHECK(dana_sees.find("Share to channel") != std::string::npos);
+  CHECK(f.teams.connector_calls("POST").size() == 1);  // nothing posted for the refresh
+
+  // Dana shares it: a new message in the channel for everyone, saying who shared it.
+  auto shared = f.post(f.activity(click("share", subject, card_id)));
+  REQUIRE(shared.status == 200);
+  auto told = json::parse(shared.body).as_object();
+  CHECK(told.at("type") == "application/vnd.microsoft.activity.message");
+  CHECK(told.at("value") == "Shared with everyone here.");
+  REQUIRE(f.teams.wait_for_connector_calls("POST", 2));
+  auto post = f.teams.connector_calls("POST")[1];
+  CHECK(post.conversation_id == kTeamsChannel);
+  const auto for_all = json::serialize(post.body);
+  CHECK(for_all.find("\"type\":\"Table\"") != std::string::npos);
+  CHECK(for_all.find("Shared by Dana Kim") != std::string::npos);
+  CHECK(for_all.find("costbot.share") == std::string::npos);
+  CHECK(for_all.find("refresh") == std::string::npos);
+  CHECK(f.count("SELECT COUNT(*) FROM audit_log WHERE action = 'answer.shared' AND actor = 'teams:aad-dana'") == 1);
+
+  // In a personal chat the answer is private already: the figures, no Share, no refresh.
+  REQUIRE(f.post(f.activity({{"text", "top 5 by service 7d"},
+                             {"conversation", {{"id", "a:1dana-personal"}, {"conversationType", "personal"}, {"tenantId", "tenant-1"}}}}))
+              .status == 200);
+  REQUIRE(f.teams.wait_for_connector_calls("POST", 3));
+  auto personal = f.teams.connector_calls("POST")[2];
+  CHECK(personal.conversation_id == "a:1dana-personal");
+  const auto direct = json::serialize(personal.body);
+  CHECK(direct.find("\"type\":\"Table\"") != std::string::npos);
+  CHECK(direct.find("costbot.share") == std::string::npos);
+  CHECK(direct.find("refresh") == std::string::npos);
 }

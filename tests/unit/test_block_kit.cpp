@@ -84,7 +84,13 @@ TEST_CASE("every Slack message kind renders as valid Block Kit (written to build
     check_message(body);
     write("command-" + name, body);
   }
-  CHECK(json::serialize(slack::render_response(replies["top"])).find("in_channel") != std::string::npos);
+  // A query answer is for the asker, with a Share button; shared, it is for the channel.
+  const auto top = json::serialize(slack::render_response(replies["top"]));
+  CHECK(top.find("\"response_type\":\"ephemeral\"") != std::string::npos);
+  CHECK(top.find("costbot.share:command:") != std::string::npos);
+  const auto shared = commands::shared_answer(replies["top"], "Dana Kim");
+  write("command-top-shared", slack::render_response(shared));
+  CHECK(json::serialize(slack::render_response(shared)).find("in_channel") != std::string::npos);
   CHECK(json::serialize(slack::render_response(replies["unknown-command"])).find("ephemeral") != std::string::npos);
   CHECK(replies["unknown-command"].summary().find("Did you mean") != std::string::npos);
 

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "bot/commands/dispatcher.hpp"
+#include "bot/commands/replies.hpp"
 #include "engine/query/costs.hpp"
 #include "engine/util/format.hpp"
 #include "engine/util/strings.hpp"
@@ -56,7 +57,22 @@ TEST_CASE("top answers from the cost data in the order and amounts the query lay
     CHECK(table->rows[i][2] == fmtx::money(expected[i].effective, 2));
   }
   CHECK(reply.title == "Top 3 teams · last 7 days");
-  CHECK(reply.visibility == chat::Visibility::in_channel);
+  // Cost figures go to whoever asked, with a button that shares them (the same command, canonical).
+  CHECK(reply.visibility == chat::Visibility::ephemeral);
+  auto* share = std::get_if<chat::ActionsBlock>(&reply.blocks.back());
+  REQUIRE(share);
+  REQUIRE(share->buttons.size() == 1);
+  CHECK(share->buttons[0].verb == chat::ActionVerb::share);
+  CHECK(share->buttons[0].subject == "command:top 3 by team 7d");
+  CHECK(share->buttons[0].label == "Share to channel");
+  // Shared: the same answer for everyone, without the button, saying who shared it.
+  auto shared = commands::shared_answer(reply, "Dana");
+  CHECK(shared.visibility == chat::Visibility::in_channel);
+  CHECK_FALSE(commands::has_share_button(shared));
+  CHECK(std::get<chat::ContextBlock>(shared.blocks.back()).text == "Shared by Dana");
+  // A refusal or a parse error gets no button.
+  CHECK_FALSE(commands::has_share_button(d.run("top 3 last fortnight", f.inv)));
+  CHECK_FALSE(commands::has_share_button(d.run("topp", f.inv)));
 }
 
 TEST_CASE("a cached query reply is reused until the cost data changes", "[commands][dispatcher]") {

@@ -461,6 +461,15 @@ TEST_CASE("every Teams message kind renders as a valid Adaptive Card (written to
   CHECK(teams::render_activity(replies["top"]).contains("attachments"));
   CHECK(json::serialize(teams::render_card(replies["top"])).find("\"type\":\"Table\"") != std::string::npos);
 
+  // A query answer in a channel: the card everyone sees while only the asker sees the answer
+  // (a user-specific view); the answer itself, with its Share button, is "top" above.
+  auto for_one = teams::user_specific_activity(replies["top"], "29:1dana");
+  REQUIRE(for_one);
+  write_rendered("command-top-user-specific-view", *for_one);
+  CHECK(teams::card_of(*for_one)->at("refresh").at("action").at("verb") == "costbot.details");
+  CHECK(json::serialize(teams::render_card(replies["top"])).find("\"verb\":\"costbot.share\"") != std::string::npos);
+  CHECK_FALSE(teams::user_specific_activity(replies["help"], "29:1dana"));  // nothing private to hide
+
   // Invoke responses (the refreshed card; a message; an error).
   write_rendered("invoke-card", teams::card_invoke_response(teams::render_card(replies["decided"])));
   CHECK(teams::message_invoke_response("Done").at("type") == "application/vnd.microsoft.activity.message");
