@@ -74,8 +74,18 @@ Response error_response_for(std::exception_ptr error, const Request& request) {
     return error_response(status, e.what(), request.id);
   } catch (const SQLite::Exception& e) {
     spdlog::error("{} {}: database error: {}", request.method, request.path, e.what());
-    bool busy = e.getErrorCode() == 5 /*SQLITE_BUSY*/ || e.getErrorCode() == 6 /*SQLITE_LOCKED*/;
-    return error_response(busy ? 503 : 500, busy ? "database busy, retry later" : "internal error", request.id);
+    const int code = e.getErrorCode() & 0xff;  // the primary result code
+    if (code == 5 /*SQLITE_BUSY*/ || code == 6 /*SQLITE_LOCKED*/)
+      return error_response(503, "database busy, retry later", request.id);
+    // The disk refuses writes (read-only or full filesystem, I/O error) or the file is damaged: the
+    // transaction was rolled back, so nothing of the request was saved. Say so, as a 503 the client
+    // may retry, instead of a bare internal error.
+    if (code == 8 /*SQLITE_READONLY*/ || code == 10 /*SQLITE_IOERR*/ || code == 11 /*SQLITE_CORRUPT*/ ||
+        code == 13 /*SQLITE_FULL*/ || code == 14 /*SQLITE_CANTOPEN*/ || code == 26 /*SQLITE_NOTADB*/)
+      return error_response(503, std::string("the database cannot be written (") + e.what() +
+                                     "): nothing was saved; retry once it is writable again",
+                            request.id);
+    return error_response(500, "internal error", request.id);
   } catch (const std::exception& e) {
     spdlog::error("{} {}: unexpected error: {}", request.method, request.path, e.what());
     return error_response(500, "internal error", request.id);

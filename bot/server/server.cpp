@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -59,8 +60,10 @@ struct Server::State {
   mutable std::mutex tls_mutex;
   std::shared_ptr<ssl::context> tls;
 
-  // Out of descriptors: a spare one (on /dev/null) to give back for one accept-and-close.
-  int reserve_fd = -1;
+  // Out of descriptors: spare ones (on /dev/null) to give back while the failure is logged and the
+  // waiting connections are accepted and closed. Two: a pipe takes two, and the sanitizer build's
+  // first check of a dynamic type (UBSan's vptr check) opens one; so may a log sink.
+  std::array<int, 2> reserve_fds{-1, -1};
   std::chrono::milliseconds accept_backoff{0};
   Clock::time_point last_accept_warning{};
   std::uint64_t accept_failures_unlogged = 0;
@@ -80,7 +83,8 @@ struct Server::State {
         trusted_proxies(options.trusted_proxies),
         ioc(std::max(1, options.threads)) {}
   ~State() {
-    if (reserve_fd >= 0) ::close(reserve_fd);
+    for (int fd : reserve_fds)
+      if (fd >= 0) ::close(fd);
   }
 
   std::string next_request_id() {
@@ -525,28 +529,46 @@ void warn_accept_failure(Server::State& state, const beast::error_code& ec) {
   state.accept_failures_unlogged = 0;
 }
 
-// Out of descriptors, the waiting connections stay in the kernel's queue and every accept fails
-// at once: a loop without a pause burns a core and the log. Give back the reserve descriptor,
-// accept the waiting connections and close them (their clients see a close instead of a hang),
-// take the reserve again, and wait before the next accept.
-void shed_one_connection(Server::State& state) {
-  if (state.reserve_fd < 0) return;
-  ::close(state.reserve_fd);
-  state.reserve_fd = -1;
-  // The connections waiting now cannot be served: close them (up to a bound) rather than let them hang.
+void take_reserve_descriptors(Server::State& state) {
+  for (int& fd : state.reserve_fds)
+    if (fd < 0) fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+// Returns whether any was given back.
+bool give_back_reserve_descriptors(Server::State& state) {
+  bool any = false;
+  for (int& fd : state.reserve_fds)
+    if (fd >= 0) {
+      ::close(fd);
+      fd = -1;
+      any = true;
+    }
+  return any;
+}
+
+// The connections waiting now cannot be served: close them (up to a bound) rather than let them
+// hang. Needs a free descriptor.
+void shed_waiting_connections(Server::State& state) {
   for (int i = 0; i < 64; ++i) {
     int fd = ::accept4(state.acceptor->native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) break;
     ::close(fd);
   }
-  state.reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
+// Out of descriptors, the waiting connections stay in the kernel's queue and every accept fails
+// at once: a loop without a pause burns a core and the log. Give back the reserve descriptors, log,
+// accept the waiting connections and close them (their clients see a close instead of a hang),
+// take the reserve again, and wait before the next accept.
 void accept_after_pause(const std::shared_ptr<Server::State>& state, const beast::error_code& ec) {
   state->accept_backoff = std::min(std::chrono::milliseconds(1000),
                                    std::max(std::chrono::milliseconds(10), state->accept_backoff * 2));
-  if (out_of_descriptors(ec)) shed_one_connection(*state);
+  const bool released = out_of_descriptors(ec) && give_back_reserve_descriptors(*state);
   warn_accept_failure(*state, ec);
+  if (released) {
+    shed_waiting_connections(*state);
+    take_reserve_descriptors(*state);
+  }
   state->accept_timer->expires_after(state->accept_backoff);
   state->accept_timer->async_wait([state](beast::error_code timer_ec) {
     if (timer_ec || state->stopping) return;
@@ -693,8 +715,8 @@ void Server::start() {
     throw Error(ErrorKind::unavailable, "cannot listen on " + where + ": " + ec.message());
   }
   s.bound_port = s.acceptor->local_endpoint().port();
-  s.acceptor->non_blocking(true, ec);  // shed_one_connection's accept must never block
-  s.reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  s.acceptor->non_blocking(true, ec);  // shed_waiting_connections' accept must never block
+  take_reserve_descriptors(s);
   s.accept_timer.emplace(s.ioc);
   s.work.emplace(s.ioc.get_executor());
   do_accept(state_);

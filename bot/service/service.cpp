@@ -64,13 +64,18 @@ void Service::add_health_routes() {
       auto& db = this->db();
       if (!db.is_current())
         return server::Response::json(503, {{"status", "not ready"}, {"reason", "database migrations are not applied"}});
-      // A write probe, rolled back: a read-only, full or corrupt database is not ready to serve.
+      // A write probe that reaches the disk: a row written and deleted in one committed
+      // transaction (a rolled-back one never writes, so a disk that stopped taking writes, e.g. a
+      // filesystem remounted read-only under the open file, would pass). A read-only, full or
+      // corrupt database is not ready to serve.
       {
         SQLite::Transaction probe(db.sql(), SQLite::TransactionBehavior::IMMEDIATE);
         SQLite::Statement ins(db.sql(), "INSERT INTO readiness_probe(at) VALUES (?)");
         ins.bind(1, static_cast<std::int64_t>(clock_->now()));
         ins.exec();
-      }  // not committed: rolled back
+        db.sql().exec("DELETE FROM readiness_probe");
+        probe.commit();
+      }
       return server::Response::json(200, {{"status", "ready"}, {"schema_version", db.schema_version()}});
     } catch (const std::exception& e) {
       spdlog::error("readyz: the database at {} cannot be written: {}", config_.database.path, e.what());
@@ -182,6 +187,9 @@ int Service::run_until_signal() {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A write past a file-size limit (systemd's LimitFSIZE, ulimit -f) fails with EFBIG, which the
+  // database reports as an error like any full disk, instead of killing the process.
+  ::signal(SIGXFSZ, SIG_IGN);
   start();
   int received = 0;
   for (;;) {

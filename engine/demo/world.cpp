@@ -179,7 +179,7 @@ class Builder {
     return fmt::format("{}/resourcegroups/{}-rg/providers/{}/{}", subscription, name.substr(0, name.find('-')), type, name);
   }
 
-  World& world_;
+  [[maybe_unused]] World& world_;  // not used yet (clang: -Wunused-private-field)
   Random& rng_;
 };
 

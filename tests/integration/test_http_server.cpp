@@ -99,7 +99,7 @@ TEST_CASE("readiness fails when the database is not migrated", "[server]") {
 
 TEST_CASE("readiness fails, with the reason, when the database refuses writes", "[server][security]") {
   // Issue 15 finding 11: /readyz stayed 200 on a read-only or corrupt database. It now writes (and
-  // rolls back) a probe row; a database that refuses the write is not ready.
+  // deletes, committed) a probe row; a database that refuses the write is not ready.
   testing::TempDir dir;
   testing::HarnessOptions options;
   options.database_path = dir.file("h.db");
@@ -107,7 +107,7 @@ TEST_CASE("readiness fails, with the reason, when the database refuses writes", 
   testing::ServiceHarness harness(options);
   harness.start();
   CHECK(harness.get("/readyz").status == 200);
-  CHECK(testing::count_rows(harness.db(), "SELECT COUNT(*) FROM readiness_probe") == 0);  // rolled back
+  CHECK(testing::count_rows(harness.db(), "SELECT COUNT(*) FROM readiness_probe") == 0);  // written and deleted
   harness.db().sql().exec("CREATE TRIGGER refuse_writes BEFORE INSERT ON readiness_probe "
                           "BEGIN SELECT RAISE(ABORT, 'attempt to write a readonly database'); END");
   auto ready = harness.get("/readyz");

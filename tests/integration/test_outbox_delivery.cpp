@@ -33,6 +33,7 @@ struct OutboxFixture {
   testing::TestClock clock{kStart};
   std::unique_ptr<testing::ServiceHarness> harness;
   std::unique_ptr<storage::Database> db;
+  std::chrono::milliseconds request_timeout{3000};  // the outbound client's, for Slack calls
 
   OutboxFixture() { db = std::make_unique<storage::Database>(path()); }
   std::string path() const { return dir.file("outbox.db"); }
@@ -45,6 +46,7 @@ struct OutboxFixture {
     options.clock = &clock;
     options.outbox_max_attempts = max_attempts;
     options.stepped_outbox = true;
+    options.http_request_timeout = request_timeout;
     harness = std::make_unique<testing::ServiceHarness>(options);
     harness->start();
   }
@@ -288,4 +290,50 @@ TEST_CASE("a post whose record waits past the busy timeout is posted once", "[ou
   // Delivering again (a retry, a second worker) posts nothing more.
   CHECK(worker.deliver_due(db) == 0);
   CHECK(slack.calls("chat.postMessage").size() == 1);
+}
+
+// Issue 15, finding 6: a post Slack took whose answer (and so its record) was lost, the state a
+// kill -9 or a record that never got written leaves, is found again in the conversation's history
+// (by the key in its metadata), recorded, and every later edit goes to that one post: Slack never
+// shows the message twice. Stepped: each delivery runs when the test says, at the clock's time.
+TEST_CASE("a post whose answer was lost is found, never posted twice, and later edits reach it", "[outbox][slack][security]") {
+  OutboxFixture f;
+  f.request_timeout = std::chrono::milliseconds(1000);  // the lost answer ends the call after 1 s
+  f.start();
+  f.slack.use_time(kStart);
+  f.slack.post_then_lose_answer_next();
+  f.post("alert:lost", "C0OPS", "EC2 spend doubled");
+  CHECK(f.deliver_due() == 1);  // the call times out after sending: maybe posted
+  REQUIRE(f.slack.messages_in("C0OPS").size() == 1);  // Slack has it
+  REQUIRE(f.status("alert:lost") == "pending");
+  REQUIRE(f.copy("alert:lost")->state == messages::CopyState::sending);
+  const std::string ts(f.slack.messages_in("C0OPS").at(0).at("ts").as_string());
+
+  // The retry looks before posting: the history has the post with this key; it is adopted.
+  f.clock.set(f.next_attempt("alert:lost"));
+  CHECK(f.deliver_due() == 1);
+  REQUIRE(f.status("alert:lost") == "done");
+  CHECK(f.slack.calls("conversations.history").size() >= 1);
+  CHECK(f.slack.calls("chat.postMessage").size() == 1);
+  auto copy = f.copy("alert:lost");
+  REQUIRE(copy);
+  CHECK(copy->landed());
+  CHECK(copy->message_id == ts);
+  CHECK(outbox::result_of(*f.db, "alert:lost")->at("ts") == json::value(ts));
+
+  // A change to the message edits that post in place.
+  {
+    auto tx = f.db->begin_write();
+    chat::Reply reply;
+    reply.text("EC2 spend doubled (acknowledged)");
+    messages::redraw(*f.db, *copy, messages::reply_message("outbox:alert:lost", reply, 2), "alert:lost:ack", f.clock.now());
+    tx.commit();
+  }
+  CHECK(f.deliver_due() == 1);
+  REQUIRE(f.slack.calls("chat.update").size() == 1);
+  CHECK(f.slack.calls("chat.update").front().at("ts") == json::value(ts));
+  CHECK(f.slack.calls("chat.update").front().at("channel") == "C0OPS");
+  CHECK(f.slack.calls("chat.postMessage").size() == 1);
+  CHECK(f.slack.messages_in("C0OPS").size() == 1);
+  CHECK(f.slack.violations().empty());
 }

@@ -1,12 +1,16 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
+#include <sys/resource.h>
+
+#include <SQLiteCpp/Database.h>
 
 #include <boost/json.hpp>
 #include <map>
 #include <regex>
 #include <sstream>
 
+#include "tests/support/approvals_support.hpp"
 #include "tests/support/fake_slack.hpp"
 #include "tests/support/http_test_client.hpp"
 #include "tests/support/process.hpp"
@@ -206,4 +210,78 @@ TEST_CASE("costbot serve writes JSON log lines with request ids and never a conf
   CHECK(traced_line);
   CHECK(banner == 3);  // two lines of text and the link
   CHECK_THAT(log, Catch::Contains("/auth/local?token="));
+}
+
+namespace {
+
+// Sets the file-size limit of another process (prlimit(2)): 0 makes every write() it makes to a
+// file fail with EFBIG, the way a disk that stopped taking writes fails them.
+void set_file_size_limit(pid_t pid, rlim_t soft) {
+  struct rlimit current {};
+  REQUIRE(::prlimit(pid, RLIMIT_FSIZE, nullptr, &current) == 0);
+  struct rlimit wanted {soft, current.rlim_max};
+  REQUIRE(::prlimit(pid, RLIMIT_FSIZE, &wanted, nullptr) == 0);
+}
+
+}  // namespace
+
+// Issue 15, finding 11: the disk under a serving process stops taking writes (a filesystem
+// remounted read-only after an error, a full disk). Made real by setting the running process's
+// file-size limit to 0 from outside: from then on each write() it makes to the database fails in the
+// kernel. /readyz says 503 with the reason, a decision is refused with a clear error and nothing of
+// it is saved; the process does not die (SIGXFSZ is ignored) and recovers when writes work again.
+TEST_CASE("serve whose disk stops taking writes says not ready and refuses a decision, saving nothing",
+          "[serve][security][storage]") {
+  testing::TempDir dir;
+  auto config = dir.write("costbot.yaml", testing::kApprovalsTestConfig);
+  auto db = dir.file("serve.db");
+  std::vector<std::string> env{"SLACK_SIGNING_SECRET=", "SLACK_BOT_TOKEN=",
+                               "COSTBOT_API_TOKENS=lead:disk-test-token-0123456789:actor=U_LEAD"};
+  auto opened = testing::run_costbot({"--config", config, "--db", db, "approvals", "request", "--title", "Stop idle instances",
+                                      "--team", "payments", "--amount", "400", "--requester", "U_REQ"},
+                                     env);
+  REQUIRE(opened.exit_code == 0);
+  testing::ChildProcess serve({testing::costbot_binary(), "--config", config, "--db", db, "serve", "--listen", "127.0.0.1:0"},
+                              env, dir.file("serve.log"));
+  REQUIRE(serve.wait_for_output("listening on"));
+  auto port = testing::port_from_log(serve.output());
+  REQUIRE(port != 0);
+  REQUIRE(testing::http_request("127.0.0.1", port, "GET", "/readyz").status == 200);
+  const std::vector<std::pair<std::string, std::string>> headers{{"Authorization", "Bearer disk-test-token-0123456789"},
+                                                                 {"Content-Type", "application/json"}};
+  auto decide = [&] {
+    return testing::http_request("127.0.0.1", port, "POST", "/api/v1/approvals/1/decisions", headers,
+                                 R"({"verdict":"approve","stage":1})");
+  };
+  auto count = [&](const std::string& sql) {
+    SQLite::Database conn(db, SQLite::OPEN_READONLY);
+    return conn.execAndGet(sql).getInt64();
+  };
+
+  set_file_size_limit(serve.pid(), 0);
+  auto ready = testing::http_request("127.0.0.1", port, "GET", "/readyz");
+  CHECK(ready.status == 503);
+  CHECK_THAT(ready.body, Catch::Contains("cannot be written"));
+  auto refused = decide();
+  CHECK(refused.status == 503);
+  CHECK_THAT(refused.body, Catch::Contains("the database cannot be written") && Catch::Contains("nothing was saved"));
+  CHECK(serve.running());
+
+  set_file_size_limit(serve.pid(), RLIM_INFINITY);
+  // Nothing of the refused decision was written: the request is open at its first stage, with no
+  // decision and no decision in the audit log.
+  CHECK(count("SELECT COUNT(*) FROM approval_requests WHERE id = 1 AND status = 'open' AND current_stage = 0") == 1);
+  CHECK(count("SELECT COUNT(*) FROM approval_decisions") == 0);
+  CHECK(count("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'decision.%'") == 0);
+  // Writes work again: ready, and the same decision goes through.
+  CHECK(testing::http_request("127.0.0.1", port, "GET", "/readyz").status == 200);
+  auto decided = decide();
+  CHECK(decided.status == 200);
+  CHECK(count("SELECT COUNT(*) FROM approval_decisions") == 1);
+  CHECK(count("SELECT COUNT(*) FROM audit_log WHERE action = 'decision.approve' AND subject = 'approval:1'") == 1);
+  serve.signal(SIGTERM);
+  CHECK(serve.wait(std::chrono::seconds(10)) == 0);
+  // (The log file is on the refusing disk too: its lines from that time are lost, as they would be.)
+  auto verify = testing::run_costbot({"--config", config, "--db", db, "audit", "verify"}, env);
+  CHECK(verify.exit_code == 0);
 }

@@ -119,10 +119,12 @@ TEST_CASE("at max_connections an idle keep-alive connection makes room for a new
   CHECK(closed >= 1);
 }
 
-// Not in the sanitizer build: UBSan checks a dynamic type by reading memory through a pipe, which
-// needs two free descriptors, so with every descriptor taken it reports each first-seen vptr as
-// invalid and aborts (seen on boost::system::error_category). The release suite runs it.
-#if !defined(__SANITIZE_ADDRESS__)
+// Runs under ASan + UBSan too. UBSan's vptr check, the first time it meets a dynamic type, reads
+// the object through a pipe: out of descriptors that fails and it reports a false "invalid vptr".
+// The server gives its two reserve descriptors back before it logs an accept failure (so the log
+// line's first error_category call can be checked); a connection closed before the flood takes the
+// path the flood's closing connections take later (asio's misc and Beast's error categories), so
+// those types are known by the time no descriptor is left.
 TEST_CASE("out of file descriptors the server backs off, logs a little, and recovers", "[server][security][serve]") {
   testing::TempDir dir;
   auto config = dir.write("costbot.yaml", "server:\n  max_connections_per_client: 0\n");
@@ -133,6 +135,9 @@ TEST_CASE("out of file descriptors the server backs off, logs a little, and reco
   REQUIRE(serve.wait_for_output("listening on"));
   auto port = testing::port_from_log(serve.output());
   REQUIRE(port != 0);
+  {
+    TestConnection warm_up("127.0.0.1", port);  // closed without a request
+  }
   TestConnection keeper("127.0.0.1", port);
   REQUIRE(keeper.request("GET", "/healthz").status == 200);
 
@@ -156,7 +161,6 @@ TEST_CASE("out of file descriptors the server backs off, logs a little, and reco
   serve.signal(SIGTERM);
   CHECK(serve.wait(std::chrono::seconds(10)) == 0);
 }
-#endif  // !__SANITIZE_ADDRESS__
 
 TEST_CASE("serve speaks HTTPS with HSTS, and a reload swaps the certificate for new connections", "[server][security][tls]") {
   testing::TempDir dir;
